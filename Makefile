@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test bench lint clean
+
+# Find a Python >= 3.12: .python-version (pyenv), then python3.13, python3.12, python3.
+PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+
+$(PY):
+	@if [ -z "$(PYTHON_BOOT)" ]; then \
+	  echo "No Python 3.12 or newer found: install Python >= 3.12 (Mesa 3.5 needs it) and retry." >&2; exit 1; fi
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@ $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/sim run scenarios/observed-2025.toml scenarios/baseline.toml --replicates 3
+
+test: $(TEST_STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV)

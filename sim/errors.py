@@ -1,0 +1,36 @@
+"""Errors a user can fix: bad scenario files, bad options, refused output folders.
+
+Every such error becomes one line on stderr and exit status 2 in the CLI; anything else is an
+internal failure (exit status 1).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class InputError(Exception):
+    """A problem with what the user gave us, stated in one line.
+
+    Attributes:
+        source: the file or option the problem is in (e.g. ``scenarios/x.toml`` or ``--set``).
+        field: dotted path of the offending field, or ``""`` when the whole source is at fault.
+        message: what is wrong, in plain words.
+    """
+
+    def __init__(self, source: str, field: str, message: str):
+        self.source = source
+        self.field = field
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.field}" if self.field else self.source
+        return f"{where}: {self.message}"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest choice, or ``""`` if none is close."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

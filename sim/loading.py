@@ -1,0 +1,217 @@
+"""Read scenario files: TOML, ``extends`` inheritance, ``--set`` overrides, one-line errors.
+
+Every problem becomes an :class:`~sim.errors.InputError` naming the file (or ``--set``) and the
+dotted field path, with a "did you mean" for misspelt names.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import InputError, did_you_mean
+from sim.scenario import EVENT_KINDS, Platform, Scenario
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def resolve_path(name: str | Path) -> Path:
+    """A scenario argument: a path, or the name of a shipped scenario (``observed-2025``)."""
+    path = Path(name)
+    if path.exists():
+        return path
+    shipped = SCENARIO_DIR / f"{name}.toml"
+    if path.suffix == "" and shipped.exists():
+        return shipped
+    choices = [p.stem for p in SCENARIO_DIR.glob("*.toml")]
+    raise InputError(str(name), "", f"no such scenario file{did_you_mean(path.stem, choices)}")
+
+
+def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a TOML scenario and everything it ``extends``, merged (child wins), unvalidated.
+
+    Tables merge key by key; lists replace, except ``[[add_events]]``, which appends to the
+    inherited events.
+    """
+    path = path.resolve()
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise InputError(str(path), "extends", f"inheritance cycle: {cycle}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        source = str(_chain[-1]) if _chain else str(path)
+        raise InputError(source, "extends" if _chain else "", f"file not found: {path}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), "", f"not valid TOML: {exc}") from exc
+    parent_name = raw.pop("extends", None)
+    added = raw.pop("add_events", [])
+    if not isinstance(added, list):
+        raise InputError(str(path), "add_events", "must be a list of event tables ([[add_events]])")
+    if parent_name is not None:
+        if not isinstance(parent_name, str):
+            raise InputError(str(path), "extends", "must be a file name (a string)")
+        parent = read_raw(path.parent / parent_name, (*_chain, path))
+        parent.pop("name", None)
+        parent.pop("question", None)
+        raw = deep_merge(parent, raw)
+    if added:
+        raw["events"] = [*raw.get("events", []), *added]
+    return raw
+
+
+def deep_merge(base: dict, top: dict) -> dict:
+    """Merge ``top`` into a copy of ``base``: tables merge key by key, everything else replaces."""
+    merged = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``platforms.rednote.language_barrier=0.2`` -> (["platforms", "rednote", ...], 0.2)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise InputError("--set", text, "expected FIELD=VALUE, e.g. platforms.rednote.appeal=1.2")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return key.strip().split("."), parsed
+
+
+def apply_override(raw: dict, path: list[str], value: Any) -> None:
+    """Set one dotted field in the raw scenario; lists are indexed by number."""
+    node: Any = raw
+    for depth, part in enumerate(path):
+        dotted = ".".join(path[: depth + 1])
+        last = depth == len(path) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise InputError("--set", dotted, f"no such list entry (there are {len(node)})")
+            if last:
+                node[int(part)] = value
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value  # an unknown leaf is caught by validation, with a suggestion
+            elif part not in node:
+                allowed = _allowed_fields(path[:depth])
+                if part not in allowed:
+                    choices = [*node, *allowed]
+                    raise InputError("--set", dotted, f"no such field{did_you_mean(part, choices)}")
+                node[part] = {}
+            node = node.get(part)
+        else:
+            raise InputError("--set", dotted, "no such field: its parent is a value, not a table")
+
+
+def load_scenario(name: str | Path, overrides: list[str] = ()) -> Scenario:
+    """Load, inherit, override and validate one scenario.
+
+    Raises:
+        InputError: naming the file (or ``--set``) and the field, for anything invalid.
+    """
+    path = resolve_path(name)
+    raw = read_raw(path)
+    raw.setdefault("name", path.stem)
+    overridden: dict[str, str] = {}
+    for text in overrides:
+        keys, value = parse_override(text)
+        apply_override(raw, keys, value)
+        overridden[".".join(keys)] = text
+    scenario = validate(raw, str(path), overridden)
+    for field, bad, choices in scenario.name_problems():
+        raise InputError(_source(field, str(path), overridden), field,
+                         f"unknown name '{bad}'{did_you_mean(bad, choices)}")
+    _check_set_events(scenario, str(path))
+    return scenario
+
+
+def validate(raw: dict, source: str, overridden: dict[str, str] | None = None) -> Scenario:
+    """Validate a raw scenario dict, turning the first pydantic error into an InputError."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = _clean_loc(error["loc"], raw)
+        field = ".".join(str(p) for p in loc)
+        message = _message(error, loc)
+        raise InputError(_source(field, source, overridden or {}), field, message) from None
+
+
+def _source(field: str, source: str, overridden: dict[str, str]) -> str:
+    for key in overridden:
+        if field == key or field.startswith(key + ".") or key.startswith(field + "."):
+            return "--set"
+    return source
+
+
+def _clean_loc(loc: tuple, raw: dict) -> list:
+    """Drop pydantic's union tags: ``events.2.outage.platform`` -> ``events.2.platform``."""
+    return [part for part in loc if part not in EVENT_KINDS]
+
+
+def _message(error: dict, loc: list) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field{_suggest(loc)}"
+    if kind == "union_tag_invalid":
+        tag = error.get("input", {}).get("kind") if isinstance(error.get("input"), dict) else None
+        return f"unknown event kind '{tag}'{did_you_mean(tag or '', EVENT_KINDS)}"
+    if kind == "union_tag_not_found":
+        return f"missing 'kind' (one of: {', '.join(EVENT_KINDS)})"
+    if kind == "missing":
+        return "required field is missing"
+    return error["msg"].removeprefix("Value error, ")
+
+
+def _suggest(loc: list) -> str:
+    """A "did you mean" for the last name in ``loc``, from the fields allowed at that place."""
+    allowed = _allowed_fields([str(p) for p in loc[:-1]])
+    return did_you_mean(str(loc[-1]), allowed) if allowed else ""
+
+
+def _allowed_fields(path: list[str]) -> list[str]:
+    """Field names allowed below ``path`` in the Scenario model ([] where it cannot tell)."""
+    node: Any = Scenario
+    for part in path:
+        node = _field_type(node, part)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return list(node.model_fields)
+    return []
+
+
+def _field_type(node: Any, part: str) -> Any:
+    """The type found one step below ``node`` (a model, a dict or a list type) at ``part``."""
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        field = node.model_fields.get(part)
+        node = field.annotation if field else None
+    elif typing.get_origin(node) in (dict, list):
+        node = typing.get_args(node)[-1]
+    else:
+        return None
+    while typing.get_origin(node) is typing.Annotated:
+        node = typing.get_args(node)[0]
+    return node
+
+
+def _check_set_events(scenario: Scenario, source: str) -> None:
+    """A ``set`` event's value must be valid for the platform field it sets."""
+    for i, event in enumerate(scenario.events):
+        if getattr(event, "kind", "") != "set":
+            continue
+        platform = scenario.platforms[event.platform]
+        try:
+            Platform.model_validate({**platform.model_dump(), event.field: event.value})
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"]
+            raise InputError(source, f"events.{i}.value", message) from None

@@ -1,0 +1,216 @@
+"""Motives and moorings, one small function each, in the push-pull-mooring frame.
+
+Pull terms return an N×P array added to every user's *attractiveness* of every platform (what
+draws a user to it, in log-odds units). Push terms return an N array that raises how hard a user
+looks for somewhere else today. Churn terms return an N×P daily hazard of going dormant.
+Each is multiplied by its weight in ``[motives]``; a weight of 0 switches the motive off.
+
+Array names: ``users`` (:class:`~sim.population.Users`), ``platforms``
+(:class:`~sim.platforms.Platforms`), ``day`` (:class:`Today`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NETWORK_WEIGHT = 2.0  # utility of having all one's friends on a platform (β in u = q + β·share)
+HABIT_DAYS = 180.0  # tenure after which habit is fully formed
+NEWCOMER_DAYS = 30  # how long moderation removals hit a newcomer hardest
+TRIAL_DAYS = 90  # an account made during the run is on trial this long (threshold churn applies)
+
+
+@dataclass
+class Today:
+    """What users can see of the world today, shared by every motive.
+
+    Attributes:
+        day: day index since the start.
+        threat: perceived probability that the ban takes TikTok away (0..1).
+        tenure: days since each account was made (float32 N×P; 0 where there is none).
+        freshness: how new each platform still feels, 1 halving every curiosity half-life (N×P).
+        friends_here: share of a user's friends engaged on each available platform (N×P).
+        creators_here: share of the creators a user follows engaged there (N×P).
+        audience_here: share of a creator's followers engaged there (N×P; 0 for viewers).
+        stake: how much audience a user has to lose, 0..1 (log followers / log max; N).
+        buzz: media and app-store attention of each platform from recent sign-ups (P).
+    """
+
+    day: int
+    threat: float
+    tenure: np.ndarray
+    freshness: np.ndarray
+    friends_here: np.ndarray
+    creators_here: np.ndarray
+    audience_here: np.ndarray
+    stake: np.ndarray
+    buzz: np.ndarray
+
+
+# --- pulls -------------------------------------------------------------------------------------
+
+
+def follower_loss_pull(users, platforms, day: Today) -> np.ndarray:
+    """Creators go where their audience can follow; audiences follow the creators they watch.
+
+    Seed F9 (45 % of migrants cite fear of losing followers) and F8 (about 30 % of top creators
+    opened a RedNote account). A creator's pull scales with fear and with the audience at stake.
+    """
+    creator_pull = (users.fear * day.stake)[:, None] * day.audience_here
+    return 1.5 * creator_pull + day.creators_here
+
+
+def protest_pull(users, platforms, day: Today) -> np.ndarray:
+    """Anger at the ban draws users to China-owned apps while the ban threatens ("take my data").
+
+    Seed F16 and article 000. Only apps the ban does not cover count (joining another ByteDance app
+    is no protest), and the pull fades when the threat is lifted because it scales with ``threat``.
+    """
+    protest_target = platforms.china_owned * ~platforms.threatened
+    return 3.0 * users.protest[:, None] * protest_target[None, :] * day.threat
+
+
+def curiosity_pull(users, platforms, day: Today) -> np.ndarray:
+    """Cultural curiosity: a foreign platform's novelty, decaying with time spent on it.
+
+    Seed F11 (20 % of migrants cite curiosity) and article 001 ("cat tax", cultural exchange).
+    """
+    return 2.0 * users.curiosity[:, None] * platforms.novelty[None, :] * day.freshness
+
+
+def language_pull(users, platforms, day: Today) -> np.ndarray:
+    """A foreign-language interface repels users with little tolerance for it (seed F12)."""
+    return -2.0 * (1.0 - users.language_tolerance)[:, None] * platforms.language_barrier[None, :]
+
+
+def moderation_pull(users, platforms, day: Today) -> np.ndarray:
+    """Strict moderation repels users sensitive to it; lax moderation draws them (F10, F15)."""
+    return -1.5 * users.moderation_sensitivity[:, None] * platforms.moderation[None, :]
+
+
+def privacy_pull(users, platforms, day: Today) -> np.ndarray:
+    """Worry about where one's data goes repels users from risky apps (seed F16, article 004)."""
+    return -2.0 * users.privacy[:, None] * platforms.privacy_risk[None, :]
+
+
+def habit_pull(users, platforms, day: Today) -> np.ndarray:
+    """Habit: a platform used for months is hard to leave (a mooring; Bansal et al. 2005)."""
+    return users.habit[:, None] * np.minimum(day.tenure / HABIT_DAYS, 1.0)
+
+
+def network_pull(users, platforms, day: Today) -> np.ndarray:
+    """Friends already on a platform pull a user there: u = q + β·share (network effects).
+
+    In the Twitter→Mastodon move, 14.7 % of a user's followees landed on the same server
+    (Zia et al. 2023): migrants follow their ties.
+    """
+    return NETWORK_WEIGHT * day.friends_here
+
+
+PULLS = {
+    "follower_loss": follower_loss_pull,
+    "protest": protest_pull,
+    "curiosity": curiosity_pull,
+    "language": language_pull,
+    "moderation": moderation_pull,
+    "privacy": privacy_pull,
+    "habit": habit_pull,
+    "network_pull": network_pull,
+}
+
+
+# --- pushes ------------------------------------------------------------------------------------
+
+
+def follower_loss_push(users, platforms, day: Today) -> np.ndarray:
+    """The threat of losing one's audience sends creators (and fans) to look elsewhere (F9)."""
+    return day.threat * users.fear * (0.3 + 3.0 * day.stake)
+
+
+def protest_push(users, platforms, day: Today) -> np.ndarray:
+    """Anger at the ban is a reason to act now, not only a direction (seed F16)."""
+    return day.threat * 2.0 * users.protest
+
+
+PUSHES = {"follower_loss": follower_loss_push, "protest": protest_push}
+
+
+# --- barriers and churn ------------------------------------------------------------------------
+
+
+def signup_barrier(platforms, weight: float) -> np.ndarray:
+    """Share of would-be joiners who get through sign-up (Douyin's Chinese phone number, F14)."""
+    return (1.0 - platforms.signup_barrier) ** weight
+
+
+def language_churn(users, platforms, day: Today, rate: float, first_week: int) -> np.ndarray:
+    """Newcomers who cannot read the interface leave in their first week (F12: 20 %).
+
+    A translation launch lowers ``language_barrier`` and with it this hazard.
+    """
+    newcomer = (day.tenure < first_week).astype(np.float32)
+    intolerance = (1.0 - users.language_tolerance)[:, None]
+    return rate * platforms.language_barrier[None, :] * intolerance * newcomer
+
+
+def moderation_churn(users, platforms, day: Today, rate: float) -> np.ndarray:
+    """Removals of newcomers' posts push the sensitive ones away (domain notes, week of 01-13)."""
+    newcomer = (day.tenure < NEWCOMER_DAYS).astype(np.float32)
+    return rate * platforms.moderation[None, :] * users.moderation_sensitivity[:, None] * newcomer
+
+
+def threshold_churn(users, day: Today, has_friends: np.ndarray, tau: float) -> np.ndarray:
+    """Török–Kertész: once the share of engaged friends falls below λ, leave at rate 1/τ."""
+    below = (day.friends_here < users.threshold[:, None]) & has_friends[:, None]
+    return below.astype(np.float32) / tau
+
+
+# --- why did they come? ------------------------------------------------------------------------
+
+MOTIVE_LABELS = ("follower_loss", "protest", "expression", "curiosity", "network")
+
+
+def primary_motives(users, platforms, day: Today, weights, joined: np.ndarray) -> np.ndarray:
+    """Count today's sign-ups by their strongest motive (F9-F11: the seed's 45/35/20 split).
+
+    "expression" is relief from the moderation of the user's current primary platform (F10).
+
+    Returns:
+        int64 array (len(MOTIVE_LABELS), P): sign-ups per motive and platform.
+    """
+    rows = np.flatnonzero(joined.any(axis=1))
+    counts = np.zeros((len(MOTIVE_LABELS), joined.shape[1]), dtype=np.int64)
+    if len(rows) == 0:
+        return counts
+    who, today = _subset(users, rows), _subset(day, rows)
+    primary_moderation = np.where(who.primary >= 0, platforms.moderation[who.primary], 0.0)
+    relief = np.maximum(primary_moderation[:, None] - platforms.moderation[None, :], 0.0)
+    scores = np.stack([
+        weights.follower_loss * (follower_loss_pull(who, platforms, today)
+                                 + follower_loss_push(who, platforms, today)[:, None]),
+        weights.protest * (protest_pull(who, platforms, today)
+                           + protest_push(who, platforms, today)[:, None]),
+        weights.moderation * 1.5 * who.moderation_sensitivity[:, None] * relief,
+        weights.curiosity * curiosity_pull(who, platforms, today),
+        weights.network_pull * network_pull(who, platforms, today),
+    ])
+    strongest = scores.argmax(axis=0)
+    cells = joined[rows]
+    platform_of_cell = np.broadcast_to(np.arange(joined.shape[1]), cells.shape)[cells]
+    np.add.at(counts, (strongest[cells], platform_of_cell), 1)
+    return counts
+
+
+class _Rows:
+    """The same arrays as ``source``, restricted to some users (other fields unchanged)."""
+
+    def __init__(self, source, rows: np.ndarray, n: int):
+        for name, value in vars(source).items():
+            is_per_user = isinstance(value, np.ndarray) and value.ndim >= 1 and len(value) == n
+            setattr(self, name, value[rows] if is_per_user else value)
+
+
+def _subset(source, rows: np.ndarray):
+    n = len(source.primary) if hasattr(source, "primary") else source.tenure.shape[0]
+    return _Rows(source, rows, n)

@@ -1,0 +1,63 @@
+"""The platforms: a handful of rich objects, mirrored as arrays for the vectorised daily rules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario import PLATFORM_FIELDS, Platform, Scenario
+
+NUMERIC_FIELDS = (
+    "signup_barrier", "language_barrier", "moderation", "appeal", "privacy_risk", "novelty",
+    "outside_daily_users", "foreign_daily_users",
+)
+FLAG_FIELDS = ("available", "installable", "threatened")
+
+
+class Platforms:
+    """All platforms of a run: their current settings, changed by events as the days go by.
+
+    Attributes:
+        names: scenario keys (``tiktok``, ``rednote``, ...), in column order of the user arrays.
+        specs: the current :class:`~sim.scenario.Platform` of each, by name.
+        china_owned: float32 P, 1 for platforms whose owner is in China.
+        plus one float32 (numeric fields) or bool (flags) array of length P per field, e.g.
+        ``available``, ``installable``, ``language_barrier``.
+    """
+
+    def __init__(self, scenario: Scenario):
+        self.names = list(scenario.platforms)
+        self.specs = {name: spec.model_copy() for name, spec in scenario.platforms.items()}
+        self.owners = [spec.owner for spec in self.specs.values()]
+        self.china_owned = np.array(
+            [spec.china_owned for spec in self.specs.values()], dtype=np.float32
+        )
+        self._refresh()
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def _refresh(self) -> None:
+        for field in NUMERIC_FIELDS:
+            values = [getattr(self.specs[n], field) for n in self.names]
+            setattr(self, field, np.array(values, dtype=np.float32))
+        for field in FLAG_FIELDS:
+            setattr(self, field, np.array([getattr(self.specs[n], field) for n in self.names]))
+
+    def targets(self, platform: str | None, owner: str | None) -> list[str]:
+        """The platform named, or every platform of the owner named."""
+        if platform is not None:
+            return [platform]
+        return [n for n in self.names if self.specs[n].owner == owner]
+
+    def set(self, names: list[str], field: str, value) -> None:
+        """Set one field of some platforms (validated like the scenario file)."""
+        if field not in PLATFORM_FIELDS:
+            raise KeyError(field)
+        for name in names:
+            data = self.specs[name].model_dump()
+            data[field] = value
+            self.specs[name] = Platform.model_validate(data)
+        self._refresh()

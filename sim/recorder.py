@@ -1,0 +1,118 @@
+"""Daily metrics per platform, primary-platform flows and newcomer cohorts, in real-world units.
+
+Everything is written into preallocated arrays during the run and turned into tidy tables once,
+at the end (no per-day DataFrame building).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.motives import MOTIVE_LABELS
+from sim.population import NEVER
+
+PROTEST_POST_DAYS = 3  # newcomers post #TikTokRefugee in their first days on a platform
+METRICS = (
+    "dau", "dau_us", "engaged", "accounts", "signups", "churn", "returns", "creators_active",
+    "protest_posts", *(f"signups_{label}" for label in MOTIVE_LABELS),
+)
+RETENTION_DAYS = (7, 30, 90)
+NONE = "none"
+
+
+class Recorder:
+    """Collects one row per day and platform.
+
+    Metrics (real-world counts per day): ``dau`` daily active users of the simulated population,
+    ``dau_us`` the same plus the platform's US users outside it, ``engaged`` users who have
+    not gone dormant, ``accounts``, ``signups``, ``churn`` (went dormant), ``returns`` (came back
+    from dormancy), ``creators_active``, ``protest_posts`` (#TikTokRefugee posts) and
+    ``signups_<motive>`` (sign-ups by strongest motive). Flows count users whose primary platform
+    changed, from -> to.
+    """
+
+    def __init__(self, days: int, platforms: list[str], scale: float):
+        self.platforms = platforms
+        self.scale = scale
+        self.values = np.zeros((days, len(platforms), len(METRICS)), dtype=np.float64)
+        self.threat = np.zeros(days)
+        size = len(platforms) + 1
+        self.flows = np.zeros((days, size, size), dtype=np.int64)
+        self._column = {name: i for i, name in enumerate(METRICS)}
+
+    def record(self, model, joined, churned, returned, motives, previous_primary, today) -> None:
+        users, day = model.users, model.day
+        row = self.values[day]
+        col = self._column
+        row[:, col["dau"]] = np.count_nonzero(users.active, axis=0)
+        outside = model.platforms.outside_daily_users / self.scale
+        row[:, col["dau_us"]] = row[:, col["dau"]] + outside
+        row[:, col["engaged"]] = np.count_nonzero(users.engaged, axis=0)
+        row[:, col["accounts"]] = np.count_nonzero(users.account, axis=0)
+        row[:, col["signups"]] = np.count_nonzero(joined, axis=0)
+        row[:, col["churn"]] = np.count_nonzero(churned, axis=0)
+        row[:, col["returns"]] = np.count_nonzero(returned, axis=0)
+        row[:, col["creators_active"]] = np.count_nonzero(users.active[users.is_creator], axis=0)
+        row[:, col["protest_posts"]] = _protest_posts(model, today)
+        for i, label in enumerate(MOTIVE_LABELS):
+            row[:, col[f"signups_{label}"]] = motives[i]
+        self.threat[day] = model.threat
+        moved = np.flatnonzero(previous_primary != users.primary)
+        size = len(self.platforms) + 1
+        cells = (previous_primary[moved].astype(np.int64) + 1) * size + users.primary[moved] + 1
+        self.flows[day] = np.bincount(cells, minlength=size * size).reshape(size, size)
+
+    def timeseries(self, dates) -> pd.DataFrame:
+        """Tidy table: one row per day and platform, metrics in real-world units."""
+        days, n_platforms, _ = self.values.shape
+        frame = pd.DataFrame(
+            self.values.reshape(days * n_platforms, -1) * self.scale, columns=list(METRICS)
+        )
+        frame.insert(0, "platform", pd.Categorical(np.tile(self.platforms, days),
+                                                   categories=self.platforms))
+        frame.insert(0, "date", np.repeat(pd.to_datetime(dates), n_platforms))
+        frame.insert(0, "day", np.repeat(np.arange(days, dtype=np.int32), n_platforms))
+        frame["ban_threat"] = np.repeat(self.threat, n_platforms)
+        return frame
+
+    def flow_table(self, dates) -> pd.DataFrame:
+        """Tidy table of primary-platform moves: day, from, to, users (real-world, non-zero)."""
+        names = [NONE, *self.platforms]
+        day, src, dst = np.nonzero(self.flows)
+        return pd.DataFrame({
+            "day": day.astype(np.int32),
+            "date": pd.to_datetime(np.asarray(dates))[day],
+            "from": [names[i] for i in src],
+            "to": [names[i] for i in dst],
+            "users": self.flows[day, src, dst] * self.scale,
+        })
+
+
+def _protest_posts(model, today) -> np.ndarray:
+    """Expected #TikTokRefugee posts today: new arrivals on China-owned apps, by protest anger."""
+    newcomer = (today.tenure <= PROTEST_POST_DAYS) & model.users.active
+    anger = model.users.protest[:, None] * model.platforms.china_owned[None, :]
+    rate = model.rates.protest_posting * float(model.threat > 0)
+    return (newcomer * anger).sum(axis=0) * rate
+
+
+def cohorts(users, platforms: list[str], days: int, scale: float) -> pd.DataFrame:
+    """Newcomers by platform and sign-up day, and how many had not gone dormant k days later.
+
+    ``retained_k`` is NaN where day + k is past the end of the run.
+    """
+    rows = []
+    for j, name in enumerate(platforms):
+        joined = users.joined_day[:, j]
+        new = joined >= 0
+        join_day, left = joined[new].astype(np.int64), users.left_day[new, j].astype(np.int64)
+        signups = np.bincount(join_day, minlength=days)
+        table = {"platform": name, "day": np.arange(days), "signups": signups * scale}
+        for k in RETENTION_DAYS:
+            stayed = (left == NEVER) | (left - join_day > k)
+            kept = np.bincount(join_day, weights=stayed, minlength=days) * scale
+            kept[np.arange(days) + k >= days] = np.nan
+            table[f"retained_{k}"] = kept
+        rows.append(pd.DataFrame(table))
+    return pd.concat(rows, ignore_index=True)

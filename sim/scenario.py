@@ -1,0 +1,266 @@
+"""The scenario: everything a run needs, as pydantic models that reject unknown fields.
+
+A scenario file (TOML) maps one-to-one onto :class:`Scenario`. Loading, ``extends`` and
+``--set`` overrides live in :mod:`sim.loading`; this module only says what is valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+AGE_GROUPS = ("13-17", "18-29", "30-49", "50-64", "65+")
+
+
+class Strict(BaseModel):
+    """Base for every scenario table: unknown fields are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Simulation(Strict):
+    """Calendar and size of a run."""
+
+    start: dt.date = dt.date(2025, 1, 1)
+    days: int = Field(180, ge=1, le=3650)
+    users: int = Field(20_000, ge=100, le=20_000_000)
+    seed: int = Field(20250119, ge=0)
+    replicates: int = Field(3, ge=1, le=10_000)
+
+    @property
+    def dates(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=d) for d in range(self.days)]
+
+
+class Trait(Strict):
+    """A user trait drawn from a Beta distribution with this mean and concentration."""
+
+    mean: Share
+    concentration: float = Field(4.0, gt=0.0)
+
+
+class Population(Strict):
+    """The simulated users: US TikTok users (C3, C12, F1)."""
+
+    real_users: float = Field(170e6, gt=0, description="real users the agents stand for (C3)")
+    age_shares: dict[Literal["13-17", "18-29", "30-49", "50-64", "65+"], Share] = Field(
+        default_factory=lambda: {
+            "13-17": 0.13, "18-29": 0.30, "30-49": 0.34, "50-64": 0.17, "65+": 0.06,
+        }
+    )
+    creator_share: Share = 0.04
+    follows_per_user: float = Field(15.0, ge=0.0, description="creators a user follows, mean")
+    creator_popularity_tail: float = Field(1.2, gt=0.0, description="Pareto shape of audiences")
+    friends_per_user: float = Field(10.0, ge=0.0)
+    daily_activity: Trait = Trait(mean=0.48, concentration=3.0)
+    fear_of_losing_followers: Trait = Trait(mean=0.5)
+    protest: Trait = Trait(mean=0.25, concentration=2.0)
+    curiosity: Trait = Trait(mean=0.35, concentration=2.5)
+    privacy_concern: Trait = Trait(mean=0.35)
+    moderation_sensitivity: Trait = Trait(mean=0.4)
+    language_tolerance: Trait = Trait(mean=0.35)
+    habit: Trait = Trait(mean=0.6)
+    churn_threshold_mean: Share = 0.5
+    churn_threshold_spread: Share = 0.2
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Population:
+        total = sum(self.age_shares.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"age_shares must sum to 1, they sum to {total:.4f}")
+        return self
+
+
+class Motives(Strict):
+    """Weight of each motive and mooring in users' choices; 0 switches one off (ablation)."""
+
+    follower_loss: NonNegative = 1.0
+    protest: NonNegative = 1.0
+    curiosity: NonNegative = 1.0
+    language: NonNegative = 1.0
+    signup_barrier: NonNegative = 1.0
+    moderation: NonNegative = 1.0
+    privacy: NonNegative = 1.0
+    habit: NonNegative = 1.0
+    network_pull: NonNegative = 1.0
+    threshold_churn: NonNegative = 1.0
+
+
+class Dynamics(Strict):
+    """Rates of the daily rules (per day unless named otherwise)."""
+
+    search_rate: NonNegative = 0.002
+    threat_push: NonNegative = 5.0
+    buzz: NonNegative = Field(3.0, description="elasticity of sign-ups to their recent growth")
+    buzz_max: NonNegative = Field(4.0, description="cap of the buzz term (log-odds)")
+    buzz_memory_days: float = Field(1.0, gt=0.0)
+    outage_push: NonNegative = 1.0
+    base_churn: NonNegative = 0.0005
+    trial_churn: NonNegative = 0.01
+    first_week_days: int = Field(7, ge=1)
+    language_churn: NonNegative = 0.06
+    moderation_churn: NonNegative = 0.01
+    return_rate: NonNegative = 0.004
+    dark_forget_rate: NonNegative = 0.01
+    curiosity_halflife_days: float = Field(10.0, gt=0.0)
+    threshold_churn_days: float = Field(30.0, gt=0.0)
+    attention_focus: NonNegative = 0.6
+    protest_posting: Share = 0.1
+    threat_decay_days: float = Field(0.0, ge=0.0, description="0 keeps the threat until an event")
+
+
+class Platform(Strict):
+    """One short-video platform and what users see of it."""
+
+    label: str
+    owner: str
+    owner_country: str = "US"
+    available: bool = True
+    installable: bool = True
+    threatened: bool = False
+    signup_barrier: Share = 0.0
+    language_barrier: Share = 0.0
+    moderation: Share = 0.2
+    appeal: float = 0.0
+    privacy_risk: Share = 0.2
+    novelty: Share = 0.0
+    initial_accounts: Share = 0.0
+    initial_engaged: Share = 0.8
+    outside_daily_users: NonNegative = Field(
+        0.0, description="US daily users outside the simulated population (added to dau_us)"
+    )
+    foreign_daily_users: NonNegative = Field(
+        0.0, description="daily users outside the US (for the international share, F6)"
+    )
+
+    @property
+    def china_owned(self) -> bool:
+        return self.owner_country.upper() == "CN"
+
+
+PLATFORM_FIELDS = tuple(Platform.model_fields)
+
+
+class _Event(Strict):
+    date: dt.date
+    label: str = ""
+
+
+class BanThreat(_Event):
+    """Expectation shock: the perceived probability that TikTok is lost."""
+
+    kind: Literal["ban_threat"]
+    value: Share
+
+
+class _Targeted(_Event):
+    """An event that hits one platform, or every platform of one owner."""
+
+    platform: str | None = None
+    owner: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> _Targeted:
+        if (self.platform is None) == (self.owner is None):
+            raise ValueError("give exactly one of 'platform' or 'owner'")
+        return self
+
+
+class Outage(_Targeted):
+    kind: Literal["outage"]
+
+
+class Restore(_Targeted):
+    kind: Literal["restore"]
+
+
+class StoreRemoval(_Targeted):
+    kind: Literal["store_removal"]
+
+
+class StoreReturn(_Targeted):
+    kind: Literal["store_return"]
+
+
+class OwnerBan(_Targeted):
+    """Every app of the owner goes dark and leaves the stores."""
+
+    kind: Literal["owner_ban"]
+
+
+class FeatureLaunch(_Event):
+    kind: Literal["feature_launch"]
+    platform: str
+    feature: Literal["translation"] = "translation"
+    language_barrier: Share = 0.1
+
+
+class ModerationCrackdown(_Event):
+    kind: Literal["moderation_crackdown"]
+    platform: str
+    moderation: Share = 0.8
+
+
+class SetField(_Event):
+    """Set any platform field from this date on: the users' own what-ifs, without code."""
+
+    kind: Literal["set"]
+    platform: str
+    field: str
+    value: float | bool | str
+
+
+Event = Annotated[
+    BanThreat | Outage | Restore | StoreRemoval | StoreReturn | OwnerBan | FeatureLaunch
+    | ModerationCrackdown | SetField,
+    Field(discriminator="kind"),
+]
+EVENT_KINDS = (
+    "ban_threat", "outage", "restore", "store_removal", "store_return", "owner_ban",
+    "feature_launch", "moderation_crackdown", "set",
+)
+
+
+class Scenario(Strict):
+    """A whole what-if: population, platforms, motives, rates and dated events."""
+
+    name: str = ""
+    question: str = ""
+    simulation: Simulation = Simulation()
+    population: Population = Population()
+    motives: Motives = Motives()
+    dynamics: Dynamics = Dynamics()
+    initial_threat: Share = 0.0
+    platforms: dict[str, Platform] = Field(min_length=1)
+    events: list[Event] = Field(default_factory=list)
+
+    def name_problems(self) -> list[tuple[str, str, list[str]]]:
+        """Names used by events that the scenario does not define: (field, name, choices)."""
+        owners = sorted({p.owner for p in self.platforms.values()})
+        problems = []
+        for i, event in enumerate(self.events):
+            platform = getattr(event, "platform", None)
+            owner = getattr(event, "owner", None)
+            if platform is not None and platform not in self.platforms:
+                problems.append((f"events.{i}.platform", platform, list(self.platforms)))
+            if owner is not None and owner not in owners:
+                problems.append((f"events.{i}.owner", owner, owners))
+            if isinstance(event, SetField) and event.field not in PLATFORM_FIELDS:
+                problems.append((f"events.{i}.field", event.field, list(PLATFORM_FIELDS)))
+        return problems
+
+    @property
+    def platform_names(self) -> list[str]:
+        return list(self.platforms)
+
+    def config_hash(self) -> str:
+        """sha256 of the resolved scenario: equal hashes mean equal model inputs."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()
