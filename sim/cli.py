@@ -118,11 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.NoArgsIsHelpError as exc:
         print(exc.format_message())
         return 2
-    except click.UsageError as exc:
+    except click.exceptions.UsageError as exc:
         where = f"sim {exc.ctx.command.name}: " if exc.ctx and exc.ctx.command.name else "sim: "
         print(f"error: {where}{exc.format_message()}", file=sys.stderr)
         return 2
-    except (typer.Abort, click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("aborted", file=sys.stderr)
         return 130
     except Exception as exc:  # internal failure: exit 1, traceback only on request
