@@ -1,88 +1,131 @@
-"""Run an experiment's design through a ``concurrent.futures`` executor into a results folder."""
+"""Run an experiment's design through a ``concurrent.futures`` executor into a results store.
+
+Each run writes its own Parquet parts and a status file, atomically, so that the store on disk is
+always consistent: a killed experiment loses at most the runs in flight, and ``--resume`` makes
+only what is missing or failed. Memory stays flat: only small status records come back.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
-import sys
-import time
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import pandas as pd
 
-from sim.experiment import RunSpec, design_table, run_one
-from sim.results import (
-    finish_manifest,
-    read_table,
-    start_manifest,
-    summarise,
-    write_config,
-)
+from sim.errors import InputError
+from sim.experiment import RunSpec, is_complete, run_one
+from sim.progress import Progress
+from sim.results import finish_manifest, summarise
+
+EXECUTORS = ("process", "dask")
 
 
 def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
-def run_experiment(scenarios, files, design: list[RunSpec], folder: Path, options: dict,
-                   workers: int = 1, quiet: bool = False) -> pd.DataFrame:
-    """Make every run of the design and write the whole results folder; returns runs table."""
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest = start_manifest(folder, scenarios, files, {**options, "workers": workers})
-    write_config(folder, scenarios)
-    design_table(design).to_parquet(folder / "design.parquet", index=False)
-    by_name = {s.name: s for s in scenarios}
-    records = _execute(by_name, design, folder, workers, quiet)
-    runs = pd.DataFrame(records).sort_values("run_id", ignore_index=True)
+class InlineExecutor(Executor):
+    """Runs each task at once in this process (``--workers 1``): no pool, same interface."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+
+@contextlib.contextmanager
+def open_executor(kind: str, workers: int, scheduler: str | None = None):
+    """The executor to run on: a local process pool, inline, or a Dask cluster.
+
+    Raises:
+        InputError: for an unknown executor, a missing Dask extra or an unreachable scheduler.
+    """
+    if kind == "process":
+        executor = InlineExecutor() if workers <= 1 else ProcessPoolExecutor(max_workers=workers)
+        with executor:
+            yield executor
+        return
+    if kind != "dask":
+        raise InputError("--executor", kind, f"unknown executor (one of: {', '.join(EXECUTORS)})")
+    client = _dask_client(scheduler)
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+
+
+def _dask_client(scheduler: str | None):
+    if not scheduler:
+        raise InputError("--scheduler", "", "--executor dask needs --scheduler tcp://HOST:8786")
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--executor", "dask", "Dask is not installed: pip install '.[dask]'"
+                         ) from None
+    try:
+        return Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError("--scheduler", scheduler, f"cannot reach the Dask scheduler ({exc})"
+                         ) from None
+
+
+def pending_runs(folder: Path, design: list[RunSpec]) -> list[RunSpec]:
+    """Runs of the design that are missing or failed; stale partial files are removed."""
+    for stale in folder.rglob("*.partial"):
+        stale.unlink()
+    return [spec for spec in design if not is_complete(folder, spec.run_id)]
+
+
+def execute(executor: Executor, scenario_of: dict, runs: list[RunSpec], folder: Path,
+            quiet: bool = False) -> None:
+    """Submit every run; gather only their small status records."""
+    progress = Progress(len(runs), quiet)
+    futures = [executor.submit(run_one, scenario_of[(s.scenario, s.point)], s, str(folder))
+               for s in runs]
+    for future in as_completed(futures):
+        progress.update(future.result())
+    progress.close()
+
+
+def finalize(folder: Path, design: list[RunSpec], manifest: dict) -> pd.DataFrame:
+    """Assemble runs.parquet and summary.parquet from the store and complete the manifest."""
+    runs = runs_table(folder, design)
     runs.to_parquet(folder / "runs.parquet", index=False)
-    if (runs["status"] == "ok").any():
-        summarise(read_table(folder, "timeseries")).to_parquet(folder / "summary.parquet",
-                                                               index=False)
+    ok = runs[runs["status"] == "ok"]
+    if len(ok):
+        summary_of(folder, ok).to_parquet(folder / "summary.parquet", index=False)
     finish_manifest(folder, manifest, runs)
     return runs
 
 
-def _execute(by_name: dict, design: list[RunSpec], folder: Path, workers: int,
-             quiet: bool) -> list[dict]:
-    progress = Progress(len(design), quiet)
-    if workers <= 1:
-        records = []
-        for spec in design:
-            records.append(run_one(by_name[spec.scenario], spec, str(folder)))
-            progress.update(records[-1])
-        return records
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return _gather(pool, by_name, design, folder, progress)
+def runs_table(folder: Path, design: list[RunSpec]) -> pd.DataFrame:
+    rows = []
+    for spec in design:
+        path = folder / "status" / f"{spec.run_id}.json"
+        record = json.loads(path.read_text()) if path.exists() else {
+            "run_id": spec.run_id, "status": "missing", "error": "", "worker": "",
+            "duration_s": float("nan")}
+        if record["status"] == "ok" and not is_complete(folder, spec.run_id):
+            record["status"] = "missing"
+        rows.append({**record, "scenario": spec.scenario, "point": spec.point,
+                     "replicate": spec.replicate})
+    return pd.DataFrame(rows)
 
 
-def _gather(executor: Executor, by_name, design, folder, progress) -> list[dict]:
-    futures = [executor.submit(run_one, by_name[s.scenario], s, str(folder)) for s in design]
-    records = []
-    for future in as_completed(futures):
-        records.append(future.result())
-        progress.update(records[-1])
-    return records
+def summary_of(folder: Path, ok_runs: pd.DataFrame) -> pd.DataFrame:
+    """Quantiles across replicates, one scenario and design point at a time (flat memory)."""
+    parts = []
+    for _, group in ok_runs.groupby(["scenario", "point"], sort=True):
+        frames = [pd.read_parquet(folder / "timeseries" / f"{run}.parquet")
+                  for run in sorted(group["run_id"])]
+        parts.append(summarise(pd.concat(frames, ignore_index=True)))
+    return pd.concat(parts, ignore_index=True)
 
-
-class Progress:
-    """Runs done, failed, rate and ETA: one line per run on stderr (unless quiet)."""
-
-    def __init__(self, total: int, quiet: bool):
-        self.total, self.quiet = total, quiet
-        self.done = self.failed = 0
-        self.started = time.perf_counter()
-
-    def update(self, record: dict) -> None:
-        self.done += 1
-        self.failed += record["status"] != "ok"
-        if self.quiet:
-            return
-        elapsed = time.perf_counter() - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate else 0.0
-        line = (f"[{self.done}/{self.total}] {record['run_id']} {record['status']}"
-                f" ({record['duration_s']:.1f}s) failed={self.failed}"
-                f" rate={rate * 60:.1f}/min eta={eta:.0f}s")
-        end = "\r" if sys.stderr.isatty() and self.done < self.total else "\n"
-        print(line.ljust(100) if end == "\r" else line, end=end, file=sys.stderr, flush=True)

@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from sim.errors import InputError, did_you_mean
+
 app = typer.Typer(
     help="Simulate the January 2025 TikTok-refugee migration (agent-based, on Mesa).",
     no_args_is_help=True,
@@ -30,41 +32,69 @@ SetOption = Annotated[
 
 @app.command()
 def run(
-    scenarios: Scenarios,
+    scenarios: Annotated[list[str] | None, typer.Argument(
+        help="Scenario files or shipped names (all go into one results folder).")] = None,
     replicates: Annotated[int | None, typer.Option(min=1, help="Replicates per scenario.")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed of the experiment.")] = None,
     users: Annotated[int | None, typer.Option(min=100, help="Simulated users.")] = None,
     days: Annotated[int | None, typer.Option(min=1, help="Days to simulate.")] = None,
     overrides: SetOption = None,
+    sweep: Annotated[list[str] | None, typer.Option(
+        help="Sweep a field: FIELD=0.2,0.4 | FIELD=LOW:HIGH:COUNT | FIELD=LOW:HIGH (sampled).",
+    )] = None,
+    design: Annotated[str | None, typer.Option(help="grid (default), lhs or sobol.")] = None,
+    samples: Annotated[int | None, typer.Option(help="Points of an lhs/sobol design.")] = None,
     out: Annotated[Path | None, typer.Option(help="Results folder (must be new or empty).")] = None,
+    resume: Annotated[Path | None, typer.Option(
+        help="Finish an interrupted experiment: re-run its missing or failed runs.")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress lines.")] = False,
+    executor: Annotated[str, typer.Option(help="process (local) or dask.")] = "process",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
 ) -> None:
-    """Run scenarios (all into one results folder) and draw their plots."""
-    from sim.batch import default_workers, run_experiment
-    from sim.experiment import make_design
-    from sim.plots import plot_folder
-    from sim.results import claim_folder, default_folder, read_table, summarise
+    """Run scenarios as an experiment (replicates, sweeps, designs) and draw their plots."""
+    from sim import launch
+    from sim.batch import default_workers
+    from sim.design import DESIGNS
+    from sim.results import default_folder
 
-    sets = list(overrides or [])
-    sets += [f"simulation.{k}={v}" for k, v in (("users", users), ("days", days)) if v is not None]
-    loaded, files = _load_all(scenarios, sets)
-    folder = claim_folder(out if out is not None else default_folder([s.name for s in loaded]))
-    root_seed = seed if seed is not None else loaded[0].simulation.seed
-    n = replicates if replicates is not None else loaded[0].simulation.replicates
-    design = make_design(loaded, n, root_seed)
-    options = {"root_seed": root_seed, "replicates": n, "overrides": sets,
-               "executor": "process-pool" if (workers or default_workers()) > 1 else "in-process"}
-    runs = run_experiment(loaded, files, design, folder, options,
-                          workers=workers or default_workers(), quiet=quiet)
+    pool = {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
+    if resume is not None:
+        if scenarios or sweep or overrides or out:
+            raise InputError("--resume", str(resume), "takes no scenarios, --set, --sweep or --out")
+        built, runs = launch.resume(resume, pool, quiet)
+        folder = resume
+    else:
+        if not scenarios:
+            raise InputError("sim run", "SCENARIO", "give at least one scenario (or --resume)")
+        if design is not None and design not in DESIGNS:
+            raise InputError("--design", design, f"unknown design{did_you_mean(design, DESIGNS)}")
+        if samples is not None and samples <= 0:
+            raise InputError("--samples", str(samples), "must be a positive number of points")
+        sets = list(overrides or [])
+        sets += [f"simulation.{k}={v}" for k, v in (("users", users), ("days", days)) if v]
+        plan = launch.plan_from_options(scenarios, sets, list(sweep or []), design, samples,
+                                        replicates, seed)
+        names = [Path(s).stem for s in scenarios]
+        folder = out if out is not None else default_folder(names)
+        built, runs = launch.start(plan, folder, pool, quiet)
+    _report(folder, built, runs)
+
+
+def _report(folder: Path, built, runs) -> None:
+    import pandas as pd
+
+    from sim.plots import plot_folder
+
     failed = int((runs["status"] != "ok").sum())
     if failed < len(runs):
-        summary = summarise(read_table(folder, "timeseries"))
-        plot_folder(folder, summary, {s.name: s.events for s in loaded})
+        summary = pd.read_parquet(folder / "summary.parquet")
+        plot_folder(folder, summary, {s.name: s.events for s in built.scenarios})
     typer.echo(f"results: {folder}")
     typer.echo(f"plots:   {folder / 'plots'}")
     if failed:
-        typer.echo(f"{failed} of {len(runs)} runs failed; see {folder / 'errors'}", err=True)
+        typer.echo(f"{failed} of {len(runs)} runs failed or are missing; see {folder / 'errors'}"
+                   f" and finish them with: sim run --resume {folder}", err=True)
         raise typer.Exit(1)
 
 
@@ -90,25 +120,15 @@ def _load_all(names: list[str], overrides: list[str]):
     from sim.loading import load_scenario, resolve_path
 
     files = [resolve_path(name) for name in names]
-    loaded = [load_scenario(path, overrides) for path in files]
-    seen: set[str] = set()
-    for scenario, file in zip(loaded, files, strict=True):
-        if scenario.name in seen:
-            from sim.errors import InputError
-
-            raise InputError(str(file), "name", f"scenario name '{scenario.name}' given twice")
-        seen.add(scenario.name)
-    return loaded, files
+    return [load_scenario(path, overrides) for path in files], files
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: map errors to exit statuses and one-line messages."""
-    try:
-        import click
-    except ImportError:  # newer typer vendors click
+    try:  # newer typer vendors click and raises its own exceptions
         from typer import _click as click
-
-    from sim.errors import InputError
+    except ImportError:
+        import click
 
     try:
         status = app(args=argv, prog_name="sim", standalone_mode=False)

@@ -7,6 +7,7 @@ differences between scenarios are not noise.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -22,10 +23,11 @@ from sim.scenario import Scenario
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run of the experiment: a scenario, a replicate and its seed."""
+    """One run of the experiment: a scenario at one design point, a replicate and its seed."""
 
     run_id: str
     scenario: str
+    point: int
     replicate: int
     seed: int
 
@@ -36,18 +38,29 @@ def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
     return [int(child.generate_state(1, dtype=np.uint64)[0]) for child in children]
 
 
-def make_design(scenarios: list[Scenario], replicates: int, root_seed: int) -> list[RunSpec]:
-    """Every scenario × replicate, replicate k with the same seed in every scenario."""
+def make_design(names: list[str], n_points: int, replicates: int, root_seed: int
+                ) -> list[RunSpec]:
+    """Every scenario × design point × replicate; replicate k has the same seed everywhere."""
     seeds = replicate_seeds(root_seed, replicates)
     return [
-        RunSpec(f"{scenario.name}-r{k:03d}", scenario.name, k, seeds[k])
-        for scenario in scenarios
+        RunSpec(run_id(name, p, k, n_points), name, p, k, seeds[k])
+        for name in names
+        for p in range(n_points)
         for k in range(replicates)
     ]
 
 
-def design_table(design: list[RunSpec]) -> pd.DataFrame:
-    return pd.DataFrame([asdict(spec) for spec in design]).astype({"seed": "uint64"})
+def run_id(scenario: str, point: int, replicate: int, n_points: int) -> str:
+    point_part = f"-p{point:03d}" if n_points > 1 else ""
+    return f"{scenario}{point_part}-r{replicate:03d}"
+
+
+def design_table(design: list[RunSpec], points: list[dict[str, float]]) -> pd.DataFrame:
+    """One row per run: run id, scenario, point, replicate, seed and the swept values."""
+    table = pd.DataFrame([asdict(spec) for spec in design]).astype({"seed": "uint64"})
+    for name in points[0] if points else {}:
+        table[name] = [points[p][name] for p in table["point"]]
+    return table
 
 
 def simulate(scenario: Scenario, seed: int):
@@ -79,6 +92,7 @@ def run_one(scenario: Scenario, spec: RunSpec, folder: str) -> dict:
     try:
         for name, table in zip(TABLES, simulate(scenario, spec.seed), strict=True):
             table.insert(0, "replicate", np.int32(spec.replicate))
+            table.insert(0, "point", np.int32(spec.point))
             table.insert(0, "scenario", spec.scenario)
             table.insert(0, "run_id", spec.run_id)
             write_atomically(table, Path(folder) / name / f"{spec.run_id}.parquet")
@@ -88,7 +102,25 @@ def run_one(scenario: Scenario, spec: RunSpec, folder: str) -> dict:
         errors.mkdir(exist_ok=True)
         (errors / f"{spec.run_id}.txt").write_text(traceback.format_exc())
     record["duration_s"] = time.perf_counter() - started
+    write_status(Path(folder), record)
     return record
+
+
+def write_status(folder: Path, record: dict) -> None:
+    """A run's status as a small JSON file, written atomically (the store's source of truth)."""
+    status = folder / "status"
+    status.mkdir(exist_ok=True)
+    partial = status / f"{record['run_id']}.json.partial"
+    partial.write_text(json.dumps(record))
+    partial.replace(status / f"{record['run_id']}.json")
+
+
+def is_complete(folder: Path, run: str) -> bool:
+    """A run is done when its status says ok and every one of its parts is on disk."""
+    status = folder / "status" / f"{run}.json"
+    if not status.exists() or json.loads(status.read_text())["status"] != "ok":
+        return False
+    return all((folder / table / f"{run}.parquet").exists() for table in TABLES)
 
 
 def write_atomically(table: pd.DataFrame, path: Path) -> None:

@@ -50,6 +50,7 @@ def plot_folder(folder: Path, summary: pd.DataFrame, events: dict[str, list]) ->
     """Draw the default trajectory figures of one results folder into ``folder/plots``."""
     out = folder / "plots"
     out.mkdir(exist_ok=True)
+    summary = summary[summary["point"] == summary["point"].min()]  # sweeps: the first point
     written = []
     for metric in DEFAULT_METRICS:
         for zoom in (False, True):

@@ -91,19 +91,12 @@ def finish_manifest(folder: Path, manifest: dict, runs: pd.DataFrame) -> None:
     write_json(folder / "manifest.json", manifest)
 
 
-def read_table(folder: Path, name: str) -> pd.DataFrame:
-    """All runs' parts of one table (``timeseries``, ``flows`` or ``cohorts``)."""
-    parts = sorted((folder / name).glob("*.parquet"))
-    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-
-
 def summarise(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """Quantiles across replicates: one row per scenario, day, platform, metric and quantile."""
-    metrics = [c for c in timeseries.columns if c not in
-               ("run_id", "scenario", "replicate", "day", "date", "platform")]
-    long = timeseries.melt(id_vars=["scenario", "day", "date", "platform"], value_vars=metrics,
-                           var_name="metric")
-    grouped = long.groupby(["scenario", "day", "date", "platform", "metric"], observed=True)
+    """Quantiles across replicates: one row per scenario, point, day, platform and metric."""
+    keys = ["scenario", "point", "day", "date", "platform"]
+    metrics = [c for c in timeseries.columns if c not in (*keys, "run_id", "replicate")]
+    long = timeseries.melt(id_vars=keys, value_vars=metrics, var_name="metric")
+    grouped = long.groupby([*keys, "metric"], observed=True, sort=False)
     summary = grouped["value"].quantile(list(QUANTILES)).unstack()
     summary.columns = [f"q{int(q * 100):02d}" for q in QUANTILES]
     summary["replicates"] = grouped["value"].size()

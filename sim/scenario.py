@@ -228,6 +228,23 @@ EVENT_KINDS = (
 )
 
 
+class SweepRange(Strict):
+    """Bounds of a swept field, for sampled designs; with ``count``, evenly spaced values."""
+
+    low: float
+    high: float
+    count: int | None = Field(None, ge=1)
+
+
+class Experiment(Strict):
+    """How to run the scenario as an experiment (command-line options win over this table)."""
+
+    replicates: int | None = Field(None, ge=1, le=10_000)
+    design: Literal["grid", "lhs", "sobol"] = "grid"
+    samples: int | None = Field(None, ge=1)
+    sweep: dict[str, list[float] | SweepRange] = Field(default_factory=dict)
+
+
 class Scenario(Strict):
     """A whole what-if: population, platforms, motives, rates and dated events."""
 
@@ -240,6 +257,7 @@ class Scenario(Strict):
     initial_threat: Share = 0.0
     platforms: dict[str, Platform] = Field(min_length=1)
     events: list[Event] = Field(default_factory=list)
+    experiment: Experiment = Experiment()
 
     def name_problems(self) -> list[tuple[str, str, list[str]]]:
         """Names used by events that the scenario does not define: (field, name, choices)."""

@@ -1,0 +1,134 @@
+"""Experimental designs: sweeps over any scenario field, full grids, Latin hypercube and Sobol.
+
+A sweep is written ``FIELD=VALUES`` where VALUES is a list (``0.2,0.4,0.6``), an evenly spaced
+range (``0.2:0.6:5`` = five values from 0.2 to 0.6) or, for sampled designs, bounds
+(``0.2:0.6``). The design turns sweeps into *points*: one dict of field -> value each.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.errors import InputError
+
+DESIGNS = ("grid", "lhs", "sobol")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One swept field: either explicit values (grid) or bounds (sampled designs)."""
+
+    field: str
+    values: tuple[float, ...] = ()
+    bounds: tuple[float, float] | None = None
+
+
+@dataclass
+class ExperimentSpec:
+    """What to run besides the scenarios themselves: sweeps, design, samples, replicates."""
+
+    sweeps: list[Sweep] = field(default_factory=list)
+    design: str = "grid"
+    samples: int | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "design": self.design,
+            "samples": self.samples,
+            "sweeps": [{"field": s.field, "values": list(s.values),
+                        "bounds": list(s.bounds) if s.bounds else None} for s in self.sweeps],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ExperimentSpec:
+        sweeps = [Sweep(s["field"], tuple(s["values"]), tuple(s["bounds"]) if s["bounds"] else None)
+                  for s in data.get("sweeps", [])]
+        return cls(sweeps, data.get("design", "grid"), data.get("samples"))
+
+
+def parse_sweep(text: str, source: str = "--sweep") -> Sweep:
+    """``field=0.2,0.4`` | ``field=0.2:0.6:5`` (evenly spaced) | ``field=0.2:0.6`` (bounds)."""
+    name, sep, spec = text.partition("=")
+    name, spec = name.strip(), spec.strip()
+    if not sep or not name or not spec:
+        raise InputError(source, text, "expected FIELD=VALUES, e.g. dynamics.buzz=1,2,3 or 1:3:5")
+    try:
+        if ":" in spec:
+            parts = [float(p) for p in spec.split(":")]
+            if len(parts) == 2:
+                return _bounded(name, parts[0], parts[1], source)
+            if len(parts) == 3 and parts[2] == int(parts[2]) and parts[2] >= 1:
+                _bounded(name, parts[0], parts[1], source)
+                return Sweep(name, tuple(np.linspace(parts[0], parts[1], int(parts[2])).tolist()))
+            raise ValueError
+        values = tuple(float(v) for v in spec.split(",") if v.strip())
+    except ValueError:
+        raise InputError(source, name, f"cannot read '{spec}': use 1,2,3 or LOW:HIGH[:COUNT]"
+                         ) from None
+    if not values:
+        raise InputError(source, name, "empty list of values")
+    return Sweep(name, values)
+
+
+def _bounded(name: str, low: float, high: float, source: str) -> Sweep:
+    if not low < high:
+        raise InputError(source, name, f"empty range {low:g}:{high:g} (LOW must be below HIGH)")
+    return Sweep(name, (), (low, high))
+
+
+def points(spec: ExperimentSpec, seed: int) -> list[dict[str, float]]:
+    """The design's points, in a fixed order (the same for the same spec and seed)."""
+    if not spec.sweeps:
+        return [{}]
+    if spec.design == "grid":
+        return _grid(spec.sweeps)
+    return _sampled(spec, seed)
+
+
+def _grid(sweeps: list[Sweep]) -> list[dict[str, float]]:
+    for sweep in sweeps:
+        if sweep.bounds is not None:
+            raise InputError("--sweep", sweep.field,
+                             "a grid needs values (1,2,3 or LOW:HIGH:COUNT), not just bounds; "
+                             "or use --design lhs/sobol with --samples")
+    names = [s.field for s in sweeps]
+    return [dict(zip(names, combo, strict=True))
+            for combo in itertools.product(*(s.values for s in sweeps))]
+
+
+def _sampled(spec: ExperimentSpec, seed: int) -> list[dict[str, float]]:
+    from scipy.stats import qmc
+
+    if spec.samples is None or spec.samples <= 0:
+        raise InputError("--samples", str(spec.samples), f"the {spec.design} design needs "
+                         "--samples N with N > 0")
+    bounds = []
+    for sweep in spec.sweeps:
+        if sweep.bounds is None:
+            bounds.append((min(sweep.values), max(sweep.values)))
+        else:
+            bounds.append(sweep.bounds)
+    low, high = np.array(bounds).T
+    if (low >= high).any():
+        raise InputError("--sweep", spec.sweeps[int(np.argmax(low >= high))].field,
+                         "empty range: a sampled design needs LOW < HIGH")
+    sampler = (qmc.LatinHypercube(d=len(bounds), rng=np.random.default_rng(seed))
+               if spec.design == "lhs" else
+               qmc.Sobol(d=len(bounds), scramble=True, rng=np.random.default_rng(seed)))
+    unit = sampler.random(spec.samples)
+    scaled = qmc.scale(unit, low, high)
+    names = [s.field for s in spec.sweeps]
+    return [dict(zip(names, map(float, row), strict=True)) for row in scaled]
+
+
+def as_overrides(point: dict[str, float]) -> list[str]:
+    """A design point as ``--set`` overrides (validated like any other)."""
+    return [f"{name}={_toml_number(value)}" for name, value in point.items()]
+
+
+def _toml_number(value: float) -> str:
+    text = repr(float(value))
+    return text if ("." in text or "e" in text or "inf" in text or "nan" in text) else text + ".0"

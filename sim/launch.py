@@ -1,0 +1,159 @@
+"""Start or resume an experiment: scenarios × design points × replicates into one results folder.
+
+Everything is validated (scenarios, overrides, sweeps, the executor) before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim.batch import execute, finalize, open_executor, pending_runs
+from sim.design import ExperimentSpec, Sweep, as_overrides, parse_sweep, points
+from sim.errors import InputError
+from sim.experiment import design_table, make_design
+from sim.loading import load_scenario, resolve_path
+from sim.results import claim_folder, start_manifest, write_config, write_json
+
+
+@dataclass
+class Plan:
+    """Everything that defines an experiment's runs, as recorded in its manifest."""
+
+    files: list[Path]
+    overrides: list[str] = field(default_factory=list)
+    spec: ExperimentSpec = field(default_factory=ExperimentSpec)
+    replicates: int = 1
+    root_seed: int = 0
+
+    def as_dict(self) -> dict:
+        return {"files": [str(f) for f in self.files], "overrides": self.overrides,
+                "replicates": self.replicates, "root_seed": self.root_seed,
+                **self.spec.as_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Plan:
+        return cls([Path(f) for f in data["files"]], list(data["overrides"]),
+                   ExperimentSpec.from_dict(data), int(data["replicates"]), int(data["root_seed"]))
+
+
+@dataclass
+class Built:
+    """A plan made concrete: validated scenarios, one per (name, point), and the run design."""
+
+    scenarios: list
+    scenario_of: dict
+    points: list[dict]
+    design: list
+
+
+def plan_from_options(names: list[str], overrides: list[str], sweeps: list[str],
+                      design: str | None, samples: int | None, replicates: int | None,
+                      seed: int | None) -> Plan:
+    """Combine command-line options with the first scenario's ``[experiment]`` table."""
+    files = [resolve_path(name).resolve() for name in names]
+    first = load_scenario(files[0], overrides)
+    table = first.experiment
+    swept = {name: _table_sweep(name, value) for name, value in table.sweep.items()}
+    for text in sweeps:
+        sweep = parse_sweep(text)
+        swept[sweep.field] = sweep
+    spec = ExperimentSpec(list(swept.values()), design or table.design,
+                          samples if samples is not None else table.samples)
+    if spec.design != "grid" and spec.samples is None:
+        raise InputError("--samples", "", f"the {spec.design} design needs --samples N (N > 0)")
+    n = replicates or table.replicates or first.simulation.replicates
+    return Plan(files, overrides, spec, n, seed if seed is not None else first.simulation.seed)
+
+
+def _table_sweep(name: str, value) -> Sweep:
+    if isinstance(value, list):
+        if not value:
+            raise InputError("experiment.sweep", name, "empty list of values")
+        return Sweep(name, tuple(float(v) for v in value))
+    text = f"{name}={value.low}:{value.high}" + (f":{value.count}" if value.count else "")
+    return parse_sweep(text, "experiment.sweep")
+
+
+def build(plan: Plan) -> Built:
+    """Validate every scenario at every design point; raises InputError for any bad one."""
+    design_points = points(plan.spec, plan.root_seed)
+    scenarios = [load_scenario(f, plan.overrides) for f in plan.files]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise InputError(str(plan.files[names.index(_first_duplicate(names))]), "name",
+                         "the same scenario is given twice")
+    scenario_of = {}
+    for file, scenario in zip(plan.files, scenarios, strict=True):
+        for p, point in enumerate(design_points):
+            scenario_of[(scenario.name, p)] = _at_point(file, plan.overrides, point)
+    design = make_design(names, len(design_points), plan.replicates, plan.root_seed)
+    return Built(scenarios, scenario_of, design_points, design)
+
+
+def _at_point(file: Path, overrides: list[str], point: dict):
+    try:
+        return load_scenario(file, [*overrides, *as_overrides(point)])
+    except InputError as exc:
+        swept = any(exc.field == k or k.startswith(exc.field + ".") or exc.field.startswith(k)
+                    for k in point)
+        if exc.source == "--set" and swept:
+            raise InputError("--sweep", exc.field, exc.message) from None
+        raise
+
+
+def _first_duplicate(names: list[str]) -> str:
+    return next(n for n in names if names.count(n) > 1)
+
+
+def start(plan: Plan, folder: Path, executor: dict, quiet: bool = False):
+    """Run a new experiment into ``folder`` (which must be absent or empty)."""
+    built = build(plan)
+    claim_folder(folder)
+    with open_executor(**executor) as pool:
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = start_manifest(folder, built.scenarios, plan.files,
+                                  {"experiment": plan.as_dict(), "executor": executor})
+        write_config(folder, built.scenarios)
+        design_table(built.design, built.points).to_parquet(folder / "design.parquet",
+                                                            index=False)
+        execute(pool, built.scenario_of, built.design, folder, quiet)
+    return built, finalize(folder, built.design, manifest)
+
+
+def resume(folder: Path, executor: dict, quiet: bool = False):
+    """Make the missing or failed runs of an experiment, after checking nothing changed."""
+    manifest = read_manifest(folder)
+    plan = Plan.from_dict(manifest["experiment"])
+    built = build(plan)
+    for scenario in built.scenarios:
+        recorded = manifest["scenarios"].get(scenario.name, {}).get("config_hash")
+        if recorded != scenario.config_hash():
+            raise InputError("--resume", str(folder), f"scenario '{scenario.name}' has changed "
+                             "since this experiment started (config hash differs)")
+    recorded_ids = pd.read_parquet(folder / "design.parquet")["run_id"].tolist()
+    if recorded_ids != [spec.run_id for spec in built.design]:
+        raise InputError("--resume", str(folder), "the design no longer matches design.parquet")
+    todo = pending_runs(folder, built.design)
+    with open_executor(**executor) as pool:
+        manifest.setdefault("resumed", []).append(
+            {"at": dt.datetime.now(dt.UTC).isoformat(), "runs": len(todo), "executor": executor})
+        write_json(folder / "manifest.json", manifest)
+        execute(pool, built.scenario_of, todo, folder, quiet)
+    return built, finalize(folder, built.design, manifest)
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise InputError(str(folder), "", "not a results folder (no manifest.json)")
+    try:
+        manifest = json.loads(path.read_text())
+        manifest["experiment"]["files"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise InputError(str(path), "experiment", "unreadable or incomplete manifest") from None
+    return manifest

@@ -1,0 +1,184 @@
+"""Batch experiments: same results on any executor, resumable after a kill, failures recorded."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from sim.design import ExperimentSpec, Sweep, parse_sweep, points
+
+SMALL = ["--users", "800", "--days", "30", "--quiet"]
+
+
+def sim(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
+                          timeout=600, check=False, **kwargs)
+
+
+def assert_same_results(a, b) -> None:
+    """Same Parquet content: every run part and the summary."""
+    for table in ("timeseries", "flows", "cohorts"):
+        names = sorted(p.name for p in (a / table).glob("*.parquet"))
+        assert names == sorted(p.name for p in (b / table).glob("*.parquet"))
+        for name in names:
+            pd.testing.assert_frame_equal(pd.read_parquet(a / table / name),
+                                          pd.read_parquet(b / table / name))
+    pd.testing.assert_frame_equal(pd.read_parquet(a / "summary.parquet"),
+                                  pd.read_parquet(b / "summary.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(a / "design.parquet"),
+                                  pd.read_parquet(b / "design.parquet"))
+
+
+EXPERIMENT = ["observed-2025", "baseline", *SMALL, "--replicates", "2",
+              "--sweep", "platforms.rednote.language_barrier=0.3,0.8"]
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory):
+    out = tmp_path_factory.mktemp("batch") / "w1"
+    result = sim("run", *EXPERIMENT, "--workers", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_two_workers_give_identical_parquet(one_worker, tmp_path):
+    result = sim("run", *EXPERIMENT, "--workers", "2", "--out", str(tmp_path / "w2"))
+    assert result.returncode == 0, result.stderr
+    assert_same_results(one_worker, tmp_path / "w2")
+
+
+def test_a_dask_cluster_gives_identical_parquet(one_worker, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = sim("run", *EXPERIMENT, "--executor", "dask", "--scheduler",
+                     cluster.scheduler_address, "--out", str(tmp_path / "dask"))
+    assert result.returncode == 0, result.stderr
+    assert_same_results(one_worker, tmp_path / "dask")
+    runs = pd.read_parquet(tmp_path / "dask" / "runs.parquet")
+    assert runs["worker"].nunique() >= 1 and (runs["status"] == "ok").all()
+
+
+def test_design_records_swept_values_and_common_seeds(one_worker):
+    design = pd.read_parquet(one_worker / "design.parquet")
+    assert len(design) == 2 * 2 * 2
+    assert set(design["platforms.rednote.language_barrier"]) == {0.3, 0.8}
+    assert design.groupby("replicate")["seed"].nunique().eq(1).all()
+
+
+def test_summary_median_is_the_median_of_the_runs(one_worker):
+    summary = pd.read_parquet(one_worker / "summary.parquet")
+    runs = pd.concat(pd.read_parquet(p) for p in (one_worker / "timeseries").glob("*.parquet"))
+    pick = runs[(runs.scenario == "observed-2025") & (runs.point == 1) & (runs.day == 20)
+                & (runs.platform == "rednote")]
+    row = summary[(summary.scenario == "observed-2025") & (summary.point == 1)
+                  & (summary.day == 20) & (summary.platform == "rednote")
+                  & (summary.metric == "dau_us")]
+    assert row["q50"].item() == pytest.approx(pick["dau_us"].median())
+    assert (summary["q05"] <= summary["q50"]).all() and (summary["q50"] <= summary["q95"]).all()
+
+
+def test_kill_then_resume_gives_the_uninterrupted_results(tmp_path):
+    args = ["observed-2025", "--users", "2500", "--days", "40", "--replicates", "6",
+            "--workers", "1", "--quiet"]
+    whole = tmp_path / "whole"
+    assert sim("run", *args, "--out", str(whole)).returncode == 0
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, "-m", "sim", "run", *args, "--out", str(killed)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list((killed / "status").glob("*.json"))) < 2:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    done = len(list((killed / "status").glob("*.json")))
+    assert 2 <= done < 6, "the kill should land part-way"
+    assert not (killed / "runs.parquet").exists()
+    result = sim("run", "--resume", str(killed), "--workers", "2", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert_same_results(whole, killed)
+    assert not list(killed.rglob("*.partial"))
+
+
+def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
+    import sim.experiment
+    from sim import launch
+
+    real = sim.experiment.simulate
+
+    def flaky(scenario, seed):
+        if seed == launch_seeds[1]:
+            raise RuntimeError("injected failure")
+        return real(scenario, seed)
+
+    launch_seeds = sim.experiment.replicate_seeds(11, 3)
+    monkeypatch.setattr(sim.experiment, "simulate", flaky)
+    plan = launch.plan_from_options(["baseline"], ["simulation.users=500", "simulation.days=10"],
+                                    [], None, None, 3, 11)
+    _, runs = launch.start(plan, tmp_path / "out", {"kind": "process", "workers": 1,
+                                                    "scheduler": None}, quiet=True)
+    assert list(runs["status"]) == ["ok", "failed", "ok"]
+    assert "injected failure" in runs.loc[1, "error"]
+    assert "Traceback" in (tmp_path / "out" / "errors" / "baseline-r001.txt").read_text()
+    assert (tmp_path / "out" / "summary.parquet").exists()
+    monkeypatch.setattr(sim.experiment, "simulate", real)
+    _, resumed = launch.resume(tmp_path / "out", {"kind": "process", "workers": 1,
+                                                  "scheduler": None}, quiet=True)
+    assert (resumed["status"] == "ok").all()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--sweep", "platforms.rednote.languag_barrier=0.1,0.2"], "did you mean 'language_barrier'"),
+    (["--sweep", "dynamics.buzz=3:1:4"], "empty range"),
+    (["--sweep", "dynamics.buzz="], "FIELD=VALUES"),
+    (["--sweep", "dynamics.buzz=1:2", "--design", "lhs", "--samples", "0"], "--samples"),
+    (["--sweep", "dynamics.buzz=1:2", "--design", "sobol"], "--samples"),
+    (["--design", "latin"], "unknown design"),
+    (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach"),
+    (["--executor", "spark"], "unknown executor"),
+])
+def test_bad_experiment_input_exits_2_and_writes_nothing(tmp_path, args, says):
+    out = tmp_path / "out"
+    result = sim("run", "baseline", *SMALL, *args, "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and says in result.stderr
+    assert not out.exists()
+
+
+def test_resume_refuses_a_folder_that_is_not_a_results_folder(tmp_path):
+    result = sim("run", "--resume", str(tmp_path))
+    assert result.returncode == 2 and "not a results folder" in result.stderr
+
+
+def test_grid_is_the_product_of_the_sweeps():
+    spec = ExperimentSpec([parse_sweep("a=1,2,3"), parse_sweep("b=0:1:2")])
+    assert points(spec, 0) == [{"a": a, "b": b} for a in (1, 2, 3) for b in (0.0, 1.0)]
+
+
+@pytest.mark.parametrize("design", ["lhs", "sobol"])
+def test_sampled_designs_stay_in_bounds_and_are_reproducible(design):
+    spec = ExperimentSpec([Sweep("a", (), (0.0, 2.0)), Sweep("b", (), (5.0, 6.0))], design, 16)
+    drawn = points(spec, 3)
+    assert len(drawn) == 16 and drawn == points(spec, 3)
+    assert all(0 <= p["a"] <= 2 and 5 <= p["b"] <= 6 for p in drawn)
+    if design == "lhs":  # one sample in each of the 16 strata of every dimension
+        assert sorted(int(p["a"] / 2 * 16) for p in drawn) == list(range(16))
+
+
+def test_experiment_table_in_the_scenario_file_drives_the_run(tmp_path):
+    from sim.loading import SCENARIO_DIR
+
+    path = tmp_path / "exp.toml"
+    path.write_text(f'extends = "{SCENARIO_DIR / "baseline.toml"}"\n[experiment]\nreplicates = 2\n'
+                    '[experiment.sweep]\n"dynamics.buzz" = [1.0, 2.0]\n')
+    result = sim("run", str(path), "--users", "300", "--days", "5", "--quiet", "--workers", "1",
+                 "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    design = pd.read_parquet(tmp_path / "out" / "design.parquet")
+    assert len(design) == 4 and set(design["dynamics.buzz"]) == {1.0, 2.0}
