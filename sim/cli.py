@@ -82,20 +82,42 @@ def run(
 
 
 def _report(folder: Path, built, runs) -> None:
-    import pandas as pd
-
-    from sim.plots import plot_folder
+    from sim.compare import plot_results
 
     failed = int((runs["status"] != "ok").sum())
     if failed < len(runs):
-        summary = pd.read_parquet(folder / "summary.parquet")
-        plot_folder(folder, summary, {s.name: s.events for s in built.scenarios})
+        plot_results(folder)
     typer.echo(f"results: {folder}")
     typer.echo(f"plots:   {folder / 'plots'}")
     if failed:
         typer.echo(f"{failed} of {len(runs)} runs failed or are missing; see {folder / 'errors'}"
                    f" and finish them with: sim run --resume {folder}", err=True)
         raise typer.Exit(1)
+
+
+@app.command()
+def plot(folder: Annotated[Path, typer.Argument(help="A results folder.")]) -> None:
+    """(Re)draw every figure of one results folder."""
+    from sim.compare import plot_results
+
+    written = plot_results(folder)
+    typer.echo(f"plots:   {folder / 'plots'} ({len(written)} files)")
+
+
+@app.command()
+def compare(
+    folders: Annotated[list[Path], typer.Argument(help="One or more results folders.")],
+    baseline: Annotated[str | None, typer.Option(help="Scenario to difference against.")] = None,
+    metric: Annotated[str, typer.Option(help="dau|accounts|share|signups|churn")] = "dau",
+    platform: Annotated[list[str] | None, typer.Option(help="Platforms to show (repeat).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for figures and tables.")] = None,
+) -> None:
+    """Compare scenarios from one or more results folders: figures and a summary table."""
+    from sim.compare import compare_results
+
+    where = compare_results(folders, baseline=baseline, metric=metric,
+                            platforms=list(platform or []), out=out)
+    typer.echo(f"compare: {where}")
 
 
 @app.command()
