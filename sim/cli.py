@@ -121,6 +121,101 @@ def compare(
 
 
 @app.command()
+def check(
+    scenarios: Scenarios,
+    replicates: Annotated[int | None, typer.Option(min=1, help="Replicates per scenario.")] = None,
+    users: Annotated[int | None, typer.Option(min=100, help="Simulated users.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed of the experiment.")] = None,
+    overrides: SetOption = None,
+    out: Annotated[Path | None, typer.Option(help="Results folder (must be new or empty).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
+) -> None:
+    """Run scenarios and score them against their [[targets]] (exit 3 if any is missed)."""
+    from sim import launch
+    from sim.batch import default_workers
+    from sim.results import default_folder
+    from sim.scorecard import TARGETS_MISSED, as_text, score_folder
+
+    sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
+    plan = launch.plan_from_options(scenarios, sets, [], None, None, replicates, seed)
+    names = ["check", *[Path(s).stem for s in scenarios]]
+    folder = out if out is not None else default_folder(names)
+    pool = {"kind": "process", "workers": workers or default_workers(), "scheduler": None}
+    built, runs = launch.start(plan, folder, pool, quiet)
+    card = score_folder(folder, built, runs)
+    typer.echo(as_text(card))
+    typer.echo(f"scorecard: {folder / 'scorecard.md'}")
+    if not card["met"].all():
+        raise typer.Exit(TARGETS_MISSED)
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or shipped name with targets.")],
+    fit: Annotated[list[str], typer.Option(help="Free parameter: FIELD=LOW:HIGH (repeat).")],
+    budget: Annotated[int, typer.Option(min=1, help="Candidate parameter sets to try.")] = 60,
+    replicates: Annotated[int, typer.Option(min=1, help="Replicates per candidate.")] = 2,
+    users: Annotated[int | None, typer.Option(min=100, help="Simulated users.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed.")] = None,
+    overrides: SetOption = None,
+    out: Annotated[Path | None, typer.Option(help="Fitted scenario file to write.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
+) -> None:
+    """Fit parameters to the scenario's targets; write a scenario that extends it with them."""
+    from sim.batch import default_workers
+    from sim.calibration import calibrate as fit_parameters
+    from sim.calibration import parse_fit, write_fitted
+    from sim.loading import load_scenario, resolve_path
+
+    file = resolve_path(scenario)
+    sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
+    base = load_scenario(file, sets)
+    fits = [parse_fit(text, base) for text in fit]
+    target = out or file.with_name(f"{file.stem}-fitted.toml")
+    if target.exists():
+        raise InputError("--out", str(target), "exists; results are never overwritten")
+    result = fit_parameters(file, sets, fits, budget, replicates,
+                            seed if seed is not None else base.simulation.seed,
+                            workers or default_workers())
+    typer.echo(result.table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    typer.echo(f"best loss: {result.best_loss:.4g}")
+    written = write_fitted(file, result, target, "sim calibrate " + " ".join(sys.argv[2:]))
+    typer.echo(f"fitted scenario: {written}")
+
+
+@app.command()
+def ablate(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or shipped name.")],
+    replicates: Annotated[int, typer.Option(min=1, help="Replicates per variant.")] = 5,
+    users: Annotated[int | None, typer.Option(min=100, help="Simulated users.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed.")] = None,
+    overrides: SetOption = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the table (new or empty).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
+) -> None:
+    """Switch off one motive at a time; print the change in headline outcomes."""
+    from sim.ablation import ablate as run_ablation
+    from sim.ablation import as_markdown
+    from sim.batch import default_workers
+    from sim.loading import load_scenario, resolve_path
+    from sim.results import claim_folder, default_folder
+
+    file = resolve_path(scenario)
+    sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
+    base = load_scenario(file, sets)
+    folder = claim_folder(out if out is not None else default_folder(["ablate", file.stem]))
+    table = run_ablation(file, sets, replicates,
+                         seed if seed is not None else base.simulation.seed,
+                         workers or default_workers())
+    folder.mkdir(parents=True, exist_ok=True)
+    table.to_csv(folder / "ablation.csv", index=False)
+    (folder / "ablation.md").write_text(as_markdown(table))
+    typer.echo(as_markdown(table))
+    typer.echo(f"ablation: {folder / 'ablation.md'}")
+
+
+@app.command()
 def validate(scenarios: Scenarios, overrides: SetOption = None) -> None:
     """Check scenario files (and overrides) without running them."""
     loaded, files = _load_all(scenarios, list(overrides or []))

@@ -64,7 +64,7 @@ def design_table(design: list[RunSpec], points: list[dict[str, float]]) -> pd.Da
 
 
 def simulate(scenario: Scenario, seed: int):
-    """Run one scenario with one seed; return (timeseries, flows, cohorts) tables."""
+    """Run one scenario with one seed; return its tables, named as in ``TABLES``."""
     from sim.model import MigrationModel
     from sim.recorder import cohorts
 
@@ -74,10 +74,37 @@ def simulate(scenario: Scenario, seed: int):
         model.recorder.timeseries(dates),
         model.recorder.flow_table(dates),
         cohorts(model.users, model.platforms.names, scenario.simulation.days, model.scale),
+        newcomer_profile(model),
     )
 
 
-TABLES = ("timeseries", "flows", "cohorts")
+TABLES = ("timeseries", "flows", "cohorts", "profile")
+TOP_CREATORS = 0.01  # "top creators": the most-followed 1 % of creators (F8)
+
+
+def newcomer_profile(model) -> pd.DataFrame:
+    """Per platform, at the end of the run: who the newcomers were, and which top creators came.
+
+    Columns: ``newcomers`` (real-world count), ``newcomer_share_<age group>``,
+    ``newcomer_share_18_34`` (18-29 plus a quarter of 30-49, F7) and ``top_creator_accounts``.
+    """
+    from sim.population import AGE_GROUPS
+
+    users = model.users
+    followers = model.ties.followers
+    creators = np.flatnonzero(users.is_creator)
+    n_top = max(1, int(len(creators) * TOP_CREATORS))
+    top = creators[np.argsort(followers[creators])[::-1][:n_top]]
+    rows = []
+    for j, name in enumerate(model.platforms.names):
+        new = users.joined_day[:, j] >= 0
+        ages = np.bincount(users.age_group[new], minlength=len(AGE_GROUPS)) / max(new.sum(), 1)
+        row = {"platform": name, "newcomers": float(new.sum() * model.scale)}
+        row.update({f"newcomer_share_{g}": float(a) for g, a in zip(AGE_GROUPS, ages, strict=True)})
+        row["newcomer_share_18_34"] = float(ages[1] + 0.25 * ages[2])
+        row["top_creator_accounts"] = float(users.account[top, j].mean()) if len(top) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def run_one(scenario: Scenario, spec: RunSpec, folder: str) -> dict:

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.units import human
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 
@@ -228,6 +230,64 @@ EVENT_KINDS = (
 )
 
 
+TARGET_STATS = ("on", "sum", "mean", "max", "rank", "ratio")
+
+
+class Target(Strict):
+    """A figure the scenario should reproduce, with its tolerance and its source.
+
+    ``stat`` says how the metric is read: ``on`` its value on ``date``; ``sum``, ``mean`` or
+    ``max`` over ``start``..``end``; ``rank`` the platform's worst daily rank (1 = most) among
+    all platforms over the window; ``ratio`` the window's daily mean over the daily mean of
+    ``reference_start``..``reference_end``. A target is met when the simulated median is within
+    ``value`` ± ``tolerance``, or within the bounds ``at_least`` / ``at_most``.
+    """
+
+    id: str
+    description: str = ""
+    metric: str
+    platform: str
+    stat: Literal["on", "sum", "mean", "max", "rank", "ratio"] = "on"
+    date: dt.date | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    reference_start: dt.date | None = None
+    reference_end: dt.date | None = None
+    value: float | None = None
+    tolerance: float | None = Field(None, ge=0)
+    at_least: float | None = None
+    at_most: float | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _complete(self) -> Target:
+        if self.stat == "on" and self.date is None:
+            raise ValueError("stat 'on' needs a date")
+        if self.stat != "on" and (self.start is None or self.end is None):
+            raise ValueError(f"stat '{self.stat}' needs start and end")
+        if self.stat == "ratio" and (self.reference_start is None or self.reference_end is None):
+            raise ValueError("stat 'ratio' needs reference_start and reference_end")
+        if (self.value is None) == (self.at_least is None and self.at_most is None):
+            raise ValueError("give either value (with tolerance) or at_least/at_most")
+        if self.value is not None and self.tolerance is None:
+            raise ValueError("a value needs a tolerance")
+        return self
+
+    def met_by(self, simulated: float) -> bool:
+        if self.value is not None:
+            return abs(simulated - self.value) <= self.tolerance
+        return ((self.at_least is None or simulated >= self.at_least)
+                and (self.at_most is None or simulated <= self.at_most))
+
+    def wanted(self) -> str:
+        """The observed figure as text: ``3.4M ± 1.7M``, ``≥ 700k``."""
+        if self.value is not None:
+            return f"{human(self.value)} ± {human(self.tolerance)}"
+        parts = [f"≥ {human(self.at_least)}" if self.at_least is not None else "",
+                 f"≤ {human(self.at_most)}" if self.at_most is not None else ""]
+        return " and ".join(p for p in parts if p)
+
+
 class SweepRange(Strict):
     """Bounds of a swept field, for sampled designs; with ``count``, evenly spaced values."""
 
@@ -258,6 +318,7 @@ class Scenario(Strict):
     platforms: dict[str, Platform] = Field(min_length=1)
     events: list[Event] = Field(default_factory=list)
     experiment: Experiment = Experiment()
+    targets: list[Target] = Field(default_factory=list)
 
     def name_problems(self) -> list[tuple[str, str, list[str]]]:
         """Names used by events that the scenario does not define: (field, name, choices)."""
@@ -272,6 +333,9 @@ class Scenario(Strict):
                 problems.append((f"events.{i}.owner", owner, owners))
             if isinstance(event, SetField) and event.field not in PLATFORM_FIELDS:
                 problems.append((f"events.{i}.field", event.field, list(PLATFORM_FIELDS)))
+        for i, target in enumerate(self.targets):
+            if target.platform not in self.platforms:
+                problems.append((f"targets.{i}.platform", target.platform, list(self.platforms)))
         return problems
 
     @property

@@ -1,0 +1,29 @@
+"""Many small in-memory runs, in parallel, returning small results (calibration, ablation)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+from sim.experiment import simulate
+from sim.scenario import Scenario
+from sim.targets import RunTables, measure
+
+
+def run_tables(scenario: Scenario, seed: int) -> RunTables:
+    """Run once and keep the tables that targets and headline outcomes read."""
+    timeseries, _flows, cohorts, profile = simulate(scenario, seed)
+    return RunTables(timeseries, cohorts, profile)
+
+
+def target_values(scenario: Scenario, seed: int) -> list[float]:
+    """Every target of the scenario as simulated by one run."""
+    run = run_tables(scenario, seed)
+    return [measure(target, run, scenario) for target in scenario.targets]
+
+
+def evaluate(function, jobs: list[tuple], workers: int) -> list:
+    """``function(*job)`` for every job, in job order, on ``workers`` processes."""
+    if workers <= 1:
+        return [function(*job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, *zip(*jobs, strict=True), chunksize=1))

@@ -1,0 +1,137 @@
+"""Calibration targets: read each target's figure off one run, and score a set of runs.
+
+A run is read through :class:`RunTables` (its timeseries, cohorts and profile). Besides every
+recorded daily metric, targets may use these derived metrics:
+
+- ``international_share``: the platform's US daily users over all its daily users (F6);
+- ``motive_share_<motive>``: share of sign-ups whose strongest motive was ``<motive>`` (F9-F11);
+- ``first_week_churn``: share of newcomers gone dormant within 7 days (F12; by sign-up window);
+- ``newcomer_share_18_34``: share of newcomers aged 18-34 (F7; 18-29 plus a quarter of 30-49);
+- ``top_creator_accounts``: share of the top 1 % of creators with an account there (F8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.motives import MOTIVE_LABELS
+from sim.recorder import METRICS
+from sim.scenario import Scenario, Target
+
+DERIVED = ("international_share", "first_week_churn", "newcomer_share_18_34",
+           "top_creator_accounts", *(f"motive_share_{m}" for m in MOTIVE_LABELS))
+KNOWN_METRICS = (*METRICS, *DERIVED)
+
+
+@dataclass
+class RunTables:
+    """The tables of one run that targets read."""
+
+    timeseries: pd.DataFrame
+    cohorts: pd.DataFrame
+    profile: pd.DataFrame
+
+    def daily(self, metric: str) -> pd.DataFrame:
+        """Dates × platforms table of one recorded metric."""
+        return self.timeseries.pivot(index="date", columns="platform", values=metric)
+
+
+def measure(target: Target, run: RunTables, scenario: Scenario) -> float:
+    """The target's figure as simulated in one run."""
+    if target.metric in ("newcomer_share_18_34", "top_creator_accounts"):
+        return float(run.profile.set_index("platform").loc[target.platform, target.metric])
+    if target.metric == "first_week_churn":
+        return _first_week_churn(run.cohorts, target, scenario.simulation.start)
+    series = _series(target, run, scenario)
+    return _stat(target, series, run)
+
+
+def _series(target: Target, run: RunTables, scenario: Scenario) -> pd.Series:
+    platform = target.platform
+    if target.metric == "international_share":
+        us = run.daily("dau_us")[platform]
+        return us / (us + scenario.platforms[platform].foreign_daily_users)
+    if target.metric.startswith("motive_share_"):
+        motive = target.metric.removeprefix("motive_share_")
+        window = slice(pd.Timestamp(target.start), pd.Timestamp(target.end))
+        signups = run.daily("signups")[platform].loc[window].sum()
+        by_motive = run.daily(f"signups_{motive}")[platform].loc[window].sum()
+        return pd.Series([by_motive / signups if signups else np.nan],
+                         index=[pd.Timestamp(target.start)])
+    return run.daily(target.metric)[platform]
+
+
+def _stat(target: Target, series: pd.Series, run: RunTables) -> float:
+    if target.stat == "on":
+        return float(series.loc[pd.Timestamp(target.date)])
+    window = series.loc[pd.Timestamp(target.start):pd.Timestamp(target.end)]
+    if target.stat == "sum":
+        return float(window.sum())
+    if target.stat == "mean":
+        return float(window.mean())
+    if target.stat == "max":
+        return float(window.max())
+    if target.stat == "rank":
+        table = run.daily(target.metric).loc[window.index]
+        ranks = table.rank(axis=1, ascending=False, method="max")[target.platform]
+        return float(ranks.max())
+    reference = series.loc[pd.Timestamp(target.reference_start):pd.Timestamp(target.reference_end)]
+    return float(window.mean() / reference.mean()) if reference.mean() > 0 else float("inf")
+
+
+def _first_week_churn(cohorts: pd.DataFrame, target: Target, start) -> float:
+    rows = cohorts[(cohorts.platform == target.platform) & cohorts.retained_7.notna()]
+    first, last = (target.start - start).days, (target.end - start).days
+    rows = rows[(rows.day >= first) & (rows.day <= last)]
+    joined = rows.signups.sum()
+    return float(1.0 - rows.retained_7.sum() / joined) if joined else float("nan")
+
+
+def scorecard(scenario: Scenario, runs: list[RunTables]) -> pd.DataFrame:
+    """One row per target: what was observed, the simulated median and 90 % interval, met?"""
+    rows = []
+    for target in scenario.targets:
+        values = np.array([measure(target, run, scenario) for run in runs], dtype=float)
+        median = float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")
+        low, high = (np.nanquantile(values, [0.05, 0.95]) if np.isfinite(values).any()
+                     else (np.nan, np.nan))
+        rows.append({
+            "scenario": scenario.name, "id": target.id, "description": target.description,
+            "platform": target.platform, "metric": target.metric, "when": _when(target),
+            "observed": target.wanted(), "median": median, "q05": float(low), "q95": float(high),
+            "met": bool(np.isfinite(median) and target.met_by(median)), "source": target.source,
+        })
+    return pd.DataFrame(rows)
+
+
+def _when(target: Target) -> str:
+    if target.stat == "on":
+        return f"{target.date:%Y-%m-%d}"
+    text = f"{target.stat} {target.start:%m-%d}..{target.end:%m-%d}"
+    if target.stat == "ratio":
+        text += f" / {target.reference_start:%m-%d}..{target.reference_end:%m-%d}"
+    return text
+
+
+def loss(card: pd.DataFrame, scenario: Scenario) -> float:
+    """Calibration loss: squared misses in units of tolerance, summed over targets."""
+    total = 0.0
+    for target, median in zip(scenario.targets, card["median"], strict=True):
+        total += _miss(target, median) ** 2
+    return total
+
+
+def _miss(target: Target, simulated: float) -> float:
+    if not np.isfinite(simulated):
+        return 10.0
+    if target.value is not None:
+        return (simulated - target.value) / max(target.tolerance, 1e-12)
+    scale = max(abs(target.at_least or 0.0), abs(target.at_most or 0.0), 1e-12)
+    if target.at_least is not None and simulated < target.at_least:
+        return (target.at_least - simulated) / scale * 4
+    if target.at_most is not None and simulated > target.at_most:
+        return (simulated - target.at_most) / scale * 4
+    return 0.0

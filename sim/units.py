@@ -1,0 +1,20 @@
+"""Numbers for people: 3.4M, 700k, 0.25."""
+
+from __future__ import annotations
+
+import math
+
+
+def human(x: float | None, digits: int = 3) -> str:
+    """``3_400_000`` -> ``3.4M``; ``None`` or NaN -> ``n/a``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:.{digits}g}{unit}"
+    return f"{x:.{digits}g}"
+
+
+def signed(x: float) -> str:
+    """``+1.2M``, ``-300k``."""
+    return ("+" if x > 0 else "") + human(x)
