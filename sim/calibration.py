@@ -1,10 +1,17 @@
-"""``sim calibrate``: fit free parameters to a scenario's targets by sequential ABC rejection.
+"""``sim calibrate``: fit free parameters to a scenario's targets.
 
-Each candidate parameter set is run with the same replicate seeds (common random numbers); its
-loss is the sum of squared target misses in units of tolerance (:func:`sim.targets.loss`), read
-off the median over replicates. Round 1 samples the declared ranges (scrambled Sobol); round 2
-samples again around the best tenth. The fitted value is the median of the accepted (best)
-candidates and its uncertainty their spread, reported as a 95 % interval.
+Each candidate parameter set is run with the same replicate seeds (common random numbers), so
+the loss is a deterministic function of the parameters: the sum of squared target misses in
+units of tolerance (:func:`sim.targets.loss`), read off the median over replicates — a χ² when
+tolerances are one standard error. The search has three stages sharing the ``--budget``:
+
+1. global: a scrambled Sobol sample of the declared ranges (half the budget);
+2. polish: Nelder-Mead (scipy) from the best candidate (a quarter);
+3. local: a Sobol sample around the optimum (the rest).
+
+The fitted value is the best candidate; its uncertainty is the range of every candidate whose
+loss is within the 95 % Δχ² threshold of the best (a likelihood-ratio confidence region),
+widened by half the spacing of the local sample (the resolution of the search).
 """
 
 from __future__ import annotations
@@ -23,8 +30,8 @@ from sim.experiment import replicate_seeds
 from sim.loading import load_scenario
 from sim.targets import loss
 
-ACCEPT = 0.1  # share of candidates kept as the approximate posterior
-MIN_ACCEPTED = 5
+MIN_BUDGET = 12
+LOCAL_BOX = 0.15  # the local stage samples the optimum ± this share of each range
 
 
 @dataclass
@@ -75,48 +82,88 @@ def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
     base = load_scenario(file, overrides)
     if not base.targets:
         raise InputError(str(file), "targets", "this scenario has no [[targets]] to fit")
-    if budget < 2 * MIN_ACCEPTED:
-        raise InputError("--budget", str(budget), f"needs at least {2 * MIN_ACCEPTED} candidates")
-    seeds = replicate_seeds(seed, replicates)
-    first = points(ExperimentSpec(fits, "sobol", budget // 2), seed)
-    scored = _score(file, overrides, first, seeds, workers)
-    accepted = _accepted(scored)
-    narrowed = [Sweep(f.field, (), _around(accepted[f.field], f.bounds)) for f in fits]
-    second = points(ExperimentSpec(narrowed, "sobol", budget - len(first)), seed + 1)
-    scored = pd.concat([scored, _score(file, overrides, second, seeds, workers)],
-                       ignore_index=True)
-    accepted = _accepted(scored)
+    if budget < MIN_BUDGET:
+        raise InputError("--budget", str(budget), f"needs at least {MIN_BUDGET} candidates")
+    objective = _Objective(file, overrides, fits, replicate_seeds(seed, replicates), workers)
+    objective.many(points(ExperimentSpec(fits, "sobol", budget // 2), seed))
+    objective.polish(budget // 4)
+    best = objective.best()
+    local = [Sweep(f.field, (), _box(best[f.field], f.bounds)) for f in fits]
+    remaining = budget - len(objective.rows)
+    if remaining > 0:
+        objective.many(points(ExperimentSpec(local, "sobol", remaining), seed + 1))
+    scored = pd.DataFrame(objective.rows)
+    region = _confidence_region(scored, len(fits))
+    best = scored.loc[scored["loss"].idxmin()]
     table = pd.DataFrame([{
-        "field": f.field, "fitted": float(accepted[f.field].median()),
-        "low": float(accepted[f.field].quantile(0.025)),
-        "high": float(accepted[f.field].quantile(0.975)),
-        "sd": float(accepted[f.field].std()), "range": f"{f.bounds[0]:g}:{f.bounds[1]:g}",
-    } for f in fits])
-    return Fit(table, scored, float(scored["loss"].min()))
+        "field": f.field, "fitted": float(best[f.field]),
+        "low": max(f.bounds[0], float(region[f.field].min()) - _resolution(s, remaining, fits)),
+        "high": min(f.bounds[1], float(region[f.field].max()) + _resolution(s, remaining, fits)),
+        "range": f"{f.bounds[0]:g}:{f.bounds[1]:g}",
+    } for f, s in zip(fits, local, strict=True)])
+    return Fit(table, scored, float(best["loss"]))
 
 
-def _score(file, overrides, candidates: list[dict], seeds: list[int], workers: int):
-    scenarios = [load_scenario(file, [*overrides, *as_overrides(c)]) for c in candidates]
-    jobs = [(s, seed) for s in scenarios for seed in seeds]
-    values = evaluate(target_values, jobs, workers)
-    rows = []
-    for i, (candidate, scenario) in enumerate(zip(candidates, scenarios, strict=True)):
-        per_run = np.array(values[i * len(seeds):(i + 1) * len(seeds)], dtype=float)
-        medians = pd.DataFrame({"median": np.nanmedian(per_run, axis=0)})
-        rows.append({**candidate, "loss": loss(medians, scenario)})
-    return pd.DataFrame(rows)
+class _Objective:
+    """The loss of parameter sets, remembering every evaluation."""
+
+    def __init__(self, file, overrides, fits, seeds, workers):
+        self.file, self.overrides, self.fits = file, overrides, fits
+        self.seeds, self.workers = seeds, workers
+        self.rows: list[dict] = []
+
+    def many(self, candidates: list[dict]) -> None:
+        if not candidates:
+            return
+        scenarios = [load_scenario(self.file, [*self.overrides, *as_overrides(c)])
+                     for c in candidates]
+        jobs = [(s, seed) for s in scenarios for seed in self.seeds]
+        values = evaluate(target_values, jobs, self.workers)
+        n = len(self.seeds)
+        for i, (candidate, scenario) in enumerate(zip(candidates, scenarios, strict=True)):
+            per_run = np.array(values[i * n:(i + 1) * n], dtype=float)
+            medians = pd.DataFrame({"median": np.nanmedian(per_run, axis=0)})
+            self.rows.append({**candidate, "loss": loss(medians, scenario)})
+
+    def best(self) -> dict:
+        return min(self.rows, key=lambda row: row["loss"])
+
+    def polish(self, evaluations: int) -> None:
+        """Nelder-Mead from the best candidate, in units of each range, within the bounds."""
+        from scipy.optimize import minimize
+
+        low = np.array([f.bounds[0] for f in self.fits])
+        width = np.array([f.bounds[1] - f.bounds[0] for f in self.fits])
+        start = (np.array([self.best()[f.field] for f in self.fits]) - low) / width
+
+        def at(unit: np.ndarray) -> float:
+            values = low + np.clip(unit, 0.0, 1.0) * width
+            self.many([{f.field: float(v) for f, v in zip(self.fits, values, strict=True)}])
+            return self.rows[-1]["loss"]
+
+        if evaluations > 0:
+            simplex = np.vstack([start, start + 0.05 * np.eye(len(start))])
+            minimize(at, start, method="Nelder-Mead",
+                     options={"maxfev": evaluations, "initial_simplex": simplex})
 
 
-def _accepted(scored: pd.DataFrame) -> pd.DataFrame:
-    keep = max(MIN_ACCEPTED, round(len(scored) * ACCEPT))
-    return scored.nsmallest(keep, "loss")
+def _box(centre: float, bounds: tuple[float, float]) -> tuple[float, float]:
+    half = (bounds[1] - bounds[0]) * LOCAL_BOX
+    return max(bounds[0], centre - half), min(bounds[1], centre + half)
 
 
-def _around(values: pd.Series, bounds: tuple[float, float]) -> tuple[float, float]:
-    spread = max(float(values.std()), (bounds[1] - bounds[0]) * 0.02)
-    low = max(bounds[0], float(values.min()) - spread)
-    high = min(bounds[1], float(values.max()) + spread)
-    return (low, high) if low < high else bounds
+def _resolution(local: Sweep, samples: int, fits: list) -> float:
+    """Half the typical spacing of the local sample: how finely the search saw the optimum."""
+    width = local.bounds[1] - local.bounds[0]
+    return width / max(samples, 1) ** (1 / len(fits)) / 2
+
+
+def _confidence_region(scored: pd.DataFrame, n_parameters: int) -> pd.DataFrame:
+    """Candidates whose loss is within the 95 % Δχ² threshold of the best."""
+    from scipy.stats import chi2
+
+    threshold = scored["loss"].min() + chi2.ppf(0.95, n_parameters)
+    return scored[scored["loss"] <= threshold]
 
 
 def write_fitted(file: Path, fit: Fit, out: Path, command: str) -> Path:

@@ -8,6 +8,7 @@ range (``0.2:0.6:5`` = five values from 0.2 to 0.6) or, for sampled designs, bou
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,7 +119,9 @@ def _sampled(spec: ExperimentSpec, seed: int) -> list[dict[str, float]]:
     sampler = (qmc.LatinHypercube(d=len(bounds), rng=np.random.default_rng(seed))
                if spec.design == "lhs" else
                qmc.Sobol(d=len(bounds), scramble=True, rng=np.random.default_rng(seed)))
-    unit = sampler.random(spec.samples)
+    with warnings.catch_warnings():  # Sobol prefers powers of two; any count is still valid
+        warnings.simplefilter("ignore", UserWarning)
+        unit = sampler.random(spec.samples)
     scaled = qmc.scale(unit, low, high)
     names = [s.field for s in spec.sweeps]
     return [dict(zip(names, map(float, row), strict=True)) for row in scaled]
