@@ -131,7 +131,7 @@ def check(
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
 ) -> None:
-    """Run scenarios and score them against their [[targets]] (exit 3 if any is missed)."""
+    """Run scenarios and score them against their targets (exit 3 if any is missed)."""
     from sim import launch
     from sim.batch import default_workers
     from sim.results import default_folder
