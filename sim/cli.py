@@ -97,27 +97,35 @@ def _report(folder: Path, built, runs) -> None:
 
 @app.command()
 def plot(folder: Annotated[Path, typer.Argument(help="A results folder.")]) -> None:
-    """(Re)draw every figure of one results folder."""
+    """(Re)draw every figure and the summary table of one results folder."""
     from sim.compare import plot_results
 
-    written = plot_results(folder)
-    typer.echo(f"plots:   {folder / 'plots'} ({len(written)} files)")
+    drawn = plot_results(folder)
+    typer.echo(drawn.table)
+    for note in drawn.notes:
+        typer.echo(note, err=True)
+    typer.echo(f"plots:   {drawn.folder} ({len(drawn.files)} files; see index.md)")
 
 
 @app.command()
 def compare(
     folders: Annotated[list[Path], typer.Argument(help="One or more results folders.")],
-    baseline: Annotated[str | None, typer.Option(help="Scenario to difference against.")] = None,
+    baseline: Annotated[str | None, typer.Option(
+        help="Scenario to difference against (default: baseline, else the first).")] = None,
     metric: Annotated[str, typer.Option(help="dau|accounts|share|signups|churn")] = "dau",
     platform: Annotated[list[str] | None, typer.Option(help="Platforms to show (repeat).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder for figures and tables.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="New folder for figures and tables (default: results/compare-<time>).")] = None,
 ) -> None:
     """Compare scenarios from one or more results folders: figures and a summary table."""
     from sim.compare import compare_results
 
-    where = compare_results(folders, baseline=baseline, metric=metric,
+    drawn = compare_results(folders, baseline=baseline, metric=metric,
                             platforms=list(platform or []), out=out)
-    typer.echo(f"compare: {where}")
+    typer.echo(drawn.table)
+    for note in drawn.notes:
+        typer.echo(note, err=True)
+    typer.echo(f"compare: {drawn.folder} ({len(drawn.files)} files; see index.md)")
 
 
 @app.command()

@@ -1,0 +1,243 @@
+"""Headline outcomes of each run, and the summary table across replicates with 90 % intervals.
+
+Per destination platform: its peak daily US users and the date, the share of US TikTok users who
+tried it (signed up during the run), retention of its newcomers after 7, 30 and 90 days (cohort
+tables). For the origin (TikTok): its lowest daily users on days it was up and the date, its last
+week against its first, and the share of main-app moves away from it that came back (flows count
+moves, not people: a per-destination return share would need per-user records).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.periods import dark_days
+from sim.recorder import RETENTION_DAYS
+from sim.scenario import Scenario
+from sim.stored import Stored
+from sim.trajectories import quantile_rows
+from sim.units import human
+
+ORIGIN = "tiktok"
+HEADLINE = "rednote"
+WEEK = 7
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One headline outcome: its key, its words (``{origin}`` is filled in) and its kind."""
+
+    key: str
+    label: str
+    kind: str  # "count", "date" or "percent"
+
+
+DESTINATION = (
+    Outcome("peak_dau", "peak daily US users", "count"),
+    Outcome("peak_date", "date of the peak", "date"),
+    Outcome("tried", "tried it (signed up), % of US TikTok users", "percent"),
+    *(Outcome(f"retained_{k}", f"newcomers still engaged after {k} days", "percent")
+      for k in RETENTION_DAYS),
+)
+ORIGIN_OUTCOMES = (
+    Outcome("trough_dau", "lowest daily US users on days it was up", "count"),
+    Outcome("trough_date", "date of that low", "date"),
+    Outcome("final_dau", "daily users in the last week, % of the first week", "percent"),
+    Outcome("returned", "main-app moves back to {origin}, % of moves away", "percent"),
+)
+KIND = {o.key: o.kind for o in (*DESTINATION, *ORIGIN_OUTCOMES)}
+
+
+def origin_of(scenario: Scenario) -> str:
+    """The platform users come from: TikTok, or else the one most of them have an account on."""
+    if ORIGIN in scenario.platforms:
+        return ORIGIN
+    return max(scenario.platforms, key=lambda p: scenario.platforms[p].initial_accounts)
+
+
+def run_outcomes(stored: Stored) -> pd.DataFrame:
+    """One row per run, platform and outcome: ``value`` (dates as day numbers from the start)."""
+    ts, cohorts, flows = stored.timeseries, stored.cohorts, stored.flows
+    origins = {name: origin_of(s) for name, s in stored.scenarios.items()}
+    parts = [_peaks(ts, origins), _tried(cohorts, stored), _retained(cohorts, origins),
+             _returned(flows, origins), _troughs(ts, stored, origins)]
+    long = pd.concat(parts, ignore_index=True)
+    runs = stored.runs[["run_id", "scenario", "point", "replicate", *stored.swept]]
+    return runs.merge(long, on="run_id", how="inner")
+
+
+def _long(series: pd.Series, outcome: str) -> pd.DataFrame:
+    frame = series.rename("value").reset_index()
+    frame["outcome"] = outcome
+    return frame[["run_id", "platform", "outcome", "value"]]
+
+
+def _peaks(ts: pd.DataFrame, origins: dict) -> pd.DataFrame:
+    dest = ts[ts["platform"] != ts["scenario"].map(origins)]
+    at = dest.loc[dest.groupby(["run_id", "platform"])["dau_us"].idxmax()]
+    at = at.set_index(["run_id", "platform"])
+    return pd.concat([_long(at["dau_us"], "peak_dau"),
+                      _long(at["day"].astype(float), "peak_date")])
+
+
+def _troughs(ts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFrame:
+    parts = []
+    for name, scenario in stored.scenarios.items():
+        origin = origins[name]
+        own = ts[(ts["scenario"] == name) & (ts["platform"] == origin)]
+        if own.empty:
+            continue
+        up = ~dark_days(scenario, origin)
+        days = own["day"].to_numpy()
+        usable = own[up[np.minimum(days, len(up) - 1)]]
+        by_run = own.groupby(["run_id", "platform"])
+        first = own[days < WEEK].groupby(["run_id", "platform"])["dau_us"].mean()
+        last_day = by_run["day"].transform("max")
+        last = own[own["day"] > last_day - WEEK].groupby(["run_id", "platform"])["dau_us"].mean()
+        parts.append(_long(last / first.replace(0, np.nan), "final_dau"))
+        if usable.empty:
+            continue
+        at = usable.loc[usable.groupby(["run_id", "platform"])["dau_us"].idxmin()]
+        at = at.set_index(["run_id", "platform"])
+        parts += [_long(at["dau_us"], "trough_dau"), _long(at["day"].astype(float), "trough_date")]
+    return pd.concat(parts) if parts else pd.DataFrame()
+
+
+def _tried(cohorts: pd.DataFrame, stored: Stored) -> pd.DataFrame:
+    real = {name: s.population.real_users for name, s in stored.scenarios.items()}
+    signups = cohorts.groupby(["run_id", "platform"])["signups"].sum()
+    scenario = cohorts.groupby(["run_id", "platform"])["scenario"].first()
+    return _long(signups / scenario.map(real), "tried")
+
+
+def _retained(cohorts: pd.DataFrame, origins: dict) -> pd.DataFrame:
+    dest = cohorts[cohorts["platform"] != cohorts["scenario"].map(origins)]
+    parts = []
+    for k in RETENTION_DAYS:
+        known = dest[dest[f"retained_{k}"].notna()]
+        grouped = known.groupby(["run_id", "platform"])
+        share = grouped[f"retained_{k}"].sum() / grouped["signups"].sum().replace(0, np.nan)
+        parts.append(_long(share, f"retained_{k}"))
+    return pd.concat(parts)
+
+
+def _returned(flows: pd.DataFrame, origins: dict) -> pd.DataFrame:
+    origin = flows["scenario"].map(origins)
+    away = flows[flows["from"] == origin].groupby("run_id")["users"].sum()
+    back = flows[flows["to"] == origin].groupby("run_id")["users"].sum()
+    origin_rows = flows[flows["from"] == origin].groupby("run_id")["scenario"].first().map(origins)
+    total = back.reindex(away.index, fill_value=0.0) / away
+    total.index = pd.MultiIndex.from_arrays([total.index, origin_rows.reindex(away.index)],
+                                            names=["run_id", "platform"])
+    return _long(total, "returned")
+
+
+def summary_table(outcomes: pd.DataFrame, stored: Stored) -> pd.DataFrame:
+    """Median and 90 % interval across replicates: one row per scenario, design point, platform
+    and outcome, with the words (``label``), the ``kind`` and a formatted ``text``."""
+    rows = []
+    keys = ["scenario", "point", *stored.swept]
+    for key, group in outcomes.groupby(keys, sort=False, dropna=False):
+        values = dict(zip(keys, key, strict=True))
+        scenario = stored.scenarios[values["scenario"]]
+        origin = origin_of(scenario)
+        present = set(group["platform"])
+        for platform in [p for p in _platform_order(scenario) if p in present]:
+            mine = group[group["platform"] == platform]
+            for outcome in ORIGIN_OUTCOMES if platform == origin else DESTINATION:
+                q = quantile_rows(mine.loc[mine["outcome"] == outcome.key, "value"])
+                rows.append({
+                    **values, "platform": platform, "platform_label":
+                    scenario.platforms[platform].label, "outcome": outcome.key,
+                    "label": outcome.label.format(origin=scenario.platforms[origin].label),
+                    "kind": outcome.kind, **q,
+                    "text": as_text_cell(q, outcome.kind, scenario.simulation.start)})
+    return pd.DataFrame(rows)
+
+
+def _platform_order(scenario: Scenario) -> list[str]:
+    """The headline destination first, then the origin, then the others as configured."""
+    names = list(scenario.platforms)
+    first = [p for p in (HEADLINE, origin_of(scenario)) if p in names]
+    return list(dict.fromkeys([*first, *names]))
+
+
+def as_text_cell(q: dict, kind: str, start: dt.date) -> str:
+    """``25.1M [23.0M, 27.2M]``, ``41.0 % [38.2, 44.9]``, ``Jan 18 [Jan 17, Jan 19]``."""
+    if not q["n"]:
+        return "n/a"
+
+    def one(x: float) -> str:
+        if kind == "percent":
+            return f"{100 * x:.1f}"
+        if kind == "date":
+            day = start + dt.timedelta(days=round(float(x)))
+            return f"{day:%b} {day.day}"
+        return human(x)
+
+    unit = " %" if kind == "percent" else ""
+    if one(q["q05"]) == one(q["q95"]):
+        return one(q["median"]) + unit
+    return f"{one(q['median'])}{unit} [{one(q['q05'])}, {one(q['q95'])}]"
+
+
+def variant(row, swept: list[str]) -> str:
+    """A column name for a scenario at a design point: ``observed-2025 · buzz=2``."""
+    if not swept:
+        return str(row["scenario"])
+    values = ", ".join(f"{f.rsplit('.', 1)[-1]}={row[f]:g}" for f in swept if pd.notna(row[f]))
+    return f"{row['scenario']} · {values}" if values else str(row["scenario"])
+
+
+def wide(summary: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
+    """Rows (platform label, outcome label), one column per scenario (or scenario at a point)."""
+    table = summary.assign(variant=[variant(r, swept) for _, r in summary.iterrows()])
+    order = list(dict.fromkeys(zip(table["platform_label"], table["label"], strict=True)))
+    out = table.pivot_table(index=["platform_label", "label"], columns="variant",
+                            values="text", aggfunc="first", sort=False)
+    out = out.reindex(index=pd.MultiIndex.from_tuples(order),
+                      columns=list(dict.fromkeys(table["variant"])))
+    return out.fillna("")
+
+
+def as_markdown(summary: pd.DataFrame, swept: list[str], replicates: str) -> str:
+    """One Markdown table: a bold row per platform, then its outcomes, one column per scenario."""
+    table = wide(summary, swept)
+    head = ["| outcome | " + " | ".join(table.columns) + " |",
+            "|---|" + "---|" * len(table.columns)]
+    lines = [f"Median across replicates [90 % interval]; {replicates}.", "", *head]
+    current = None
+    for (platform, label), cells in table.iterrows():
+        if platform != current:
+            lines.append(f"| **{platform}** |" + " |" * len(table.columns))
+            current = platform
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def as_text(summary: pd.DataFrame, swept: list[str], replicates: str) -> str:
+    """The same table for a terminal: side by side for a few scenarios, else one block each."""
+    table = wide(summary, swept)
+    if len(table.columns) > 4:
+        blocks = [_text_block(table[[c]], c) for c in table.columns]
+        return f"median [90 % interval], {replicates}\n\n" + "\n\n".join(blocks)
+    return f"median [90 % interval], {replicates}\n" + _text_block(table, None)
+
+
+def _text_block(table: pd.DataFrame, title: str | None) -> str:
+    width = max(len(label) for _, label in table.index) + 4
+    cols = [max(len(str(c)), *(len(v) for v in table[c])) for c in table.columns]
+    lines = [title] if title else [" " * width + "  ".join(
+        str(c).ljust(w) for c, w in zip(table.columns, cols, strict=True))]
+    current = None
+    for (platform, label), cells in table.iterrows():
+        if platform != current:
+            lines.append(platform)
+            current = platform
+        lines.append(("  " + label).ljust(width) + "  ".join(
+            v.ljust(w) for v, w in zip(cells, cols, strict=True)).rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,207 @@
+"""Results folders read back for figures and tables: their runs, daily tables and provenance.
+
+Figures and tables meet the results only here, as plain tables. Several folders can be read
+together; a scenario name found in more than one folder is told apart by its folder
+(``baseline (run-a)``), and every run keeps a unique ``run_id``.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+
+from sim.errors import InputError
+from sim.scenario import Scenario
+
+RUN_TABLES = ("timeseries", "flows", "cohorts")
+DESIGN_COLUMNS = ("run_id", "scenario", "point", "replicate", "seed")
+
+
+@dataclass
+class Stored:
+    """The successful runs of one or more results folders.
+
+    Attributes:
+        folders: the results folders, in the order given.
+        manifests: each folder's manifest.json, in the same order.
+        runs: one row per successful run: ``run_id`` (unique across folders), ``scenario`` (its
+            label, unique across folders), ``point``, ``replicate``, ``seed``, ``folder``
+            (index into ``folders``), ``file_run_id`` (its name inside its folder) and one column
+            per swept field.
+        scenarios: scenario label -> resolved :class:`~sim.scenario.Scenario`.
+        swept: names of the swept fields (design.parquet columns beyond the run's identity).
+        notes: things a reader should know, e.g. failed runs or folders made by different code.
+    """
+
+    folders: list[Path]
+    manifests: list[dict]
+    runs: pd.DataFrame
+    scenarios: dict[str, Scenario]
+    swept: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def scenario_names(self) -> list[str]:
+        return list(dict.fromkeys(self.runs["scenario"]))
+
+    @property
+    def platforms(self) -> list[str]:
+        """Every platform of every scenario, in the order of the first scenario that has it."""
+        names: dict[str, None] = {}
+        for scenario in self.scenarios.values():
+            names.update(dict.fromkeys(scenario.platforms))
+        return list(names)
+
+    def platform_label(self, name: str) -> str:
+        for scenario in self.scenarios.values():
+            if name in scenario.platforms:
+                return scenario.platforms[name].label
+        return name
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        return self._read("timeseries")
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        return self._read("flows")
+
+    @cached_property
+    def cohorts(self) -> pd.DataFrame:
+        return self._read("cohorts")
+
+    def _read(self, table: str) -> pd.DataFrame:
+        """One run table of every successful run, with run ids and scenario labels made unique."""
+        parts = []
+        for run in self.runs.itertuples():
+            part = pd.read_parquet(self.folders[run.folder] / table / f"{run.file_run_id}.parquet")
+            part["run_id"] = run.run_id
+            part["scenario"] = run.scenario
+            parts.append(part)
+        frame = pd.concat(parts, ignore_index=True)
+        if "platform" in frame:
+            frame["platform"] = frame["platform"].astype(str)
+        return frame
+
+    def replicates(self, scenario: str | None = None, point: int = 0) -> int:
+        """Successful replicates of one scenario (or the fewest of any scenario) at a point."""
+        at = self.runs[self.runs["point"] == point]
+        counts = at.groupby("scenario").size()
+        if scenario is not None:
+            return int(counts.get(scenario, 0))
+        return int(counts.min()) if len(counts) else 0
+
+
+def read_results(folders: list[Path]) -> Stored:
+    """Read one or more results folders.
+
+    Raises:
+        InputError: a folder is not a results folder, is unfinished, or has no successful run.
+    """
+    if not folders:
+        raise InputError("RESULTS_DIR", "", "give at least one results folder")
+    folders = [Path(f) for f in folders]
+    manifests, tables, configs, notes = [], [], [], []
+    for i, folder in enumerate(folders):
+        manifest, runs, config = _read_folder(folder)
+        runs["folder"] = i
+        manifests.append(manifest)
+        tables.append(runs)
+        configs.append(config)
+        failed = int((runs["status"] != "ok").sum())
+        if failed:
+            notes.append(f"{folder}: {failed} of {len(runs)} runs failed or are missing; "
+                         "figures and tables use the others")
+    runs = pd.concat(tables, ignore_index=True)
+    runs = runs[runs["status"] == "ok"].drop(columns="status").reset_index(drop=True)
+    labels = _labels(folders, runs)
+    runs["file_run_id"] = runs["run_id"]
+    runs["scenario"] = [labels[(f, s)] for f, s in zip(runs["folder"], runs["scenario"],
+                                                       strict=True)]
+    if len(folders) > 1:
+        runs["run_id"] = [f"{folders[f].name}#{f}/{r}" for f, r in zip(runs["folder"],
+                                                                       runs["run_id"],
+                                                                       strict=True)]
+    scenarios = {labels[(i, name)]: _scenario(folders[i], name, raw)
+                 for i, config in enumerate(configs) for name, raw in config.items()
+                 if (i, name) in labels}
+    swept = [c for c in runs.columns
+             if c not in (*DESIGN_COLUMNS, "folder", "file_run_id")]
+    return Stored(folders, manifests, runs, scenarios, swept, notes + provenance(folders,
+                                                                                 manifests))
+
+
+def _read_folder(folder: Path) -> tuple[dict, pd.DataFrame, dict]:
+    if not folder.is_dir() or not (folder / "manifest.json").is_file():
+        raise InputError(str(folder), "", "not a results folder (no manifest.json)")
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except json.JSONDecodeError:
+        raise InputError(str(folder / "manifest.json"), "", "unreadable manifest") from None
+    for name in ("design.parquet", "config.resolved.toml"):
+        if not (folder / name).is_file():
+            raise InputError(str(folder), "", f"not a results folder (no {name})")
+    if not (folder / "runs.parquet").is_file():
+        raise InputError(str(folder), "", "unfinished experiment (no runs.parquet); "
+                         f"finish it with: sim run --resume {folder}")
+    design = pd.read_parquet(folder / "design.parquet")
+    status = pd.read_parquet(folder / "runs.parquet")[["run_id", "status"]]
+    runs = design.merge(status, on="run_id", how="left").fillna({"status": "missing"})
+    if not (runs["status"] == "ok").any():
+        raise InputError(str(folder), "", "no successful runs to draw")
+    try:
+        config = tomllib.loads((folder / "config.resolved.toml").read_text())["scenarios"]
+    except (tomllib.TOMLDecodeError, KeyError):
+        raise InputError(str(folder / "config.resolved.toml"), "", "unreadable resolved config"
+                         ) from None
+    return manifest, runs, config
+
+
+def _scenario(folder: Path, name: str, raw: dict) -> Scenario:
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(str(folder / "config.resolved.toml"), name,
+                         "this version of sim cannot read the scenario "
+                         f"({exc.error_count()} problems; made by another version?)") from None
+
+
+def _labels(folders: list[Path], runs: pd.DataFrame) -> dict[tuple[int, str], str]:
+    """Scenario label per (folder, name): the name, or ``name (folder)`` where names repeat."""
+    pairs = list(dict.fromkeys(zip(runs["folder"], runs["scenario"], strict=True)))
+    names = [name for _, name in pairs]
+    folder_names = [f.name for f in folders]
+    labels = {}
+    for i, name in pairs:
+        if names.count(name) == 1:
+            labels[(i, name)] = name
+        elif folder_names.count(folder_names[i]) == 1:
+            labels[(i, name)] = f"{name} ({folder_names[i]})"
+        else:
+            labels[(i, name)] = f"{name} (#{i + 1})"
+    return labels
+
+
+def provenance(folders: list[Path], manifests: list[dict]) -> list[str]:
+    """Warnings when folders were made by different code or with different seeds."""
+    if len(folders) < 2:
+        return []
+    notes = []
+    versions = [(m.get("version"), (m.get("git") or {}).get("commit")) for m in manifests]
+    if len(set(versions)) > 1:
+        made = ", ".join(f"{f} (version {v}, commit {(c or 'unknown')[:9]})"
+                         for f, (v, c) in zip(folders, versions, strict=True))
+        notes.append(f"warning: the folders were made by different model versions: {made}; "
+                     "differences between them may come from the code, not the scenarios")
+    seeds = [(m.get("experiment") or {}).get("root_seed") for m in manifests]
+    if len(set(seeds)) > 1:
+        made = ", ".join(f"{f} (root seed {s})" for f, s in zip(folders, seeds, strict=True))
+        notes.append(f"warning: the folders use different seeds: {made}; replicate k differs "
+                     "between them, so paired differences across folders include seed noise")
+    return notes
