@@ -183,24 +183,26 @@ def _draw(stored: Stored, out: Path, baseline: str, metrics: list[Metric],
         values = daily(timeseries, metric, real)
         table = bands(values)
         key = "share" if metric.name == "share" else metric.column
-        if i == 0 and fans:
-            for scenario in stored.scenario_names:
-                keep(Entry(f"fan-{_slug(scenario)}-{key}", f"{scenario}: {metric.title}",
-                           _FAN.format(scenario=scenario, what=metric.title.lower())),
-                     "fan_chart", table, scenario, metric, markers, palette, labels, full)
-        windows = [(full, "")] + ([(zoom, "-zoom")] if zoom and i == 0 else [])
+        windows = [(full, "")] + ([(zoom, "-zoom")] if zoom else [])
         for window, suffix in windows:
             keep(Entry(f"trajectories-{key}{suffix}", f"{metric.title} by scenario"
-                       + _span(window, suffix), _OVERLAY.format(what=metric.title.lower())),
+                       + _span(window, suffix), _OVERLAY.format(what=_phrase(metric))),
                  "overlay", table, metric, markers, palette, labels, window)
         if len(stored.scenario_names) > 1 and i == 0:
             diff = bands(paired_differences(values, baseline))
             for window, suffix in windows:
                 keep(Entry(f"difference-{key}{suffix}", f"{metric.title}: difference from "
                            f"{baseline}" + _span(window, suffix),
-                           _DIFFERENCE.format(baseline=baseline, what=metric.title.lower())),
+                           _DIFFERENCE.format(baseline=baseline, what=_phrase(metric))),
                      "difference_chart", diff, baseline, metric, markers, palette, labels,
                      window)
+        if i == 0 and fans:
+            fan_table, fan_metric, fan_key = table, metric, key
+    if fans:
+        for scenario in stored.scenario_names:
+            keep(Entry(f"fan-{_slug(scenario)}-{fan_key}", f"{scenario}: {fan_metric.title}",
+                       _FAN.format(scenario=scenario, what=_phrase(fan_metric))),
+                 "fan_chart", fan_table, scenario, fan_metric, markers, palette, labels, full)
     _flow_figures(stored, palette, labels, keep)
     _sweep_figures(stored, palette, keep)
     files = render(jobs, out)
@@ -257,6 +259,11 @@ def zoom_window(full, markers) -> tuple | None:
         return None
     end = min(full[1], max(early) + pd.Timedelta(days=ZOOM_AFTER_DAYS))
     return (full[0], end) if (full[1] - end).days >= 30 else None
+
+
+def _phrase(metric: Metric) -> str:
+    """The metric's title inside a sentence: ``daily active US users``."""
+    return metric.title[0].lower() + metric.title[1:]
 
 
 def _span(window, suffix: str) -> str:

@@ -23,13 +23,19 @@ from sim.trajectories import Metric
 BAND_WORDS = "line: median; shading: middle 50 % and 90 % of replicates"
 
 
-def _band(ax, rows: pd.DataFrame, colour: str, gid: str, alpha: float = 1.0) -> None:
+def _band(ax, rows: pd.DataFrame, colour: str, gid: str, alpha: float = 1.0,
+          width: float = 1.5) -> None:
     dates = pd.to_datetime(rows["date"]).to_numpy()
     ax.fill_between(dates, rows["q05"], rows["q95"], color=colour, alpha=0.13 * alpha, lw=0,
                     gid=f"band90:{gid}")
     ax.fill_between(dates, rows["q25"], rows["q75"], color=colour, alpha=0.3 * alpha, lw=0,
                     gid=f"band50:{gid}")
-    ax.plot(dates, rows["q50"], color=colour, lw=1.5, gid=f"median:{gid}")
+    ax.plot(dates, rows["q50"], color=colour, lw=width, gid=f"median:{gid}")
+
+
+def _width(i: int) -> float:
+    """Line widths narrowing by scenario, so that identical medians still show every colour."""
+    return max(1.0, 2.6 - 0.55 * i)
 
 
 def _replicates(table: pd.DataFrame, scenarios: list[str]) -> str:
@@ -43,14 +49,23 @@ def _trajectory_panels(table, platforms, labels, palette, markers, window, kind,
     """Shared frame of the per-platform figures: ``draw(ax, platform)`` fills each panel."""
     shown = in_window_markers(markers, window)
     entries = plots.key_text(shown, list(dict.fromkeys(table["scenario"])))
+    dates = pd.to_datetime(table["date"])
+    table = table[(dates >= window[0]) & (dates <= window[1])]
     width = plots.PANEL_W * min(4, len(platforms)) + 0.4
     figure, axes = plots.small_multiples(len(platforms), key_lines=plots.count_key_lines(
         entries, width), legend=bool(handles))
     cols = min(4, len(platforms))
     for i, (ax, platform) in enumerate(zip(axes, platforms, strict=True)):
-        draw(ax, platform)
+        rows = table[table["platform"] == platform]
+        draw(ax, rows)
+        empty = not rows[["q05", "q95"]].to_numpy().any()
+        if empty:
+            ax.text(0.5, 0.5, "0 in every run", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=9, color="#777777")
         plots.date_axis(ax, window)
         plots.value_axis(ax, kind)
+        if empty:
+            ax.set_yticks([0])
         if zero:
             ax.axhline(0, color="#222222", lw=0.8, zorder=1.5)
         elif kind in ("count", "percent"):
@@ -73,9 +88,9 @@ def fan_chart(table: pd.DataFrame, scenario: str, metric: Metric, markers: list[
     platforms = list(dict.fromkeys(mine["platform"]))
     own = [m for m in markers if scenario in m.scenarios]  # numbered as in every other figure
 
-    def draw(ax, platform):
-        _band(ax, mine[mine["platform"] == platform], palette.platform(platform),
-              f"{scenario}:{platform}", alpha=1.6)
+    def draw(ax, rows):
+        platform = rows["platform"].iloc[0]
+        _band(ax, rows, palette.platform(platform), f"{scenario}:{platform}", alpha=1.6)
 
     kind = "percent" if metric.percent else "count"
     return _trajectory_panels(
@@ -90,11 +105,11 @@ def overlay(table: pd.DataFrame, metric: Metric, markers: list[Marker], palette:
     scenarios = list(dict.fromkeys(table["scenario"]))
     platforms = list(dict.fromkeys(table["platform"]))
 
-    def draw(ax, platform):
-        here = table[table["platform"] == platform]
-        for scenario in scenarios:
-            _band(ax, here[here["scenario"] == scenario], palette.scenario(scenario),
-                  f"{scenario}:{platform}")
+    def draw(ax, rows):
+        platform = rows["platform"].iloc[0]
+        for i, scenario in enumerate(scenarios):
+            _band(ax, rows[rows["scenario"] == scenario], palette.scenario(scenario),
+                  f"{scenario}:{platform}", width=_width(i))
 
     handles = [Line2D([], [], color=palette.scenario(s), lw=2.5) for s in scenarios]
     kind = "percent" if metric.percent else "count"
@@ -110,11 +125,11 @@ def difference_chart(table: pd.DataFrame, baseline: str, metric: Metric, markers
     scenarios = [s for s in dict.fromkeys(table["scenario"]) if s != baseline]
     platforms = list(dict.fromkeys(table["platform"]))
 
-    def draw(ax, platform):
-        here = table[table["platform"] == platform]
-        for scenario in scenarios:
-            _band(ax, here[here["scenario"] == scenario], palette.scenario(scenario),
-                  f"{scenario}:{platform}")
+    def draw(ax, rows):
+        platform = rows["platform"].iloc[0]
+        for i, scenario in enumerate(scenarios):
+            _band(ax, rows[rows["scenario"] == scenario], palette.scenario(scenario),
+                  f"{scenario}:{platform}", width=_width(i))
 
     handles = [Line2D([], [], color=palette.scenario(s), lw=2.5) for s in scenarios]
     names = [f"{s} − {baseline}" for s in scenarios]
@@ -142,6 +157,8 @@ def flow_chart(matrices: list[tuple[Window, pd.DataFrame]], scenario: str, start
     ticks = [labels.get(p, p) if p != "none" else "no main app" for p in names]
     side, gap, left, right, top_in, bottom = 0.36 * len(names), 0.3, 1.35, 1.0, 1.2, 1.2
     width = left + len(matrices) * side + (len(matrices) - 1) * gap + right
+    left += max(0.0, 7.5 - width) / 2  # a single window still leaves room for the title
+    width = max(width, 7.5)
     height = top_in + side + bottom
     figure = plt.figure(figsize=(width, height))
     image = None
@@ -150,6 +167,9 @@ def flow_chart(matrices: list[tuple[Window, pd.DataFrame]], scenario: str, start
                               side / width, side / height))
         image = ax.imshow(np.ma.masked_less_equal(grid, 0), cmap="viridis", norm=norm,
                           aspect="equal", gid=f"flows:{window.label}")
+        if not (grid > 0).any():
+            ax.text(len(names) / 2 - 0.5, len(names) / 2 - 0.5, "no moves\n(median over runs)",
+                    ha="center", va="center", fontsize=9, color="#777777")
         for (i, j), value in np.ndenumerate(grid):
             if value > 0:
                 ax.text(j, i, plots.human(value), ha="center",
@@ -169,11 +189,12 @@ def flow_chart(matrices: list[tuple[Window, pd.DataFrame]], scenario: str, start
         if k == 0:
             ax.set_ylabel("main app before", fontsize=8)
         ax.set_title(f"{window.label}\n{window.dates(start)}", fontsize=9.5)
-    bar = figure.add_axes(((width - right + 0.2) / width, bottom / height, 0.12 / width,
-                           side / height))
-    figure.colorbar(image, cax=bar)
-    bar.yaxis.set_major_formatter(plots.FuncFormatter(lambda v, _p: plots.human(v)))
-    bar.tick_params(labelsize=7)
+    if np.isfinite(positive).any():
+        bar = figure.add_axes(((left + len(matrices) * (side + gap) - gap + 0.2) / width,
+                               bottom / height, 0.12 / width, side / height))
+        figure.colorbar(image, cax=bar)
+        bar.yaxis.set_major_formatter(plots.FuncFormatter(lambda v, _p: plots.human(v)))
+        bar.tick_params(labelsize=7)
     figure.text(0.5, 1 - 0.12 / height, f"{scenario}: who moved their main app where "
                 f"(n = {n} replicates)", ha="center", va="top", fontsize=12, fontweight="bold")
     figure.text(0.5, 1 - 0.45 / height, plots.wrap(
@@ -197,6 +218,14 @@ def sweep_chart(outcomes: pd.DataFrame, field: str, panels: list[tuple[str, str,
                 continue
             q = values.groupby(field)["value"].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
             colour, gid = palette.scenario(scenario), f"{scenario}:{platform}:{outcome}"
+            if others_swept:  # points differ in other fields too: no line between them
+                ax.vlines(q.index, q[0.05], q[0.95], color=colour, alpha=0.35, lw=1.2,
+                          gid=f"band90:{gid}")
+                ax.vlines(q.index, q[0.25], q[0.75], color=colour, alpha=0.7, lw=3,
+                          gid=f"band50:{gid}")
+                ax.plot(q.index, q[0.5], color=colour, ls="none", marker="o", ms=4,
+                        gid=f"median:{gid}")
+                continue
             ax.fill_between(q.index, q[0.05], q[0.95], color=colour, alpha=0.13, lw=0,
                             gid=f"band90:{gid}")
             ax.fill_between(q.index, q[0.25], q[0.75], color=colour, alpha=0.3, lw=0,
@@ -209,14 +238,17 @@ def sweep_chart(outcomes: pd.DataFrame, field: str, panels: list[tuple[str, str,
         ax.set_xlabel(field, fontsize=8)
         xs = sorted(mine[field].dropna().unique())
         if 1 < len(xs) <= 12:
-            ax.set_xticks(xs, [f"{x:g}" for x in xs])
+            ax.set_xticks(xs, [f"{x:.3g}" for x in xs])
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.25, lw=0.6)
     n = int(outcomes.groupby(["scenario", field])["run_id"].nunique().max()) if len(
         outcomes) else 0
-    across = " (pooled over the other swept fields)" if others_swept else ""
+    across = (" (each point also differs in the other swept fields: read the trend, not the "
+              "wiggles)" if others_swept else "")
+    words = ("dot: median; bars: middle 50 % and 90 % of replicates" if others_swept
+             else BAND_WORDS)
     plots.titles(figure, f"Outcomes against {field} (n = {n} replicates per value)",
-                 f"{BAND_WORDS} at each value{across}")
+                 f"{words} at each value{across}")
     handles = [Line2D([], [], color=palette.scenario(s), lw=2.5) for s in scenarios]
     plots.bottom_key(figure, [], handles, scenarios)
     return figure

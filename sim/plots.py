@@ -20,7 +20,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import Formatter, FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from sim.units import human
 
@@ -238,6 +238,8 @@ def value_axis(ax, kind: str) -> None:
         "signed_percent": Percent(signed=True),
     }
     ax.yaxis.set_major_formatter(formats[kind])
+    if "percent" in kind:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
     ax.tick_params(axis="y", labelsize=8)
 
 
@@ -252,9 +254,9 @@ class Percent(Formatter):
         self.ticks = sorted(locs)
 
     def __call__(self, x, pos=None):
-        locs = self.ticks
-        step = 100 * min(np.diff(locs)) if len(locs) > 1 else 1.0
-        decimals = max(0, -int(np.floor(np.log10(step)))) if step > 0 else 0
+        percents = 100 * np.asarray(self.ticks or [x])
+        decimals = next((d for d in range(6) if np.allclose(
+            percents * 10**d, np.round(percents * 10**d), rtol=0, atol=1e-6)), 6)
         text = f"{100 * x:.{decimals}f} %"
         return "+" + text if self.signed and x > 0 else text
 
