@@ -112,7 +112,9 @@ def compare(
     folders: Annotated[list[Path], typer.Argument(help="One or more results folders.")],
     baseline: Annotated[str | None, typer.Option(
         help="Scenario to difference against (default: baseline, else the first).")] = None,
-    metric: Annotated[str, typer.Option(help="dau|accounts|share|signups|churn")] = "dau",
+    metric: Annotated[str, typer.Option(
+        help="dau (daily active US users) | share (of US TikTok users active that day) | "
+             "accounts | signups | churn (users going dormant).")] = "dau",
     platform: Annotated[list[str] | None, typer.Option(help="Platforms to show (repeat).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="New folder for figures and tables (default: results/compare-<time>).")] = None,

@@ -12,6 +12,7 @@ import multiprocessing
 import re
 import shlex
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,9 +91,12 @@ def render(jobs: list[Job], out: Path) -> list[Path]:
         return [path for job in jobs for path in draw_one(job, out)]
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["sim.figures"])
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        saved = pool.map(draw_one, jobs, [out] * len(jobs))
-        return [path for paths in saved for path in paths]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            saved = list(pool.map(draw_one, jobs, [out] * len(jobs)))
+    except (OSError, BrokenProcessPool):  # no subprocesses here: draw them one by one
+        saved = [draw_one(job, out) for job in jobs]
+    return [path for paths in saved for path in paths]
 
 
 def draw_one(job: Job, out: Path) -> list[Path]:

@@ -138,7 +138,8 @@ def _returned(flows: pd.DataFrame, origins: dict) -> pd.DataFrame:
 
 def summary_table(outcomes: pd.DataFrame, stored: Stored) -> pd.DataFrame:
     """Median and 90 % interval across replicates: one row per scenario, design point, platform
-    and outcome, with the words (``label``), the ``kind`` and a formatted ``text``."""
+    and outcome, with the words (``label``), the ``kind`` (count, percent as a 0..1 share, or
+    date as days from ``simulation.start``), ``n`` replicates and a formatted ``text``."""
     rows = []
     keys = ["scenario", "point", *stored.swept]
     for key, group in outcomes.groupby(keys, sort=False, dropna=False):
