@@ -2,7 +2,9 @@
 
 Time in the model: the step at Mesa time ``d + 1`` simulates calendar day ``d`` (counted from
 ``simulation.start``), and an event dated on day ``d`` is scheduled at time ``d``, so it takes
-effect before that day is simulated. Events dated before the start apply at time 0.
+effect before that day is simulated. Events dated before the start apply at time 0; events dated
+after the last simulated day are not scheduled (they would fire after the last step and leave the
+platforms in a state no recorded day had).
 """
 
 from __future__ import annotations
@@ -60,11 +62,14 @@ class ScheduledEvent:
         self.model.fired.append(self)
 
 
-def schedule_events(model, events, start) -> list[ScheduledEvent]:
-    """Schedule every event on the model at its day (never before time 0)."""
+def schedule_events(model, events, start, days: int | None = None) -> list[ScheduledEvent]:
+    """Schedule every event on the model at its day (never before time 0), but none dated after
+    the last of ``days`` simulated days."""
     scheduled = []
     for event in sorted(events, key=lambda e: e.date):
         day = (event.date - start).days
+        if days is not None and day >= days:
+            continue
         item = ScheduledEvent(model, event, day)
         model.schedule_event(item.fire, at=max(day, 0))
         scheduled.append(item)
