@@ -1,15 +1,21 @@
-"""The migration model: a Mesa model whose users live in arrays, one step per calendar day."""
+"""The migration model: a Mesa model whose users live in arrays, one step per calendar day.
+
+The daily rules are applied one platform column at a time by :mod:`sim.decisions`.
+"""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import mesa
 import numpy as np
 
+from sim import decisions as d
 from sim import motives as m
 from sim.events import schedule_events
-from sim.network import TieCounts, build_ties
+from sim.network import TieCounts, build_ties, distinct_users
 from sim.platforms import Platforms
 from sim.population import NEVER, create_users
 from sim.recorder import Recorder
@@ -17,6 +23,7 @@ from sim.scenario import Scenario
 
 TRENDING_FLOOR = 1e-5  # daily sign-ups (share of users) below which a platform cannot trend
 USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level
+UNUSABLE = np.float32(-3e38)  # attractiveness of a platform a user cannot use, for the best-of
 
 
 class MigrationModel(mesa.Model):
@@ -30,15 +37,17 @@ class MigrationModel(mesa.Model):
         config: the validated scenario.
         users: :class:`~sim.population.Users` (arrays, one row per user).
         ties: friendship and follower graphs (:class:`~sim.network.Ties`).
+        tie_counts: engaged friends, followed creators and followers per user and platform.
         platforms: :class:`~sim.platforms.Platforms`, changed by events.
         threat: perceived probability that TikTok is lost (0..1), changed by events.
         scale: real users per simulated user.
+        expected_signups: today's expected sign-ups per platform (share of users).
         recorder: daily metrics per platform and primary-platform flows.
         datacollector: Mesa DataCollector with model-level series (threat, TikTok and RedNote
             daily users), for Mesa's own tools.
     """
 
-    def __init__(self, scenario: Scenario, rng=None):
+    def __init__(self, scenario: Scenario, rng=None, threads: int | None = None):
         super().__init__(rng=scenario.simulation.seed if rng is None else rng)
         self.config = scenario
         self.weights = scenario.motives
@@ -53,13 +62,29 @@ class MigrationModel(mesa.Model):
         self.scale = scenario.population.real_users / self.users.n
         self.signups_recent = np.zeros(len(self.platforms))  # short average of daily sign-ups
         self.signups_usual = np.zeros(len(self.platforms))  # long average: what is normal
+        self.expected_signups = np.zeros(len(self.platforms))
         self.fired: list = []
-        self.events = schedule_events(self, scenario.events, scenario.simulation.start)
+        self.events = schedule_events(
+            self, scenario.events, scenario.simulation.start, scenario.simulation.days)
         self.recorder = Recorder(scenario.simulation.days, self.platforms.names, self.scale)
         self.datacollector = mesa.DataCollector(
             model_reporters={"ban_threat": "threat", **_platform_reporters(self.platforms.names)}
         )
-        self._choose_primary(self._attractiveness(self._today(0)))
+        shape = self.users.account.shape
+        self._attraction = np.empty(shape, dtype=np.float32, order="F")
+        self._draws = np.empty(shape, dtype=np.float32, order="F")
+        # the daily draws come from streams of their own, seeded from rng (faster raw bits); app
+        # opens have one per platform, so that platforms can be done in any order
+        self._bits, *self._open_bits = (np.random.Generator(np.random.SFC64(seed)) for seed
+                                        in self.rng.integers(2**63, size=1 + len(self.platforms)))
+        self._threads = _threads(threads, self.users.n)
+        self._steady = np.empty(shape, dtype=np.float32, order="F")  # see _sum_pulls
+        self._social = np.empty(shape, dtype=np.float32, order="F")
+        self._derived_from = -1  # platforms.version that _steady and _columns were made from
+        self._columns: list = []
+        self._tenure, self._tenure_day = None, -1
+        self._tenure_on(0)
+        self.users.primary = self._best(self._attractiveness(self._seen(0)))[1]
 
     @property
     def day(self) -> int:
@@ -75,18 +100,37 @@ class MigrationModel(mesa.Model):
     def step(self) -> None:
         """One day: sign up, churn and return, then activity; record the day."""
         self._fade_threat()
-        before = self.users.engaged.copy()
-        today = self._today(self.day)
-        attractiveness = self._attractiveness(today)
-        gap = self._gap_to_best(attractiveness)
-        joined, motives = self._sign_up(attractiveness, gap, today)
-        churned, returned = self._churn_and_return(gap, today, joined)
+        seen = self._seen(self.day)
+        attractiveness = self._attractiveness(seen)
+        best, choice = self._best(attractiveness)
+        gaps = _gaps(best, attractiveness)
+        draws = d.fill_uniform(self._draws, self._bits)  # one per user and platform
+        joined, motives = self._sign_up(gaps, seen, draws)
+        churned, returned = self._churn_and_return(gaps, seen, draws)
         previous_primary = self.users.primary.copy()
-        self._open_apps(self._choose_primary(attractiveness), today)
-        self.tie_counts.update(self.ties, before, self.users.engaged)
+        best, self.users.primary = self._best_after(attractiveness, best, choice,
+                                                    [*joined, *churned, *returned])
+        self._open_apps(_gaps(best, attractiveness), seen)
+        self._each_column(self._update_ties, joined, churned, returned)
         self._remember_signups(self.expected_signups)
-        self.recorder.record(self, joined, churned, returned, motives, previous_primary, today)
+        self.recorder.record(self, joined, churned, returned, motives, previous_primary, seen)
         self.datacollector.collect(self)
+
+    def _each_column(self, rule, *per_column) -> list:
+        """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j``, in
+        order; on two threads for large populations (columns are independent, and numpy
+        releases the interpreter lock while it works, so the result is the same)."""
+        jobs = [(j, *(arg[j] for arg in per_column)) for j in range(len(self.platforms))]
+        if self._threads == 1:
+            return [rule(*job) for job in jobs]
+        with ThreadPoolExecutor(self._threads) as pool:
+            return list(pool.map(lambda job: rule(*job), jobs))
+
+    def _update_ties(self, j: int, joined, churned, returned) -> None:
+        """Count today's changes of platform ``j`` in the tie counts and the pulls kept."""
+        rows = self.tie_counts.update(self.ties, j, np.concatenate([joined, returned]), churned)
+        if rows is None or len(rows):
+            self._sum_pulls(self._social, m.SOCIAL_PULLS, j, rows)
 
     # --- what users see today ------------------------------------------------------------------
 
@@ -94,30 +138,87 @@ class MigrationModel(mesa.Model):
         if self.rates.threat_decay_days > 0:
             self.threat *= float(np.exp(-1.0 / self.rates.threat_decay_days))
 
-    def _today(self, day: int) -> m.Today:
-        users, counts, ties = self.users, self.tie_counts, self.ties
-        tenure = np.where(users.account, day - users.joined_day, 0).astype(np.float32)
-        available = self.platforms.available.astype(np.float32)
+    def _today(self, day: int, rows=None, column: int | None = None) -> m.Today:
+        """What users see on ``day``: all users (or some ``rows``), of all platforms (or of one
+        platform ``column``, as N×1 arrays)."""
+        r = slice(None) if rows is None else rows
+        c = slice(None) if column is None else slice(column, column + 1)
+        shares = m.Shares(self.tie_counts.shares(self.ties), r, c, self.platforms.available[c])
         return m.Today(
             day=day,
             threat=self.threat,
-            tenure=tenure,
-            freshness=np.exp2(-tenure / np.float32(self.rates.curiosity_halflife_days)),
-            friends_here=counts.friends / ties.friend_count[:, None] * available,
-            creators_here=counts.creators / ties.follow_count[:, None] * available,
-            audience_here=counts.audience / ties.audience[:, None] * available,
-            stake=self.stake,
-            buzz=self._buzz(),
+            tenure=self._tenure_on(day)[r, c],
+            stake=self.stake[r],
+            buzz=self._buzz()[c],
+            halflife=self.rates.curiosity_halflife_days,
+            ties=shares,
         )
 
-    def _attractiveness(self, today: m.Today) -> np.ndarray:
+    def _tenure_on(self, day: int) -> np.ndarray:
+        """Days since each account was made (float32 N×P; 0 where there is none), kept from day
+        to day: accounts one day older, today's new ones 0."""
+        if day != self._tenure_day + 1 or self._tenure is None:
+            if day != self._tenure_day or self._tenure is None:
+                account, joined = self.users.account, self.users.joined_day
+                self._tenure = _tenure(day, account, joined)
+        else:
+            self._tenure += self.users.account
+        self._tenure_day = day
+        return self._tenure
+
+    def _seen(self, day: int) -> list[m.Today]:
+        """Today as seen on each platform column."""
+        return [self._today(day, column=j) for j in range(len(self.platforms))]
+
+    def platform_column(self, j: int):
+        """Platform ``j`` as length-1 arrays (:class:`~sim.platforms.PlatformColumn`)."""
+        return self._platform_columns()[j]
+
+    def _platform_columns(self) -> list:
+        if self._derived_from != self.platforms.version:
+            self._columns = [self.platforms.column(j) for j in range(len(self.platforms))]
+            self._derived_from = self.platforms.version
+            for j in range(len(self.platforms)):
+                self._sum_pulls(self._steady, ("appeal", *m.STEADY_PULLS), j)
+                self._sum_pulls(self._social, m.SOCIAL_PULLS, j)
+        return self._columns
+
+    def _sum_pulls(self, out: np.ndarray, names, j: int, rows=None) -> None:
+        """Write the sum of the pulls ``names`` of platform ``j`` (and its appeal if named) into
+        column ``j`` of ``out``, for all users or some ``rows``. The model keeps such sums until
+        what they depend on changes (see ``motives.STEADY_PULLS``)."""
+        if rows is not None and len(rows) > len(out) // 8:
+            rows = None  # cheaper than gathering that many users' arrays
+        users = self.users if rows is None else self.users.take(rows)
+        shares = m.Shares(self.tie_counts.shares(self.ties), slice(None) if rows is None else rows,
+                          slice(j, j + 1), self.platforms.available[j : j + 1])
+        today = m.Today(self._tenure_day, self.threat, None, self.stake if rows is None else
+                        self.stake[rows], self._buzz()[j : j + 1], 0.0, shares)
+        total = np.zeros((users.n, 1), dtype=np.float32)
+        if "appeal" in names:
+            total += self.platforms.appeal[j]
+        for name in names:
+            if name != "appeal":
+                self._add_pull(total, name, self._columns[j], today, users)
+        out[slice(None) if rows is None else rows, j] = total[:, 0]
+
+    def _attractiveness(self, seen: list[m.Today]) -> np.ndarray:
         """N×P log-odds of how much each user wants each platform today (all pulls summed)."""
-        total = np.broadcast_to(self.platforms.appeal, today.tenure.shape).copy()
-        for name, pull in m.PULLS.items():
-            weight = getattr(self.weights, name)
-            if weight:
-                total += np.float32(weight) * pull(self.users, self.platforms, today)
-        return total
+        self._platform_columns()
+        self._each_column(self._attractiveness_of, seen)
+        return self._attraction
+
+    def _attractiveness_of(self, j: int, today: m.Today) -> None:
+        out = self._attraction[:, j : j + 1]
+        np.add(self._steady[:, j : j + 1], self._social[:, j : j + 1], out=out)
+        for name in m.DAILY_PULLS:
+            self._add_pull(out, name, self._columns[j], today)
+
+    def _add_pull(self, out: np.ndarray, name: str, platform, today, users=None) -> None:
+        weight = getattr(self.weights, name)
+        if weight and m.acts_on(name, platform)[0]:
+            pull = m.PULLS[name](self.users if users is None else users, platform, today)
+            out += pull if weight == 1 else np.float32(weight) * pull
 
     def _push(self, today: m.Today) -> np.ndarray:
         """How much harder than usual each user looks for another platform today (N)."""
@@ -125,84 +226,92 @@ class MigrationModel(mesa.Model):
         for name, fn in m.PUSHES.items():
             weight = getattr(self.weights, name)
             if weight:
-                push += np.float32(weight) * fn(self.users, self.platforms, today)
-        primary = np.maximum(self.users.primary, 0)
-        has_primary = self.users.primary >= 0
-        dark = has_primary & ~self.platforms.available[primary]
-        threatened = has_primary & self.platforms.threatened[primary]
-        push += np.float32(self.rates.threat_push * today.threat) * threatened
-        return push + np.float32(self.rates.outage_push) * dark
+                push += fn(self.users, self.platforms, today) * np.float32(weight)
+        threat_push = np.float32(self.rates.threat_push * today.threat)
+        if threat_push and self.platforms.threatened.any():
+            push += threat_push * _of_primary(self.platforms.threatened, self.users.primary)
+        if not self.platforms.available.all():
+            push += np.float32(self.rates.outage_push) * _of_primary(
+                ~self.platforms.available, self.users.primary)
+        return push
+
+    def _best(self, attractiveness: np.ndarray, rows=None) -> tuple[np.ndarray, np.ndarray]:
+        """Each user's (or ``rows``') highest attractiveness among the platforms they use (0 if
+        none), and which platform that is: the primary (-1 if none; the first wins a tie)."""
+        r = slice(None) if rows is None else rows
+        n = self.users.n if rows is None else len(rows)
+        best = np.full(n, UNUSABLE, dtype=np.float32)
+        choice = np.full(n, -1, dtype=np.int8)
+        masked = np.empty(n, dtype=np.float32)
+        for j in np.flatnonzero(self.platforms.available):
+            np.multiply(~self.users.engaged[r, j], UNUSABLE, out=masked)
+            masked += attractiveness[r, j]
+            better = masked > best
+            choice += better * (np.int8(j) - choice)
+            np.maximum(best, masked, out=best)
+        best[best == UNUSABLE] = 0.0  # nothing usable: every platform is measured against 0
+        return best, choice
+
+    def _best_after(self, attractiveness, best, choice, changed: list[np.ndarray]):
+        """``_best`` after the day's transitions: only users who changed can have another."""
+        rows = distinct_users(changed, self.users.n)
+        best, choice = best.copy(), choice.copy()
+        if len(rows):
+            best[rows], choice[rows] = self._best(attractiveness, rows)
+        return best, choice
 
     # --- transitions ---------------------------------------------------------------------------
 
-    def _gap_to_best(self, attractiveness: np.ndarray) -> np.ndarray:
-        """How far each platform lags the user's best usable platform (N×P, negative = better)."""
-        usable = self.users.engaged & self.platforms.available
-        best = np.where(usable, attractiveness, -np.inf).max(axis=1)
-        best[~np.isfinite(best)] = 0.0
-        return best[:, None] - attractiveness
+    def _sign_up(self, gaps: list[d.GapTo], seen: list[m.Today], draws: np.ndarray):
+        """Searching users add platforms they have no account on (accounts are additions).
 
-    def _sign_up(self, attractiveness: np.ndarray, gap: np.ndarray, today: m.Today):
-        """Searching users add platforms they have no account on (accounts are additions)."""
-        users, platforms, rates = self.users, self.platforms, self.rates
-        search = np.float32(rates.search_rate) * self._push(today)
+        Returns the new accounts (user indices per platform) and the sign-ups by motive.
+        """
+        users, platforms = self.users, self.platforms
+        search = np.float32(self.rates.search_rate) * self._push(seen[0])
         gate = platforms.installable * m.signup_barrier(platforms, self.weights.signup_barrier)
-        expected_loss = np.float32(today.threat) * platforms.threatened  # may be banned too
-        lead = np.minimum(today.buzz - expected_loss - gap, 20.0)
-        rate = search[:, None] * np.exp(lead) * gate.astype(np.float32)
-        self._draw = self.rng.random(rate.shape, dtype=np.float32)
-        chance = -np.expm1(-rate)
-        chance[users.account] = 0.0
-        self.expected_signups = chance.sum(axis=0, dtype=np.float64) / users.n
-        joined = self._draw < chance
-        users.account |= joined
-        users.engaged |= joined
-        users.joined_day[joined] = self.day
-        return joined, m.primary_motives(users, platforms, today, self.weights, joined)
+        expected_loss = np.float32(self.threat) * platforms.threatened  # may be banned too
+        shift = self._buzz() - expected_loss
 
-    def _churn_and_return(self, gap, today, joined):
-        """Engaged users may go dormant; dormant ones with an account may come back."""
-        users, platforms, rates, w = self.users, self.platforms, self.rates, self.weights
-        gap = np.maximum(gap, 0.0)
-        trial = (users.joined_day >= 0) & (today.tenure < m.TRIAL_DAYS)
-        hazard = np.float32(rates.base_churn) * (gap > 0)
-        hazard += trial * (np.float32(rates.trial_churn) * np.minimum(gap, 3.0))
-        hazard += w.language * m.language_churn(
-            users, platforms, today, rates.language_churn, rates.first_week_days)
-        hazard += w.moderation * m.moderation_churn(users, platforms, today, rates.moderation_churn)
-        hazard += w.threshold_churn * trial * m.threshold_churn(
-            users, today, self.has_friends, rates.threshold_churn_days)
-        hazard = np.where(platforms.available, hazard, np.float32(rates.dark_forget_rate))
-        churned = users.engaged & ~joined & (self._draw < -np.expm1(-hazard))
-        comeback = np.float32(2.0 * rates.return_rate) / (1.0 + np.exp(np.minimum(gap, 30.0)))
-        dormant = users.account & ~users.engaged & platforms.available
-        returned = dormant & (self._draw < comeback)
-        users.engaged &= ~churned
-        users.engaged |= returned
-        first_leave = churned & (users.left_day == NEVER)
-        users.left_day[first_leave] = self.day
-        return churned, returned
+        def sign_up(j: int, gap: d.GapTo, draw: np.ndarray) -> np.ndarray:
+            new, self.expected_signups[j] = d.sign_up(self, j, gap, search, shift[j], gate[j], draw)
+            users.account[new, j] = True
+            users.engaged[new, j] = True
+            users.joined_day[new, j] = self.day
+            return new
 
-    def _choose_primary(self, attractiveness: np.ndarray) -> np.ndarray:
-        """Each user's primary platform: the most attractive usable one. Returns the N×P gap."""
-        usable = self.users.engaged & self.platforms.available
-        masked = np.where(usable, attractiveness, -np.inf)
-        primary = masked.argmax(axis=1)
-        best = masked[np.arange(len(primary)), primary]
-        nothing = ~np.isfinite(best)
-        best[nothing] = 0.0
-        primary[nothing] = -1
-        self.users.primary = primary.astype(np.int8)
-        return best[:, None] - attractiveness
+        joined = self._each_column(sign_up, gaps, draws.T)
+        rows = distinct_users(joined, users.n)
+        cells = np.zeros((len(rows), len(platforms)), dtype=bool)
+        for j, new in enumerate(joined):
+            cells[np.searchsorted(rows, new), j] = True
+        motives = m.primary_motives(users.take(rows), platforms, self._today(self.day, rows),
+                                    self.weights, cells)
+        return joined, motives
 
-    def _open_apps(self, gap: np.ndarray, today: m.Today) -> None:
+    def _churn_and_return(self, gaps: list[d.GapTo], seen: list[m.Today], draws: np.ndarray):
+        """Engaged users may go dormant; dormant ones with an account may come back.
+
+        Returns who went dormant and who came back (user indices per platform).
+        """
+        users = self.users
+
+        def churn_and_return(j: int, gap: d.GapTo, today: m.Today, draw: np.ndarray):
+            gone, back = d.churn_and_return(self, j, gap, today, draw)
+            users.engaged[gone, j] = False
+            users.engaged[back, j] = True
+            left = users.left_day[:, j]
+            left[gone[left[gone] == NEVER]] = self.day
+            return gone, back
+
+        churned, returned = zip(*self._each_column(churn_and_return, gaps, seen, draws.T),
+                                strict=True)
+        return list(churned), list(returned)
+
+    def _open_apps(self, gaps: list[d.GapTo], seen: list[m.Today]) -> None:
         """Each engaged user opens the primary with their daily chance, others less often, except
         that a platform new to the user gets attention while it still feels new."""
-        users = self.users
-        usable = users.engaged & self.platforms.available
-        focus = np.exp(-np.float32(self.rates.attention_focus) * gap)
-        chance = users.activity[:, None] * np.maximum(focus, today.freshness)
-        users.active = usable & (self.rng.random(chance.shape, dtype=np.float32) < chance)
+        self._each_column(partial(d.open_app, self), gaps, seen, self._draws.T, self._open_bits)
 
     def _buzz(self) -> np.ndarray:
         """Trending: sign-ups well above their usual level put a platform in the charts and the
@@ -221,6 +330,32 @@ class MigrationModel(mesa.Model):
             average += (1 - keep) * today
 
 
+def _threads(threads: int | None, users: int) -> int:
+    """Threads for the platform columns: as asked, else 2 (if there are 2 processors) for runs
+    of 200,000 users or more, where the work per column is large enough to share."""
+    if threads is not None:
+        return max(1, threads)
+    return min(2, os.cpu_count() or 1) if users >= 200_000 else 1
+
+
+def _gaps(best: np.ndarray, attractiveness: np.ndarray) -> list[d.GapTo]:
+    """How far each platform column lags each user's ``best``."""
+    return [d.GapTo(best, attractiveness[:, j]) for j in range(attractiveness.shape[1])]
+
+
+def _of_primary(flag: np.ndarray, primary: np.ndarray) -> np.ndarray:
+    """A platform flag (P bool) looked up at each user's primary platform; False for none."""
+    return np.append(flag, False)[primary]
+
+
+def _tenure(day: int, account: np.ndarray, joined_day: np.ndarray) -> np.ndarray:
+    """Days since each account was made (float32; 0 where there is none)."""
+    tenure = joined_day.astype(np.float32)
+    np.subtract(np.float32(day), tenure, out=tenure)
+    tenure *= account
+    return tenure
+
+
 def _audience_stake(followers: np.ndarray) -> np.ndarray:
     """0..1: log audience size relative to the largest audience."""
     top = np.log1p(followers.max()) if followers.size and followers.max() > 0 else 1.0
@@ -234,4 +369,4 @@ def _platform_reporters(names: list[str]) -> dict:
 
 def daily_users(model: MigrationModel, column: int) -> float:
     """Real-world daily active users of the platform in ``column``."""
-    return float(model.users.active[:, column].sum()) * model.scale
+    return float(np.count_nonzero(model.users.active[:, column])) * model.scale

@@ -11,7 +11,8 @@ Array names: ``users`` (:class:`~sim.population.Users`), ``platforms``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -22,8 +23,31 @@ TRIAL_DAYS = 90  # an account made during the run is on trial this long (thresho
 
 
 @dataclass
+class Shares:
+    """Where the shares of engaged ties come from: counts over numbers of ties, for some users
+    (``rows``) and platform ``columns``; 0 on a platform that is not available."""
+
+    sources: dict  # kind -> (counts N×P, number of such ties N)
+    rows: slice | np.ndarray
+    columns: slice
+    available: np.ndarray  # of the selected columns
+
+    def of(self, kind: str) -> np.ndarray:
+        counts, ties = self.sources[kind]
+        here = counts[self.rows, self.columns] / ties[self.rows, None]
+        return here if self.available.all() else here * self.available
+
+    def take(self, rows: np.ndarray) -> Shares:
+        return replace(self, rows=rows if isinstance(self.rows, slice) else self.rows[rows])
+
+
+@dataclass
 class Today:
     """What users can see of the world today, shared by every motive.
+
+    The arrays cover the users and platforms the model asks about: all of them (N×P), one
+    platform column at a time (N×1, as the daily step does), or some users (``rows``). The shares
+    of engaged ties and the freshness are computed when a motive first asks for them.
 
     Attributes:
         day: day index since the start.
@@ -35,17 +59,50 @@ class Today:
         audience_here: share of a creator's followers engaged there (N×P; 0 for viewers).
         stake: how much audience a user has to lose, 0..1 (log followers / log max; N).
         buzz: media and app-store attention of each platform from recent sign-ups (P).
+        halflife: the curiosity half-life, in days of tenure.
+        ties: where the shares of engaged ties come from (:class:`Shares`).
     """
 
     day: int
     threat: float
     tenure: np.ndarray
-    freshness: np.ndarray
-    friends_here: np.ndarray
-    creators_here: np.ndarray
-    audience_here: np.ndarray
     stake: np.ndarray
     buzz: np.ndarray
+    halflife: float
+    ties: Shares
+
+    @cached_property
+    def friends_here(self) -> np.ndarray:
+        return self.ties.of("friends")
+
+    @cached_property
+    def creators_here(self) -> np.ndarray:
+        return self.ties.of("creators")
+
+    @cached_property
+    def audience_here(self) -> np.ndarray:
+        return self.ties.of("audience")
+
+    @cached_property
+    def freshness(self) -> np.ndarray:
+        tenure = self.tenure
+        flat = tenure.reshape(-1, order="A")
+        if np.count_nonzero(flat) > flat.size // 4:
+            return np.exp(tenure * fading(self.halflife))
+        fresh = np.ones_like(tenure)  # no account (tenure 0): all new; compute only the accounts
+        accounts = np.flatnonzero(flat)
+        fresh.reshape(-1, order="A")[accounts] = np.exp(flat[accounts] * fading(self.halflife))
+        return fresh
+
+    def rows(self, rows: np.ndarray) -> Today:
+        """The same day as seen by some of the users only."""
+        return Today(self.day, self.threat, self.tenure[rows], self.stake[rows], self.buzz,
+                     self.halflife, self.ties.take(rows))
+
+
+def fading(halflife: float) -> np.float32:
+    """Log of the daily factor by which freshness fades: freshness = exp(fading · tenure)."""
+    return np.float32(-np.log(2.0) / halflife)
 
 
 # --- pulls -------------------------------------------------------------------------------------
@@ -67,8 +124,12 @@ def protest_pull(users, platforms, day: Today) -> np.ndarray:
     Seed F16 and article 000. Only apps the ban does not cover count (joining another ByteDance app
     is no protest), and the pull fades when the threat is lifted because it scales with ``threat``.
     """
-    protest_target = platforms.china_owned * ~platforms.threatened
-    return 3.0 * users.protest[:, None] * protest_target[None, :] * day.threat
+    return 3.0 * users.protest[:, None] * protest_target(platforms)[None, :] * day.threat
+
+
+def protest_target(platforms) -> np.ndarray:
+    """1 for the China-owned platforms the ban does not cover, else 0 (P)."""
+    return platforms.china_owned * ~platforms.threatened
 
 
 def curiosity_pull(users, platforms, day: Today) -> np.ndarray:
@@ -118,6 +179,27 @@ PULLS = {
     "habit": habit_pull,
     "network_pull": network_pull,
 }
+
+# How often each pull can change, so that the model recomputes it only then: steady pulls when an
+# event changes a platform; social ones also when some of the user's ties become engaged or dormant
+# on the platform (neither uses tenure); the others (threat, freshness, tenure) every day.
+STEADY_PULLS = ("language", "moderation", "privacy")
+SOCIAL_PULLS = ("follower_loss", "network_pull")
+DAILY_PULLS = tuple(name for name in PULLS if name not in STEADY_PULLS + SOCIAL_PULLS)
+
+# What a pull is proportional to on each platform: where it is 0, the pull is 0 for every user,
+# and the model skips that platform (e.g. curiosity where there is no novelty).
+PLATFORM_FACTORS = {
+    "protest": protest_target,
+    "curiosity": lambda platforms: platforms.novelty,
+    "language": lambda platforms: platforms.language_barrier,
+}
+
+
+def acts_on(name: str, platforms) -> np.ndarray:
+    """Whether the pull ``name`` can be non-zero on each platform (P bool)."""
+    factor = PLATFORM_FACTORS.get(name)
+    return np.ones(len(platforms.available), bool) if factor is None else factor(platforms) != 0
 
 
 # --- pushes ------------------------------------------------------------------------------------
@@ -171,46 +253,36 @@ def threshold_churn(users, day: Today, has_friends: np.ndarray, tau: float) -> n
 MOTIVE_LABELS = ("follower_loss", "protest", "expression", "curiosity", "network")
 
 
-def primary_motives(users, platforms, day: Today, weights, joined: np.ndarray) -> np.ndarray:
+def primary_motives(who, platforms, day: Today, weights, joined: np.ndarray) -> np.ndarray:
     """Count today's sign-ups by their strongest motive (F9-F11: the seed's 45/35/20 split).
 
     "expression" is relief from the moderation of the user's current primary platform (F10).
 
+    Args:
+        who: the users who signed up somewhere today (their rows of the user arrays).
+        platforms: all platforms.
+        day: today as those users see it (their rows × all platforms).
+        weights: the scenario's ``[motives]``.
+        joined: which platforms each of them signed up to today (bool, len(who) × P).
+
     Returns:
         int64 array (len(MOTIVE_LABELS), P): sign-ups per motive and platform.
     """
-    rows = np.flatnonzero(joined.any(axis=1))
     counts = np.zeros((len(MOTIVE_LABELS), joined.shape[1]), dtype=np.int64)
-    if len(rows) == 0:
+    if len(joined) == 0:
         return counts
-    who, today = _subset(users, rows), _subset(day, rows)
     primary_moderation = np.where(who.primary >= 0, platforms.moderation[who.primary], 0.0)
     relief = np.maximum(primary_moderation[:, None] - platforms.moderation[None, :], 0.0)
     scores = np.stack([
-        weights.follower_loss * (follower_loss_pull(who, platforms, today)
-                                 + follower_loss_push(who, platforms, today)[:, None]),
-        weights.protest * (protest_pull(who, platforms, today)
-                           + protest_push(who, platforms, today)[:, None]),
+        weights.follower_loss * (follower_loss_pull(who, platforms, day)
+                                 + follower_loss_push(who, platforms, day)[:, None]),
+        weights.protest * (protest_pull(who, platforms, day)
+                           + protest_push(who, platforms, day)[:, None]),
         weights.moderation * 1.5 * who.moderation_sensitivity[:, None] * relief,
-        weights.curiosity * curiosity_pull(who, platforms, today),
-        weights.network_pull * network_pull(who, platforms, today),
+        weights.curiosity * curiosity_pull(who, platforms, day),
+        weights.network_pull * network_pull(who, platforms, day),
     ])
     strongest = scores.argmax(axis=0)
-    cells = joined[rows]
-    platform_of_cell = np.broadcast_to(np.arange(joined.shape[1]), cells.shape)[cells]
-    np.add.at(counts, (strongest[cells], platform_of_cell), 1)
+    platform_of_cell = np.broadcast_to(np.arange(joined.shape[1]), joined.shape)[joined]
+    np.add.at(counts, (strongest[joined], platform_of_cell), 1)
     return counts
-
-
-class _Rows:
-    """The same arrays as ``source``, restricted to some users (other fields unchanged)."""
-
-    def __init__(self, source, rows: np.ndarray, n: int):
-        for name, value in vars(source).items():
-            is_per_user = isinstance(value, np.ndarray) and value.ndim >= 1 and len(value) == n
-            setattr(self, name, value[rows] if is_per_user else value)
-
-
-def _subset(source, rows: np.ndarray):
-    n = len(source.primary) if hasattr(source, "primary") else source.tenure.shape[0]
-    return _Rows(source, rows, n)

@@ -2,7 +2,8 @@
 
 The model keeps, for every user and platform, how many of their ties are engaged there. Those
 counts change only where some user's engagement changed, so they are updated from the day's
-changes instead of being recomputed (a product with a few changed rows, not with all N).
+changes instead of being recomputed: each user who became engaged (or dormant) on a platform adds
+(or removes) one to the counts of their ties on that platform's column.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class Ties:
     @property
     def followers(self) -> np.ndarray:
         """Audience size of every user (0 for non-creators)."""
-        return np.asarray(self.followed_by.sum(axis=1)).ravel()
+        return np.diff(self.followed_by.indptr).astype(np.float32)
 
 
 def build_ties(users: Users, pop: Population, rng: np.random.Generator) -> Ties:
@@ -66,39 +67,61 @@ def _friendships(users: Users, mean_degree: float, rng: np.random.Generator) -> 
     n_edges = round(n * mean_degree / 2)
     left = rng.integers(0, n, size=n_edges)
     by_age = np.argsort(users.age_group, kind="stable")
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_age] = np.arange(n)
     same_age = rng.random(n_edges) < AGE_HOMOPHILY
     group_sizes = np.bincount(users.age_group, minlength=int(users.age_group.max()) + 1)
     group_start = np.concatenate([[0], np.cumsum(group_sizes)[:-1]])
     groups = users.age_group[left]
     within = group_start[groups] + (rng.random(n_edges) * group_sizes[groups]).astype(np.int64)
     right = np.where(same_age, by_age[np.minimum(within, n - 1)], rng.integers(0, n, n_edges))
+    del groups, within, same_age
     keep = left != right
-    rows = np.concatenate([left[keep], right[keep]])
-    cols = np.concatenate([right[keep], left[keep]])
-    adjacency = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, n))
-    adjacency.data[:] = 1.0  # duplicate pairs were summed
-    return adjacency
+    rows = np.concatenate([left[keep], right[keep]]).astype(np.int32)
+    cols = np.concatenate([right[keep], left[keep]]).astype(np.int32)
+    del left, right, keep
+    return _adjacency(rows, cols, n)
 
 
 def _follows(users: Users, pop: Population, rng: np.random.Generator) -> sp.csr_matrix:
     """Each user follows a Poisson number of creators, picked in proportion to popularity."""
     n = users.n
-    creators = np.flatnonzero(users.is_creator)
+    creators = np.flatnonzero(users.is_creator).astype(np.int32)
     if len(creators) == 0 or pop.follows_per_user == 0:
         return sp.csr_matrix((n, n), dtype=np.float32)
     popularity = rng.pareto(pop.creator_popularity_tail, size=len(creators)) + 1.0
     counts = rng.poisson(pop.follows_per_user, size=n)
-    follower = np.repeat(np.arange(n), counts)
-    picked = rng.choice(len(creators), size=len(follower), p=popularity / popularity.sum())
-    creator = creators[picked]
+    follower = np.repeat(np.arange(n, dtype=np.int32), counts)
+    creator = creators[_alias_sample(popularity, len(follower), rng)]
     keep = follower != creator
-    follows = sp.csr_matrix(
-        (np.ones(int(keep.sum()), np.float32), (follower[keep], creator[keep])), shape=(n, n)
-    )
-    follows.data[:] = 1.0
-    return follows
+    return _adjacency(follower[keep], creator[keep], n)
+
+
+def _adjacency(rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matrix:
+    """0/1 CSR matrix with a one at every (row, col) pair (pairs given twice count once)."""
+    matrix = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, n))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _alias_sample(weights: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` indices drawn with replacement in proportion to ``weights`` (Walker's alias
+    method: two uniform draws per sample, whatever the number of weights)."""
+    k = len(weights)
+    scaled = weights * (k / weights.sum())
+    alias = np.arange(k)
+    small = [i for i in range(k) if scaled[i] < 1.0]
+    large = [i for i in range(k) if scaled[i] >= 1.0]
+    while small and large:
+        low, high = small.pop(), large[-1]
+        alias[low] = high
+        scaled[high] -= 1.0 - scaled[low]
+        if scaled[high] < 1.0:
+            small.append(large.pop())
+    scaled[small + large] = 1.0  # leftovers are full columns (rounding)
+    column = (rng.random(size) * k).astype(np.int32)
+    np.minimum(column, k - 1, out=column)
+    stay = rng.random(size, dtype=np.float32) < scaled.astype(np.float32)[column]
+    return np.where(stay, column, alias.astype(np.int32)[column])
 
 
 @dataclass
@@ -106,7 +129,7 @@ class TieCounts:
     """Per user and platform: how many friends, followed creators and followers are engaged there.
 
     Attributes:
-        friends, creators, audience: float32 N×P counts.
+        friends, creators, audience: float32 N×P counts (column-major, like the user arrays).
     """
 
     friends: np.ndarray
@@ -115,21 +138,63 @@ class TieCounts:
 
     @classmethod
     def count(cls, ties: Ties, engaged: np.ndarray) -> TieCounts:
-        e = engaged.astype(np.float32)
+        def per_column(matrix: sp.csr_matrix) -> np.ndarray:
+            counts = np.empty(engaged.shape, dtype=np.float32, order="F")
+            for j in range(engaged.shape[1]):
+                counts[:, j] = matrix @ engaged[:, j].astype(np.float32)
+            return counts
+
         return cls(
-            friends=ties.friends @ e,
-            creators=ties.follows @ e,
-            audience=ties.followed_by @ e,
+            friends=per_column(ties.friends),
+            creators=per_column(ties.follows),
+            audience=per_column(ties.followed_by),
         )
 
-    def update(self, ties: Ties, before: np.ndarray, after: np.ndarray) -> None:
-        """Account for the users whose engagement changed between ``before`` and ``after``."""
-        changed = np.flatnonzero((before != after).any(axis=1))
-        if len(changed) == 0:
-            return
-        delta = after[changed].astype(np.float32) - before[changed].astype(np.float32)
-        # friends is symmetric; "u follows c" changes u's creators count when c changes, and
-        # c's audience count when u changes.
-        self.friends += ties.friends[changed].T @ delta
-        self.creators += ties.followed_by[changed].T @ delta
-        self.audience += ties.follows[changed].T @ delta
+    def shares(self, ties: Ties) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """(counts, number of such ties) by kind: the share engaged is their ratio."""
+        return {
+            "friends": (self.friends, ties.friend_count),
+            "creators": (self.creators, ties.follow_count),
+            "audience": (self.audience, ties.audience),
+        }
+
+    def update(self, ties: Ties, j: int, gained: np.ndarray, lost: np.ndarray):
+        """Account for the users who became engaged (``gained``: user indices) or dormant
+        (``lost``) on platform column ``j`` today.
+
+        Returns the users whose counts changed (sorted indices), or None if that is many.
+        """
+        n = len(self.friends)
+        if len(gained) == 0 and len(lost) == 0:
+            return np.empty(0, dtype=np.intp)
+        touched = []
+        # friends is symmetric; "u follows c": c's change changes the creators count of c's
+        # followers, and u's change changes the audience count of the creators u follows.
+        for matrix, counts in ((ties.friends, self.friends), (ties.followed_by, self.creators),
+                               (ties.follows, self.audience)):
+            for changed, sign in ((gained, np.float32(1)), (lost, np.float32(-1))):
+                cells = _tied(matrix, changed)
+                np.add.at(counts[:, j], cells, sign)
+                touched.append(cells)
+        rows = distinct_users(touched, n)
+        return rows if len(rows) < n // 4 else None
+
+
+def _tied(matrix: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+    """Column indices of every non-zero in ``rows`` (each tie once per row listing it)."""
+    if len(rows) > 2000:
+        return matrix[rows].indices
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return matrix.indices[offsets + np.arange(len(offsets))]
+
+
+def distinct_users(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Sorted distinct user indices found in any of ``parts`` (indices below ``n``)."""
+    if sum(len(part) for part in parts) < n // 64:
+        return np.unique(np.concatenate(parts))
+    seen = np.zeros(n, dtype=bool)
+    for part in parts:
+        seen[part] = True
+    return np.flatnonzero(seen)

@@ -22,6 +22,8 @@ class Platforms:
         china_owned: float32 P, 1 for platforms whose owner is in China.
         plus one float32 (numeric fields) or bool (flags) array of length P per field, e.g.
         ``available``, ``installable``, ``language_barrier``.
+        version: how many times the settings have changed (lets the model know when to redo
+            what it derived from them).
     """
 
     def __init__(self, scenario: Scenario):
@@ -31,6 +33,7 @@ class Platforms:
         self.china_owned = np.array(
             [spec.china_owned for spec in self.specs.values()], dtype=np.float32
         )
+        self.version = 0
         self._refresh()
 
     def __len__(self) -> int:
@@ -39,7 +42,12 @@ class Platforms:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
+    def column(self, j: int) -> PlatformColumn:
+        """Platform ``j`` alone, with the same array fields (each of length 1)."""
+        return PlatformColumn(self, j)
+
     def _refresh(self) -> None:
+        self.version += 1
         for field in NUMERIC_FIELDS:
             values = [getattr(self.specs[n], field) for n in self.names]
             setattr(self, field, np.array(values, dtype=np.float32))
@@ -61,3 +69,13 @@ class Platforms:
             data[field] = value
             self.specs[name] = Platform.model_validate(data)
         self._refresh()
+
+
+class PlatformColumn:
+    """One platform's settings as length-1 arrays, so that the motives' array expressions
+    (written for all platforms at once) work unchanged on a single platform column."""
+
+    def __init__(self, platforms: Platforms, j: int):
+        self.name = platforms.names[j]
+        for field in (*NUMERIC_FIELDS, *FLAG_FIELDS, "china_owned"):
+            setattr(self, field, getattr(platforms, field)[j : j + 1])

@@ -2,6 +2,9 @@
 
 One agent stands for ``real_users / users`` real people (the scale factor), so every count the
 model reports can be given in real-world numbers.
+
+The per-platform arrays (N×P) are stored column by column (Fortran order): the daily rules work one
+platform at a time, and ``users.account[:, j]`` is then one contiguous block of memory.
 """
 
 from __future__ import annotations
@@ -60,6 +63,27 @@ class Users:
     def n(self) -> int:
         return len(self.age_group)
 
+    def take(self, rows: np.ndarray) -> UserRows:
+        """The same users' arrays restricted to ``rows`` (gathered on first use of each)."""
+        return UserRows(self, rows)
+
+
+class UserRows:
+    """Some users of a :class:`Users`: every per-user array indexed by ``rows``, read lazily."""
+
+    def __init__(self, users: Users, rows: np.ndarray):
+        self._users = users
+        self._rows = rows
+
+    @property
+    def n(self) -> int:
+        return len(self._rows)
+
+    def __getattr__(self, name: str):
+        value = getattr(self._users, name)[self._rows]
+        setattr(self, name, value)
+        return value
+
 
 def draw_trait(rng: np.random.Generator, trait: Trait, n: int) -> np.ndarray:
     """Beta-distributed trait with the configured mean and concentration."""
@@ -96,11 +120,11 @@ def create_users(scenario: Scenario, rng: np.random.Generator) -> Users:
             pop.churn_threshold_mean + pop.churn_threshold_spread,
             size=n,
         ).astype(np.float32),
-        account=np.zeros((n, n_platforms), dtype=bool),
-        engaged=np.zeros((n, n_platforms), dtype=bool),
-        active=np.zeros((n, n_platforms), dtype=bool),
-        joined_day=np.full((n, n_platforms), NEVER, dtype=np.int16),
-        left_day=np.full((n, n_platforms), NEVER, dtype=np.int16),
+        account=np.zeros((n, n_platforms), dtype=bool, order="F"),
+        engaged=np.zeros((n, n_platforms), dtype=bool, order="F"),
+        active=np.zeros((n, n_platforms), dtype=bool, order="F"),
+        joined_day=np.full((n, n_platforms), NEVER, dtype=np.int16, order="F"),
+        left_day=np.full((n, n_platforms), NEVER, dtype=np.int16, order="F"),
         primary=np.full(n, -1, dtype=np.int8),
     )
     _give_initial_accounts(users, scenario, rng)
@@ -113,4 +137,5 @@ def _give_initial_accounts(users: Users, scenario: Scenario, rng: np.random.Gene
         has = rng.random(users.n) < platform.initial_accounts
         users.account[:, j] = has
         users.engaged[:, j] = has & (rng.random(users.n) < platform.initial_engaged)
-        users.joined_day[has, j] = -rng.integers(30, 1460, size=int(has.sum()), dtype=np.int16)
+        users.joined_day[has, j] = -rng.integers(30, 1460, size=np.count_nonzero(has),
+                                                 dtype=np.int16)

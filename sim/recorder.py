@@ -40,21 +40,26 @@ class Recorder:
         size = len(platforms) + 1
         self.flows = np.zeros((days, size, size), dtype=np.int64)
         self._column = {name: i for i, name in enumerate(METRICS)}
+        self._creators = None  # indices of the creators, found on the first day
 
-    def record(self, model, joined, churned, returned, motives, previous_primary, today) -> None:
+    def record(self, model, joined, churned, returned, motives, previous_primary, seen) -> None:
+        """Write one day's row: ``joined``, ``churned`` and ``returned`` list the users concerned
+        on each platform, ``seen`` is the day as seen on each platform (:class:`Today` columns)."""
         users, day = model.users, model.day
         row = self.values[day]
         col = self._column
-        row[:, col["dau"]] = np.count_nonzero(users.active, axis=0)
+        row[:, col["dau"]] = _per_column(users.active)
         outside = model.platforms.outside_daily_users / self.scale
         row[:, col["dau_us"]] = row[:, col["dau"]] + outside
-        row[:, col["engaged"]] = np.count_nonzero(users.engaged, axis=0)
-        row[:, col["accounts"]] = np.count_nonzero(users.account, axis=0)
-        row[:, col["signups"]] = np.count_nonzero(joined, axis=0)
-        row[:, col["churn"]] = np.count_nonzero(churned, axis=0)
-        row[:, col["returns"]] = np.count_nonzero(returned, axis=0)
-        row[:, col["creators_active"]] = np.count_nonzero(users.active[users.is_creator], axis=0)
-        row[:, col["protest_posts"]] = _protest_posts(model, today)
+        row[:, col["engaged"]] = _per_column(users.engaged)
+        row[:, col["accounts"]] = _per_column(users.account)
+        row[:, col["signups"]] = [len(cells) for cells in joined]
+        row[:, col["churn"]] = [len(cells) for cells in churned]
+        row[:, col["returns"]] = [len(cells) for cells in returned]
+        if self._creators is None:
+            self._creators = np.flatnonzero(users.is_creator)
+        row[:, col["creators_active"]] = _per_column(users.active[self._creators])
+        row[:, col["protest_posts"]] = _protest_posts(model, seen)
         for i, label in enumerate(MOTIVE_LABELS):
             row[:, col[f"signups_{label}"]] = motives[i]
         self.threat[day] = model.threat
@@ -89,12 +94,22 @@ class Recorder:
         })
 
 
-def _protest_posts(model, today) -> np.ndarray:
+def _per_column(flags: np.ndarray) -> list[int]:
+    """How many are set in each column (faster column by column than with ``axis=0``)."""
+    return [np.count_nonzero(flags[:, j]) for j in range(flags.shape[1])]
+
+
+def _protest_posts(model, seen) -> np.ndarray:
     """Expected #TikTokRefugee posts today: new arrivals on China-owned apps, by protest anger."""
-    newcomer = (today.tenure <= PROTEST_POST_DAYS) & model.users.active
-    anger = model.users.protest[:, None] * model.platforms.china_owned[None, :]
+    posts = np.zeros(len(model.platforms))
     rate = model.rates.protest_posting * float(model.threat > 0)
-    return (newcomer * anger).sum(axis=0) * rate
+    if rate == 0:
+        return posts
+    for j in np.flatnonzero(model.platforms.china_owned):
+        newcomer = (seen[j].tenure[:, 0] <= PROTEST_POST_DAYS) & model.users.active[:, j]
+        anger = model.users.protest[newcomer].sum(dtype=np.float64)
+        posts[j] = anger * model.platforms.china_owned[j] * rate
+    return posts
 
 
 def cohorts(users, platforms: list[str], days: int, scale: float) -> pd.DataFrame:

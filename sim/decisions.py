@@ -1,0 +1,207 @@
+"""The users' daily decisions, one platform column at a time: sign up, go dormant, come back, open.
+
+Each function applies one rule of :class:`~sim.model.MigrationModel` to one platform column ``j``
+and returns the users concerned (indices), or writes ``users.active[:, j]``. They are written for
+speed, with the rule itself in plain array expressions:
+
+- Every user has one uniform draw per platform and day for the transitions (sign-up, churn and
+  return concern disjoint users: no account, engaged, dormant) and one for opening the app, as
+  before, so runs of two scenarios with the same seed share their draws user by user (common random
+  numbers).
+- A rule that concerns few users of a column (RedNote's engaged users, TikTok's sign-ups) runs on
+  those users only; one that concerns most runs on the whole column, then is masked.
+- Rare events are found by a cheap test first: churn and returns need ``draw < bound`` with a
+  bound above every user's chance, so only those few users get their exact chance computed (the
+  decisions are the same as computing everyone's).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import motives as m
+
+DENSE = 0.3  # share of a column's users a rule concerns above which it runs on the whole column
+SERIES_BELOW = np.float32(1 / 32)  # daily rate below which 1 - exp(-rate) is taken from its series
+
+
+def sign_up(model, j: int, gap: GapTo, search: np.ndarray, shift: float, gate: float,
+            draw: np.ndarray) -> tuple[np.ndarray, float]:
+    """Who signs up to platform ``j`` today, and how many were expected to (share of users).
+
+    A user without an account signs up at the daily rate search · e^lead · gate, where lead is
+    the platform's buzz minus its risk of a ban (``shift``) minus its gap to the user's best
+    platform (capped at 20).
+    """
+    account = model.users.account[:, j]
+    prospects = len(account) - np.count_nonzero(account)
+    if prospects == 0 or gate == 0:
+        return np.empty(0, dtype=np.intp), 0.0
+    rows = _rows(~account, prospects)
+    lead = gap.lead(rows)
+    lead += np.float32(shift)
+    np.minimum(lead, np.float32(20.0), out=lead)
+    rate = np.exp(lead, out=lead)
+    rate *= search[rows]
+    rate *= np.float32(gate)
+    chance = at_least_once(rate)
+    if isinstance(rows, slice):
+        chance *= ~account
+    expected = chance.sum(dtype=np.float64) / len(account)
+    hit = draw[rows] < chance
+    return (np.flatnonzero(hit) if isinstance(rows, slice) else rows[hit]), expected
+
+
+def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray):
+    """Who goes dormant on platform ``j`` today, and who comes back to it (user indices).
+
+    Settled users leave at the base rate, and only a platform that is not their best. Newcomers
+    and accounts on trial face every churn rule (language, moderation, Török–Kertész threshold);
+    today's new accounts cannot leave. A dark platform is forgotten at ``dark_forget_rate`` by
+    everyone. Dormant users come back at up to ``return_rate`` a day, the more often the closer
+    the platform is to their best.
+    """
+    users, rates, day = model.users, model.rates, model.day
+    engaged, joined_day = users.engaged[:, j], users.joined_day[:, j]
+    if not model.platforms.available[j]:
+        gone = np.flatnonzero(draw < _chance(rates.dark_forget_rate))
+        return gone[engaged[gone] & (joined_day[gone] != day)], np.empty(0, dtype=np.intp)
+    settle_chance = _chance(rates.base_churn)
+    most_back = np.float32(2.0 * rates.return_rate)
+    back_chance = most_back / np.float32(2.0)  # at a gap of 0 or less; lower for worse platforms
+    low = np.flatnonzero(draw < max(settle_chance, back_chance))  # the only ones who might
+    new = is_new(model, joined_day)  # today's accounts too
+    settled = low[engaged[low] & ~new[low] & (draw[low] < settle_chance)]
+    gone = [settled[gap.at(settled) > 0]]
+    dormant = low[users.account[low, j] & ~engaged[low] & (draw[low] < back_chance)]
+    comeback = most_back / (1.0 + np.exp(np.minimum(np.maximum(gap.at(dormant), 0.0), 30.0)))
+    back = dormant[draw[dormant] < comeback]
+    new &= engaged
+    new &= joined_day != day
+    rows = np.flatnonzero(new)
+    might = _chance(newcomer_hazard_bound(model, j) * (1 + 1e-6))  # margin: float32 rounding
+    rows = rows[draw[rows] < might]
+    gone.append(rows[draw[rows] < _newcomer_churn(model, j, rows, gap, today.rows(rows))])
+    return np.sort(np.concatenate(gone)), back
+
+
+def is_new(model, joined_day: np.ndarray) -> np.ndarray:
+    """Whether accounts made on ``joined_day`` are still new today: in their first week or month
+    (newcomer rules: made after day - newcomer_days) or, if made during the run (day 0 or later),
+    on trial (made after day - TRIAL_DAYS). One comparison does both."""
+    day = model.day
+    newcomer_since = day - max(model.rates.first_week_days, m.NEWCOMER_DAYS)
+    trial_since = max(day - m.TRIAL_DAYS, -1)
+    return joined_day > max(min(newcomer_since, trial_since), -32768)
+
+
+def newcomer_hazard_bound(model, j: int) -> float:
+    """The highest daily churn hazard a new account on platform ``j`` can have: every rule of
+    ``_newcomer_churn`` at its worst (a gap of 3 or more, traits at 0 or 1, no friends left)."""
+    rates, w, platforms = model.rates, model.weights, model.platforms
+    return (rates.base_churn + 3.0 * rates.trial_churn
+            + w.language * rates.language_churn * float(platforms.language_barrier[j])
+            + w.moderation * rates.moderation_churn * float(platforms.moderation[j])
+            + w.threshold_churn / rates.threshold_churn_days)
+
+
+def _newcomer_churn(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today) -> np.ndarray:
+    """Daily chance that newcomers ``rows`` go dormant on platform ``j`` (every churn rule)."""
+    users, platform = model.users.take(rows), model.platform_column(j)
+    rates, w = model.rates, model.weights
+    gap = np.maximum(gap.at(rows)[:, None], 0.0)
+    trial = (users.joined_day[:, j : j + 1] >= 0) & (today.tenure < m.TRIAL_DAYS)
+    hazard = np.float32(rates.base_churn) * (gap > 0)
+    hazard += trial * (np.float32(rates.trial_churn) * np.minimum(gap, 3.0))
+    hazard += w.language * m.language_churn(
+        users, platform, today, rates.language_churn, rates.first_week_days)
+    hazard += w.moderation * m.moderation_churn(users, platform, today, rates.moderation_churn)
+    hazard += w.threshold_churn * trial * m.threshold_churn(
+        users, today, model.has_friends[rows], rates.threshold_churn_days)
+    return -np.expm1(-hazard[:, 0])
+
+
+def open_app(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray, bits) -> None:
+    """Which engaged users open platform ``j`` today (writes ``users.active[:, j]``): the primary
+    with the user's daily chance, others less often, except that a platform new to the user gets
+    attention while it still feels new: activity · max(e^(-focus · gap), freshness).
+
+    Nothing else depends on who opened what, so the draws come from their own stream ``bits``,
+    one per engaged user (written into ``draw`` when most users of the column are engaged).
+    """
+    users = model.users
+    usable, active = users.engaged[:, j], users.active[:, j]
+    count = np.count_nonzero(usable)
+    active[:] = False
+    if count == 0 or not model.platforms.available[j]:
+        return
+    rows = _rows(usable, count)
+    pull = gap.lead(rows)  # = -gap; one exp for both terms of the max
+    pull *= np.float32(model.rates.attention_focus)
+    np.maximum(pull, today.tenure[rows, 0] * m.fading(model.rates.curiosity_halflife_days),
+               out=pull)
+    chance = np.exp(pull, out=pull)
+    chance *= users.activity[rows]
+    if isinstance(rows, slice):
+        np.less(fill_uniform(draw, bits), chance, out=active)
+        active &= usable
+    else:
+        active[rows[fill_uniform(np.empty(len(rows), np.float32), bits) < chance]] = True
+
+
+class GapTo:
+    """How far one platform column lags each user's best usable platform (positive = worse)."""
+
+    def __init__(self, best: np.ndarray, attractiveness: np.ndarray):
+        self.best, self.attractiveness = best, attractiveness
+
+    def at(self, rows) -> np.ndarray:
+        return self.best[rows] - self.attractiveness[rows]
+
+    def lead(self, rows) -> np.ndarray:
+        """Minus the gap (a new array)."""
+        return self.attractiveness[rows] - self.best[rows]
+
+
+def fill_uniform(out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Fill a float32 array (C- or F-contiguous) with uniforms on [0, 1), built like
+    ``rng.random(dtype=float32)`` (24 random bits each), from raw 64-bit draws two at a time,
+    which is faster."""
+    flat = out.reshape(-1, order="A")
+    chunk = 1 << 20
+    for start in range(0, len(flat), chunk):
+        part = flat[start : start + chunk]
+        bits = rng.bit_generator.random_raw((len(part) + 1) // 2).view(np.uint32)[: len(part)]
+        bits >>= 8
+        np.multiply(bits.view(np.int32), np.float32(2.0**-24), out=part, dtype=np.float32)
+    return out
+
+
+def at_least_once(rate: np.ndarray) -> np.ndarray:
+    """Chance of at least one event in a day at a daily ``rate``, 1 - exp(-rate), in place.
+
+    Small rates use the series rate·(1 - rate/2 + rate²/6 - rate³/24) (exact to float32 below
+    ``SERIES_BELOW``), the others expm1: as accurate as expm1 everywhere, and much cheaper.
+    """
+    large = np.flatnonzero(rate >= SERIES_BELOW)
+    exact = -np.expm1(-rate[large])
+    series = np.multiply(rate, np.float32(1 / 24))
+    np.subtract(np.float32(1 / 6), series, out=series)
+    series *= rate
+    np.subtract(np.float32(0.5), series, out=series)
+    series *= rate
+    np.subtract(np.float32(1.0), series, out=series)
+    rate *= series
+    rate[large] = exact
+    return rate
+
+
+def _chance(rate: float) -> np.float32:
+    """Chance of at least one event in a day at a daily rate (float32 like the per-user rules)."""
+    return -np.expm1(-np.float32(rate))
+
+
+def _rows(mask: np.ndarray, count: int):
+    """Where to apply a column's rule: to every row (a view; cheapest when most rows qualify,
+    the caller then masks the result) or to the qualifying rows only (their indices)."""
+    return slice(None) if count > DENSE * len(mask) else np.flatnonzero(mask)
