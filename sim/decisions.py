@@ -121,32 +121,40 @@ def _newcomer_churn(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today)
     return -np.expm1(-hazard[:, 0])
 
 
-def open_app(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray, bits) -> None:
+def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Today, bits) -> None:
     """Which engaged users open platform ``j`` today (writes ``users.active[:, j]``): the primary
     with the user's daily chance, others less often, except that a platform new to the user gets
     attention while it still feels new: activity · max(e^(-focus · gap), freshness).
 
-    Nothing else depends on who opened what, so the draws come from their own stream ``bits``,
-    one per engaged user (written into ``draw`` when most users of the column are engaged).
+    The primary has a gap of 0, so the chance there is the user's activity: whether each user
+    opens their primary is drawn once for all platforms (``opens_primary``); the other platforms
+    a user has get a draw each, from the platform's own stream ``bits``. Nothing else depends on
+    who opened what.
     """
     users = model.users
-    usable, active = users.engaged[:, j], users.active[:, j]
-    count = np.count_nonzero(usable)
-    active[:] = False
-    if count == 0 or not model.platforms.available[j]:
+    active = users.active[:, j]
+    if not model.platforms.available[j]:
+        active[:] = False
         return
-    rows = _rows(usable, count)
+    primary = users.primary == j
+    np.logical_and(opens_primary, primary, out=active)
+    others = users.engaged[:, j] & ~primary
+    count = np.count_nonzero(others)
+    if count == 0:
+        return
+    rows = _rows(others, count)
     pull = gap.lead(rows)  # = -gap; one exp for both terms of the max
     pull *= np.float32(model.rates.attention_focus)
     np.maximum(pull, today.tenure[rows, 0] * m.fading(model.rates.curiosity_halflife_days),
                out=pull)
     chance = np.exp(pull, out=pull)
     chance *= users.activity[rows]
+    hit = fill_uniform(np.empty(len(chance), np.float32), bits) < chance
     if isinstance(rows, slice):
-        np.less(fill_uniform(draw, bits), chance, out=active)
-        active &= usable
+        hit &= others
+        active |= hit
     else:
-        active[rows[fill_uniform(np.empty(len(rows), np.float32), bits) < chance]] = True
+        active[rows[hit]] = True
 
 
 class GapTo:

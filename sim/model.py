@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 
 import mesa
@@ -73,13 +74,17 @@ class MigrationModel(mesa.Model):
         shape = self.users.account.shape
         self._attraction = np.empty(shape, dtype=np.float32, order="F")
         self._draws = np.empty(shape, dtype=np.float32, order="F")
-        # the daily draws come from streams of their own, seeded from rng (faster raw bits); app
-        # opens have one per platform, so that platforms can be done in any order
-        self._bits, *self._open_bits = (np.random.Generator(np.random.SFC64(seed)) for seed
-                                        in self.rng.integers(2**63, size=1 + len(self.platforms)))
+        # the daily draws come from streams of their own, seeded from rng (faster raw bits): one
+        # for the transitions, one for opening the primary, one per platform for the others
+        self._bits, self._primary_bits, *self._open_bits = (
+            np.random.Generator(np.random.SFC64(seed))
+            for seed in self.rng.integers(2**63, size=2 + len(self.platforms)))
         self._threads = _threads(threads, self.users.n)
         self._steady = np.empty(shape, dtype=np.float32, order="F")  # see _sum_pulls
         self._social = np.empty(shape, dtype=np.float32, order="F")
+        self._per_threat = np.empty(shape, dtype=np.float32, order="F")
+        self._push_per_threat = None
+        self._uses = {id(kept): set() for kept in (self._steady, self._social, self._per_threat)}
         self._derived_from = -1  # platforms.version that _steady and _columns were made from
         self._columns: list = []
         self._tenure, self._tenure_day = None, -1
@@ -127,10 +132,15 @@ class MigrationModel(mesa.Model):
             return list(pool.map(lambda job: rule(*job), jobs))
 
     def _update_ties(self, j: int, joined, churned, returned) -> None:
-        """Count today's changes of platform ``j`` in the tie counts and the pulls kept."""
-        rows = self.tie_counts.update(self.ties, j, np.concatenate([joined, returned]), churned)
-        if rows is None or len(rows):
-            self._sum_pulls(self._social, m.SOCIAL_PULLS, j, rows)
+        """Count today's changes of platform ``j`` in the tie counts, and sum again the kept
+        pulls that use the counts that changed, for the users whose counts changed."""
+        touched = self.tie_counts.update(self.ties, j, np.concatenate([joined, returned]), churned)
+        for kept, names, threat in ((self._social, m.SOCIAL_PULLS, None),
+                                    (self._per_threat, m.THREAT_PULLS, 1.0)):
+            parts = [cells for kind in self._uses[id(kept)] for cells in touched[kind]]
+            rows = distinct_users(parts, self.users.n)
+            if len(rows):
+                self._sum_pulls(kept, names, j, rows, threat)
 
     # --- what users see today ------------------------------------------------------------------
 
@@ -181,18 +191,21 @@ class MigrationModel(mesa.Model):
             for j in range(len(self.platforms)):
                 self._sum_pulls(self._steady, ("appeal", *m.STEADY_PULLS), j)
                 self._sum_pulls(self._social, m.SOCIAL_PULLS, j)
+                self._sum_pulls(self._per_threat, m.THREAT_PULLS, j, threat=1.0)
         return self._columns
 
-    def _sum_pulls(self, out: np.ndarray, names, j: int, rows=None) -> None:
+    def _sum_pulls(self, out: np.ndarray, names, j: int, rows=None, threat=None) -> None:
         """Write the sum of the pulls ``names`` of platform ``j`` (and its appeal if named) into
-        column ``j`` of ``out``, for all users or some ``rows``. The model keeps such sums until
-        what they depend on changes (see ``motives.STEADY_PULLS``)."""
+        column ``j`` of ``out``, for all users or some ``rows`` (at another ``threat`` if given).
+        The model keeps such sums until what they depend on changes (``motives.STEADY_PULLS``)."""
         if rows is not None and len(rows) > len(out) // 8:
             rows = None  # cheaper than gathering that many users' arrays
         users = self.users if rows is None else self.users.take(rows)
         shares = m.Shares(self.tie_counts.shares(self.ties), slice(None) if rows is None else rows,
-                          slice(j, j + 1), self.platforms.available[j : j + 1])
-        today = m.Today(self._tenure_day, self.threat, None, self.stake if rows is None else
+                          slice(j, j + 1), self.platforms.available[j : j + 1],
+                          self._uses[id(out)])  # remember which tie counts the sum uses
+        threat = self.threat if threat is None else threat
+        today = m.Today(self._tenure_day, threat, None, self.stake if rows is None else
                         self.stake[rows], self._buzz()[j : j + 1], 0.0, shares)
         total = np.zeros((users.n, 1), dtype=np.float32)
         if "appeal" in names:
@@ -211,6 +224,9 @@ class MigrationModel(mesa.Model):
     def _attractiveness_of(self, j: int, today: m.Today) -> None:
         out = self._attraction[:, j : j + 1]
         np.add(self._steady[:, j : j + 1], self._social[:, j : j + 1], out=out)
+        platform = self._columns[j]
+        if self.threat and any(m.acts_on(name, platform)[0] for name in m.THREAT_PULLS):
+            out += self._per_threat[:, j : j + 1] * np.float32(self.threat)
         for name in m.DAILY_PULLS:
             self._add_pull(out, name, self._columns[j], today)
 
@@ -222,11 +238,16 @@ class MigrationModel(mesa.Model):
 
     def _push(self, today: m.Today) -> np.ndarray:
         """How much harder than usual each user looks for another platform today (N)."""
-        push = np.ones(self.users.n, dtype=np.float32)
-        for name, fn in m.PUSHES.items():
-            weight = getattr(self.weights, name)
-            if weight:
-                push += fn(self.users, self.platforms, today) * np.float32(weight)
+        if self._push_per_threat is None:  # every push is proportional to the threat
+            self._push_per_threat = np.zeros(self.users.n, dtype=np.float32)
+            for name, fn in m.PUSHES.items():
+                weight = getattr(self.weights, name)
+                if weight:
+                    unit = replace(today, threat=1.0)
+                    self._push_per_threat += fn(self.users, self.platforms, unit) * np.float32(
+                        weight)
+        push = self._push_per_threat * np.float32(today.threat)
+        push += np.float32(1.0)
         threat_push = np.float32(self.rates.threat_push * today.threat)
         if threat_push and self.platforms.threatened.any():
             push += threat_push * _of_primary(self.platforms.threatened, self.users.primary)
@@ -311,7 +332,9 @@ class MigrationModel(mesa.Model):
     def _open_apps(self, gaps: list[d.GapTo], seen: list[m.Today]) -> None:
         """Each engaged user opens the primary with their daily chance, others less often, except
         that a platform new to the user gets attention while it still feels new."""
-        self._each_column(partial(d.open_app, self), gaps, seen, self._draws.T, self._open_bits)
+        opens_primary = d.fill_uniform(self._draws[:, 0], self._primary_bits) < self.users.activity
+        self._each_column(partial(d.open_app, self, opens_primary), gaps, seen,
+                          self._open_bits)
 
     def _buzz(self) -> np.ndarray:
         """Trending: sign-ups well above their usual level put a platform in the charts and the

@@ -12,13 +12,14 @@ Array names: ``users`` (:class:`~sim.population.Users`), ``platforms``
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 NETWORK_WEIGHT = 2.0  # utility of having all one's friends on a platform (β in u = q + β·share)
 HABIT_DAYS = 180.0  # tenure after which habit is fully formed
 NEWCOMER_DAYS = 30  # how long moderation removals hit a newcomer hardest
+MAX_TENURE = 1460 + 3650  # the oldest account (4 years) after the longest run
 TRIAL_DAYS = 90  # an account made during the run is on trial this long (threshold churn applies)
 
 
@@ -31,8 +32,11 @@ class Shares:
     rows: slice | np.ndarray
     columns: slice
     available: np.ndarray  # of the selected columns
+    asked: set | None = None  # if given, every kind asked for is added to it
 
     def of(self, kind: str) -> np.ndarray:
+        if self.asked is not None:
+            self.asked.add(kind)
         counts, ties = self.sources[kind]
         here = counts[self.rows, self.columns] / ties[self.rows, None]
         return here if self.available.all() else here * self.available
@@ -85,19 +89,20 @@ class Today:
 
     @cached_property
     def freshness(self) -> np.ndarray:
-        tenure = self.tenure
-        flat = tenure.reshape(-1, order="A")
-        if np.count_nonzero(flat) > flat.size // 4:
-            return np.exp(tenure * fading(self.halflife))
-        fresh = np.ones_like(tenure)  # no account (tenure 0): all new; compute only the accounts
-        accounts = np.flatnonzero(flat)
-        fresh.reshape(-1, order="A")[accounts] = np.exp(flat[accounts] * fading(self.halflife))
-        return fresh
+        # tenure is a whole number of days: look freshness up rather than compute it
+        table = freshness_by_tenure(self.halflife)
+        return np.take(table, self.tenure.astype(np.int32), mode="clip")
 
     def rows(self, rows: np.ndarray) -> Today:
         """The same day as seen by some of the users only."""
         return Today(self.day, self.threat, self.tenure[rows], self.stake[rows], self.buzz,
                      self.halflife, self.ties.take(rows))
+
+
+@lru_cache(maxsize=16)
+def freshness_by_tenure(halflife: float) -> np.ndarray:
+    """Freshness after 0, 1, 2, ... days of tenure (float32; every day a run can reach)."""
+    return np.exp(np.arange(MAX_TENURE + 1, dtype=np.float32) * fading(halflife))
 
 
 def fading(halflife: float) -> np.float32:
@@ -112,10 +117,13 @@ def follower_loss_pull(users, platforms, day: Today) -> np.ndarray:
     """Creators go where their audience can follow; audiences follow the creators they watch.
 
     Seed F9 (45 % of migrants cite fear of losing followers) and F8 (about 30 % of top creators
-    opened a RedNote account). A creator's pull scales with fear and with the audience at stake.
+    opened a RedNote account). Only while the ban threatens, and only toward platforms it does
+    not cover: a creator is pulled in proportion to fear, the audience at stake and the share of
+    that audience already there; a viewer by the share of the creators they follow already there.
     """
     creator_pull = (users.fear * day.stake)[:, None] * day.audience_here
-    return 1.5 * creator_pull + day.creators_here
+    safe = np.float32(day.threat) * ~platforms.threatened
+    return (3.0 * creator_pull + 0.3 * day.creators_here) * safe[None, :]
 
 
 def protest_pull(users, platforms, day: Today) -> np.ndarray:
@@ -182,15 +190,18 @@ PULLS = {
 
 # How often each pull can change, so that the model recomputes it only then: steady pulls when an
 # event changes a platform; social ones also when some of the user's ties become engaged or dormant
-# on the platform (neither uses tenure); the others (threat, freshness, tenure) every day.
+# there (neither uses tenure); threat pulls are steady or social ones times the ban threat (the
+# model keeps them at a threat of 1 and multiplies); the others (freshness, tenure) every day.
 STEADY_PULLS = ("language", "moderation", "privacy")
-SOCIAL_PULLS = ("follower_loss", "network_pull")
-DAILY_PULLS = tuple(name for name in PULLS if name not in STEADY_PULLS + SOCIAL_PULLS)
+SOCIAL_PULLS = ("network_pull",)
+THREAT_PULLS = ("follower_loss", "protest")
+DAILY_PULLS = tuple(p for p in PULLS if p not in STEADY_PULLS + SOCIAL_PULLS + THREAT_PULLS)
 
 # What a pull is proportional to on each platform: where it is 0, the pull is 0 for every user,
 # and the model skips that platform (e.g. curiosity where there is no novelty).
 PLATFORM_FACTORS = {
     "protest": protest_target,
+    "follower_loss": lambda platforms: ~platforms.threatened,
     "curiosity": lambda platforms: platforms.novelty,
     "language": lambda platforms: platforms.language_barrier,
 }
@@ -216,6 +227,8 @@ def protest_push(users, platforms, day: Today) -> np.ndarray:
 
 
 PUSHES = {"follower_loss": follower_loss_push, "protest": protest_push}
+# Every push is a user trait (or stake) times the ban threat: the model keeps their sum at a threat
+# of 1 and multiplies.
 
 
 # --- barriers and churn ------------------------------------------------------------------------

@@ -158,26 +158,26 @@ class TieCounts:
             "audience": (self.audience, ties.audience),
         }
 
-    def update(self, ties: Ties, j: int, gained: np.ndarray, lost: np.ndarray):
+    def update(self, ties: Ties, j: int, gained: np.ndarray, lost: np.ndarray) -> dict:
         """Account for the users who became engaged (``gained``: user indices) or dormant
         (``lost``) on platform column ``j`` today.
 
-        Returns the users whose counts changed (sorted indices), or None if that is many.
+        Returns, for each kind of count (as in :meth:`shares`), the users whose count changed:
+        a list of index arrays (which may repeat users).
         """
-        n = len(self.friends)
-        if len(gained) == 0 and len(lost) == 0:
-            return np.empty(0, dtype=np.intp)
-        touched = []
+        touched = {}
         # friends is symmetric; "u follows c": c's change changes the creators count of c's
         # followers, and u's change changes the audience count of the creators u follows.
-        for matrix, counts in ((ties.friends, self.friends), (ties.followed_by, self.creators),
-                               (ties.follows, self.audience)):
+        for kind, matrix, counts in (("friends", ties.friends, self.friends),
+                                     ("creators", ties.followed_by, self.creators),
+                                     ("audience", ties.follows, self.audience)):
+            touched[kind] = []
             for changed, sign in ((gained, np.float32(1)), (lost, np.float32(-1))):
-                cells = _tied(matrix, changed)
-                np.add.at(counts[:, j], cells, sign)
-                touched.append(cells)
-        rows = distinct_users(touched, n)
-        return rows if len(rows) < n // 4 else None
+                if len(changed):
+                    cells = _tied(matrix, changed)
+                    np.add.at(counts[:, j], cells, sign)
+                    touched[kind].append(cells)
+        return touched
 
 
 def _tied(matrix: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
@@ -192,6 +192,8 @@ def _tied(matrix: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
 
 def distinct_users(parts: list[np.ndarray], n: int) -> np.ndarray:
     """Sorted distinct user indices found in any of ``parts`` (indices below ``n``)."""
+    if not parts:
+        return np.empty(0, dtype=np.intp)
     if sum(len(part) for part in parts) < n // 64:
         return np.unique(np.concatenate(parts))
     seen = np.zeros(n, dtype=bool)

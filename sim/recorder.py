@@ -49,7 +49,8 @@ class Recorder:
         row = self.values[day]
         col = self._column
         row[:, col["dau"]] = _per_column(users.active)
-        outside = model.platforms.outside_daily_users / self.scale
+        platforms = model.platforms  # users outside the population use it only while it is up
+        outside = platforms.outside_daily_users * platforms.available / self.scale
         row[:, col["dau_us"]] = row[:, col["dau"]] + outside
         row[:, col["engaged"]] = _per_column(users.engaged)
         row[:, col["accounts"]] = _per_column(users.account)

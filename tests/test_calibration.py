@@ -1,0 +1,129 @@
+"""Targets, scorecards, calibration and ablation."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibration import calibrate, parse_fit
+from sim.evaluate import run_tables
+from sim.experiment import replicate_seeds
+from sim.loading import SCENARIO_DIR, load_scenario
+from sim.targets import measure
+
+SMALL = ["simulation.users=6000", "simulation.days=30"]
+TRUTH = {"dynamics.buzz": 2.0, "platforms.rednote.appeal": 0.5}
+
+
+def synthetic_targets(tmp_path):
+    """A scenario whose targets are the model's own output at known parameter values."""
+    template = [
+        ("rednote", "signups", "sum", "start = 2025-01-01\nend = 2025-01-09"),
+        ("rednote", "dau_us", "on", "date = 2025-01-14"),
+        ("rednote", "signups", "sum", "start = 2025-01-08\nend = 2025-01-16"),
+        ("rednote", "signups", "sum", "start = 2025-01-17\nend = 2025-01-25"),
+        ("lemon8", "signups", "sum", "start = 2025-01-08\nend = 2025-01-18"),
+    ]
+    body = "".join(
+        f'[[targets]]\nid = "T{i}"\nmetric = "{metric}"\nplatform = "{platform}"\n'
+        f'stat = "{stat}"\n{when}\nvalue = 1.0\ntolerance = 1.0\nsource = "synthetic"\n'
+        for i, (platform, metric, stat, when) in enumerate(template))
+    draft = tmp_path / "draft.toml"
+    draft.write_text(f'extends = "{SCENARIO_DIR / "observed-2025.toml"}"\n{body}')
+    truth = load_scenario(draft, [*SMALL, *(f"{k}={v}" for k, v in TRUTH.items())])
+    seeds = replicate_seeds(5, 2)
+    runs = [run_tables(truth, seed) for seed in seeds]
+    values = [np.median([measure(t, run, truth) for run in runs]) for t in truth.targets]
+    lines = body.split("\n")
+    for value in values:
+        index = lines.index("value = 1.0")
+        lines[index] = f"value = {float(value)!r}"
+        lines[index + 1] = f"tolerance = {max(0.1 * float(value), 1.0)!r}"
+    path = tmp_path / "synthetic.toml"
+    path.write_text(f'extends = "{SCENARIO_DIR / "observed-2025.toml"}"\n' + "\n".join(lines))
+    return path
+
+
+def test_calibration_recovers_known_parameters_within_its_uncertainty(tmp_path):
+    path = synthetic_targets(tmp_path)
+    base = load_scenario(path, SMALL)
+    fits = [parse_fit("dynamics.buzz=0.5:4", base),
+            parse_fit("platforms.rednote.appeal=-0.5:1.5", base)]
+    fit = calibrate(path, SMALL, fits, budget=64, replicates=2, seed=5, workers=2)
+    table = fit.table.set_index("field")
+    for field, true in TRUTH.items():
+        assert table.loc[field, "low"] <= true <= table.loc[field, "high"], table
+    assert fit.best_loss < fit.candidates["loss"].median()
+
+
+def test_fitted_scenario_extends_the_original_and_loads(tmp_path):
+    from sim.calibration import Fit, write_fitted
+
+    table = pd.DataFrame([{"field": "dynamics.buzz", "fitted": 2.5, "low": 2.0, "high": 3.0,
+                           "sd": 0.2, "range": "1:4"}])
+    out = write_fitted(SCENARIO_DIR / "observed-2025.toml", Fit(table, table, 0.1),
+                       tmp_path / "fitted.toml", "sim calibrate observed-2025 --fit dynamics.buzz")
+    fitted = load_scenario(out)
+    assert fitted.dynamics.buzz == 2.5
+    assert fitted.events == load_scenario("observed-2025").events
+    assert out.read_text().startswith("# Fitted by: sim calibrate")
+    with pytest.raises(Exception, match="never overwritten"):
+        write_fitted(SCENARIO_DIR / "observed-2025.toml", Fit(table, table, 0.1), out, "again")
+
+
+def test_check_scores_targets_and_exits_3_when_some_are_missed(tmp_path):
+    base = SCENARIO_DIR / "observed-2025.toml"
+    path = tmp_path / "easy.toml"
+    path.write_text(
+        f'extends = "{base}"\n'
+        '[[targets]]\nid = "E1"\nmetric = "dau_us"\nplatform = "tiktok"\ndate = 2025-01-05\n'
+        'at_least = 10_000_000\nsource = "test"\n'
+        '[[targets]]\nid = "E2"\nmetric = "dau_us"\nplatform = "tiktok"\ndate = 2025-01-19\n'
+        'at_least = 10_000_000\nsource = "test: TikTok was dark that day"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "check", str(path), "--users", "1000", "--replicates", "2",
+         "--set", "simulation.days=25", "--out", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True, check=False)
+    assert result.returncode == 3, result.stderr
+    card = pd.read_csv(tmp_path / "out" / "scorecard.csv")
+    assert list(card["met"]) == [True, False]
+    assert "E2" in (tmp_path / "out" / "scorecard.md").read_text()
+
+
+def test_every_observed_target_names_its_source():
+    observed = load_scenario("observed-2025")
+    ids = {t.id for t in observed.targets}
+    assert {"C1", "C4a", "C4c", "C5", "C6", "C10", "C11"} <= ids
+    assert all(t.source for t in observed.targets)
+    claims = {t.id for t in load_scenario("seed-claims").targets}
+    assert {"F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11", "F12", "F13"} <= claims
+
+
+def test_bad_fit_input_is_an_input_error():
+    base = load_scenario("observed-2025")
+    with pytest.raises(Exception, match="empty range"):
+        parse_fit("dynamics.buzz=3:1", base)
+    with pytest.raises(Exception, match="no such field"):
+        parse_fit("dynamics.buz", base)
+    with pytest.raises(Exception, match="list entries"):
+        parse_fit("events.0.value=0:1", base)
+
+
+def test_ablation_moves_each_headline_the_way_its_motive_says():
+    from sim.ablation import ablate
+
+    table = ablate(SCENARIO_DIR / "observed-2025.toml", ["simulation.users=4000",
+                                                         "simulation.days=45"],
+                   replicates=2, seed=3, workers=2)
+    change = table.set_index(["motive_off", "outcome"])["change_median"]
+    assert change["protest", "rednote_signups"] < 0  # protest pulls users to RedNote
+    assert change["curiosity", "rednote_signups"] < 0  # curiosity draws users to novelty
+    assert change["language", "rednote_first_week_churn"] < 0  # language drives early churn
+    assert change["moderation", "rednote_first_week_churn"] < 0  # moderation pushes back
+    assert change["privacy", "rednote_signups"] > 0  # privacy concern holds users back
+    assert change["follower_loss", "us_rival_signups"] < 0  # creators go where audiences are
+    assert change["network_pull", "us_rival_signups"] > 0  # friends hold users where they are

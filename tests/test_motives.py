@@ -1,0 +1,117 @@
+"""Each motive and mooring moves the outcome it is meant to move, in the right direction.
+
+Runs share seeds (common random numbers), so differences are the motive's effect, not noise.
+"""
+
+from __future__ import annotations
+
+from conftest import daily, run, total
+
+SEEDS = (1, 2, 3)
+
+
+def runs(name: str, *overrides: str):
+    return [run(name, *overrides, seed=s) for s in SEEDS]
+
+
+def first_week_churn(models, platform: str = "rednote") -> float:
+    """Share of a platform's newcomers gone dormant within 7 days, pooled over runs."""
+    from sim.recorder import cohorts
+
+    joined = kept = 0.0
+    for m in models:
+        table = cohorts(m.users, m.platforms.names, m.config.simulation.days, m.scale)
+        rows = table[(table.platform == platform) & table.retained_7.notna()]
+        joined += rows.signups.sum()
+        kept += rows.retained_7.sum()
+    return 1.0 - kept / joined
+
+
+def test_protest_off_means_fewer_rednote_signups(observed):
+    calm = runs("observed-2025", "motives.protest=0")
+    assert total(calm, "signups", "rednote") < 0.8 * total(observed, "signups", "rednote")
+
+
+def test_protest_pull_fades_when_the_threat_is_lifted(observed):
+    from sim.motives import protest_pull
+
+    model = observed[0]
+    today = model._today(model.day)
+    column = model.platforms.index("rednote")
+    angry = protest_pull(model.users, model.platforms, today)[:, column].mean()
+    today.threat = 0.0
+    assert angry > 0 and protest_pull(model.users, model.platforms, today)[:, column].max() == 0
+
+
+def test_curiosity_off_means_fewer_rednote_signups(observed):
+    incurious = runs("observed-2025", "motives.curiosity=0")
+    assert total(incurious, "signups", "rednote") < total(observed, "signups", "rednote")
+
+
+def test_fear_of_losing_followers_sends_creators_where_their_audience_is(observed):
+    fearless = runs("observed-2025", "motives.follower_loss=0")
+
+    def creators_on_rivals(models):
+        window = slice("2025-01-10", "2025-01-25")
+        return sum(daily(m, "creators_active").loc[window, ["instagram", "youtube"]].sum().sum()
+                   for m in models)
+
+    assert creators_on_rivals(fearless) < 0.9 * creators_on_rivals(observed)
+
+
+def test_language_barrier_drives_first_week_churn(observed):
+    fluent = runs("observed-2025", "motives.language=0")
+    assert first_week_churn(fluent) < first_week_churn(observed)
+
+
+def test_translation_launch_lowers_first_week_churn(observed):
+    events = observed[0].config.events
+    launch = next(i for i, e in enumerate(events) if e.kind == "feature_launch")
+    untranslated = runs("observed-2025", f"events.{launch}.language_barrier=0.8")
+    assert first_week_churn(observed) < first_week_churn(untranslated)
+
+
+def test_signup_barrier_keeps_users_out_of_douyin(observed):
+    opened = runs("douyin-open")
+    assert total(opened, "signups", "douyin") > 5 * total(observed, "signups", "douyin")
+
+
+def test_no_signup_barrier_weight_opens_douyin_too(observed):
+    ignored = runs("observed-2025", "motives.signup_barrier=0")
+    assert total(ignored, "signups", "douyin") > 5 * total(observed, "signups", "douyin")
+
+
+def test_moderation_crackdown_pushes_newcomers_away(observed):
+    strict = runs("rednote-crackdown")
+    assert first_week_churn(strict) > first_week_churn(observed)
+
+
+def test_moderation_sensitivity_off_keeps_more_rednote_newcomers(observed):
+    relaxed = runs("observed-2025", "motives.moderation=0")
+    assert first_week_churn(relaxed) < first_week_churn(observed)
+
+
+def test_privacy_concern_holds_users_back_from_risky_apps(observed):
+    carefree = runs("observed-2025", "motives.privacy=0")
+    assert total(carefree, "signups", "rednote") > total(observed, "signups", "rednote")
+
+
+def test_habit_is_a_mooring_that_holds_users_on_their_platforms():
+    habitual, loose = runs("observed-2025"), runs("observed-2025", "motives.habit=0")
+    everywhere = ["instagram", "youtube", "rednote", "other"]
+    assert (sum(total(loose, "signups", p) for p in everywhere)
+            > sum(total(habitual, "signups", p) for p in everywhere))
+
+
+def test_network_pull_draws_users_where_their_friends_are():
+    lonely = runs("baseline", "motives.network_pull=0")
+    social = runs("baseline")
+    # Without friends' pull, TikTok (where every friend is) loses its lead over Instagram.
+    gap = [daily(m, "dau")["tiktok"].mean() - daily(m, "dau")["instagram"].mean()
+           for m in (*social, *lonely)]
+    assert min(gap[:3]) > max(gap[3:])
+
+
+def test_threshold_churn_makes_newcomers_leave_when_friends_are_few(observed):
+    steady = runs("observed-2025", "motives.threshold_churn=0")
+    assert total(steady, "engaged", "rednote") > total(observed, "engaged", "rednote")
