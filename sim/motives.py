@@ -117,10 +117,13 @@ def follower_loss_pull(users, platforms, day: Today) -> np.ndarray:
     """Creators go where their audience can follow; audiences follow the creators they watch.
 
     Seed F9 (45 % of migrants cite fear of losing followers) and F8 (about 30 % of top creators
-    opened a RedNote account). A creator's pull scales with fear and with the audience at stake.
+    opened a RedNote account). Only while the ban threatens, and only toward platforms it does
+    not cover: a creator is pulled in proportion to fear, the audience at stake and the share of
+    that audience already there; a viewer by the share of the creators they follow already there.
     """
     creator_pull = (users.fear * day.stake)[:, None] * day.audience_here
-    return 1.5 * creator_pull + day.creators_here
+    safe = np.float32(day.threat) * ~platforms.threatened
+    return (3.0 * creator_pull + 0.3 * day.creators_here) * safe[None, :]
 
 
 def protest_pull(users, platforms, day: Today) -> np.ndarray:
@@ -190,14 +193,15 @@ PULLS = {
 # there (neither uses tenure); threat pulls are steady or social ones times the ban threat (the
 # model keeps them at a threat of 1 and multiplies); the others (freshness, tenure) every day.
 STEADY_PULLS = ("language", "moderation", "privacy")
-SOCIAL_PULLS = ("follower_loss", "network_pull")
-THREAT_PULLS = ("protest",)
+SOCIAL_PULLS = ("network_pull",)
+THREAT_PULLS = ("follower_loss", "protest")
 DAILY_PULLS = tuple(p for p in PULLS if p not in STEADY_PULLS + SOCIAL_PULLS + THREAT_PULLS)
 
 # What a pull is proportional to on each platform: where it is 0, the pull is 0 for every user,
 # and the model skips that platform (e.g. curiosity where there is no novelty).
 PLATFORM_FACTORS = {
     "protest": protest_target,
+    "follower_loss": lambda platforms: ~platforms.threatened,
     "curiosity": lambda platforms: platforms.novelty,
     "language": lambda platforms: platforms.language_barrier,
 }
