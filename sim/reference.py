@@ -1,0 +1,273 @@
+"""The same model written the plain Mesa way: one ``mesa.Agent`` per user, stepped in random order.
+
+A yardstick for :class:`~sim.model.MigrationModel`: it makes the same daily decisions from the same
+motives (the functions of :mod:`sim.motives`, applied to one user's row of platforms at a time)
+with the same sign-up, churn, return, primary and app-opening rules, the same events and the same
+kind of population and ties (built by :mod:`sim.population` and :mod:`sim.network`), so that both
+can be compared in distribution and in speed. It records only daily active users, engaged users,
+accounts and sign-ups per platform.
+
+Each day has two phases, as the vectorised model: every user first looks at the world as it was
+at dawn (how many of their ties are engaged where: ``agents.do("look")``), then users act in random
+order (``agents.shuffle_do("step")``), so nobody reacts to a tie's decision of the same day.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+
+from sim import motives as m
+from sim.events import schedule_events
+from sim.network import build_ties
+from sim.platforms import Platforms
+from sim.population import NEVER, create_users
+from sim.scenario import Scenario
+
+TRENDING_FLOOR = 1e-5  # as sim.model
+USUAL_DAYS = 30.0
+TRAITS = ("fear", "protest", "curiosity", "privacy", "moderation_sensitivity",
+          "language_tolerance", "habit", "threshold", "activity")
+
+
+class User(mesa.Agent):
+    """One US TikTok user, with their accounts on every platform.
+
+    Attributes:
+        row: the user's traits as length-1 arrays, the shape the motive functions take.
+        account, engaged, active: per platform (bool arrays of length P).
+        joined_day, left_day: per platform (int arrays; ``NEVER`` if not).
+        primary: the platform the user spends most attention on (-1 = none).
+        friends, follows, followers: the users they are tied to (cached, as indices of
+            ``model.users``).
+    """
+
+    def __init__(self, model: ReferenceModel, i: int):
+        super().__init__(model)
+        users = model.population
+        self.row = SimpleNamespace(**{t: getattr(users, t)[i : i + 1] for t in TRAITS})
+        self.account = users.account[i].copy()
+        self.engaged = users.engaged[i].copy()
+        self.active = np.zeros_like(self.engaged)
+        self.joined_day = users.joined_day[i].astype(np.int64)
+        self.left_day = users.left_day[i].astype(np.int64)
+        self.primary = -1
+        self.stake = model.stake[i : i + 1]
+        self.has_friends = model.has_friends[i : i + 1]
+        self.friends = self.follows = self.followers = np.empty(0, dtype=np.int32)
+        self.today: m.Today | None = None
+        self.attractiveness = np.zeros(len(self.engaged))
+        self.steady, self.steady_version = None, -1
+
+    # --- what the user sees --------------------------------------------------------------------
+
+    def look(self) -> None:
+        """See the world as it is at dawn: tenure, ties engaged on each platform, attractiveness."""
+        model, day, platforms = self.model, self.model.day, self.model.platforms
+        dawn = model.dawn_engaged  # everyone's engagement as the day begins
+        shares = _OwnShares({kind: _share(dawn, ties, platforms.available)
+                             for kind, ties in (("friends", self.friends),
+                                                ("creators", self.follows),
+                                                ("audience", self.followers))})
+        tenure = np.where(self.account, day - self.joined_day, 0).astype(np.float32)[None, :]
+        self.today = m.Today(day, model.threat, tenure, self.stake, model.buzz,
+                             model.rates.curiosity_halflife_days, shares)
+        if self.steady_version != platforms.version:  # what only changes with the platforms
+            self.steady = self.pulls(m.STEADY_PULLS, platforms.appeal.astype(np.float32))
+            self.steady_version = platforms.version
+        self.attractiveness = self.pulls(
+            [name for name in m.PULLS if name not in m.STEADY_PULLS], self.steady.copy())
+
+    def pulls(self, names, total: np.ndarray) -> np.ndarray:
+        """``total`` plus the user's pulls ``names`` toward every platform, each by its weight."""
+        weights, platforms = self.model.weights, self.model.platforms
+        for name in names:
+            weight = getattr(weights, name)
+            if weight:
+                total += np.float32(weight) * m.PULLS[name](self.row, platforms, self.today)[0]
+        return total
+
+    def best(self) -> tuple[float, int]:
+        """The most attractive platform the user can use, and its attractiveness (0, -1: none)."""
+        usable = self.engaged & self.model.platforms.available
+        if not usable.any():
+            return 0.0, -1
+        masked = np.where(usable, self.attractiveness, -np.inf)
+        primary = int(masked.argmax())
+        return float(masked[primary]), primary
+
+    # --- the day's decisions -------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Sign up, go dormant or come back, choose a primary platform, open apps."""
+        model, rates, platforms = self.model, self.model.rates, self.model.platforms
+        best, _ = self.best()
+        gap = np.float32(best) - self.attractiveness
+        draw = model.rng.random(len(gap), dtype=np.float32)
+        joined = self.sign_up(gap, draw)
+        engaged = self.engaged & ~joined
+        gone = engaged & (draw < -np.expm1(-self.hazard(gap)))
+        dormant = self.account & ~self.engaged & platforms.available
+        back = dormant & (draw < np.float32(2.0 * rates.return_rate)
+                          / (1.0 + np.exp(np.minimum(np.maximum(gap, 0.0), 30.0))))
+        self.engaged &= ~gone
+        self.engaged |= back
+        self.left_day[gone & (self.left_day == NEVER)] = model.day
+        best, self.primary = self.best()
+        self.open_apps(np.float32(best) - self.attractiveness)
+
+    def sign_up(self, gap: np.ndarray, draw: np.ndarray) -> np.ndarray:
+        model, rates, platforms = self.model, self.model.rates, self.model.platforms
+        push = 1.0
+        for name, fn in m.PUSHES.items():
+            weight = getattr(model.weights, name)
+            if weight:
+                push += weight * float(fn(self.row, platforms, self.today)[0])
+        if self.primary >= 0:
+            push += rates.threat_push * model.threat * platforms.threatened[self.primary]
+            push += rates.outage_push * (not platforms.available[self.primary])
+        gate = platforms.installable * m.signup_barrier(platforms, model.weights.signup_barrier)
+        lead = np.minimum(model.buzz - model.threat * platforms.threatened - gap, 20.0)
+        chance = -np.expm1(-rates.search_rate * push * np.exp(lead) * gate)
+        chance[self.account] = 0.0
+        model.expected_signups += chance
+        joined = draw < chance
+        self.account |= joined
+        self.engaged |= joined
+        self.joined_day[joined] = model.day
+        model.signups += joined
+        return joined
+
+    def hazard(self, gap: np.ndarray) -> np.ndarray:
+        """Daily hazard of going dormant on each platform (every churn rule)."""
+        model, rates, w, today = self.model, self.model.rates, self.model.weights, self.today
+        gap = np.maximum(gap, 0.0)[None, :]
+        trial = (self.joined_day >= 0)[None, :] & (today.tenure < m.TRIAL_DAYS)
+        hazard = np.float32(rates.base_churn) * (gap > 0)
+        hazard += trial * (np.float32(rates.trial_churn) * np.minimum(gap, 3.0))
+        hazard += w.language * m.language_churn(
+            self.row, model.platforms, today, rates.language_churn, rates.first_week_days)
+        hazard += w.moderation * m.moderation_churn(
+            self.row, model.platforms, today, rates.moderation_churn)
+        hazard += w.threshold_churn * trial * m.threshold_churn(
+            self.row, today, self.has_friends, rates.threshold_churn_days)
+        return np.where(model.platforms.available, hazard[0], np.float32(rates.dark_forget_rate))
+
+    def open_apps(self, gap: np.ndarray) -> None:
+        model = self.model
+        usable = self.engaged & model.platforms.available
+        focus = np.exp(-np.float32(model.rates.attention_focus) * gap)
+        chance = self.row.activity[0] * np.maximum(focus, self.today.freshness[0])
+        self.active = usable & (model.rng.random(len(gap), dtype=np.float32) < chance)
+
+
+class ReferenceModel(mesa.Model):
+    """The migration model with one Mesa agent per user (see the module docstring).
+
+    Attributes:
+        config, weights, rates, platforms, threat, scale: as in :class:`~sim.model.MigrationModel`.
+        buzz: today's trending term of each platform (P).
+        datacollector: daily active users (share of users) of every platform, model-level.
+    """
+
+    def __init__(self, scenario: Scenario, rng=None):
+        super().__init__(rng=scenario.simulation.seed if rng is None else rng)
+        self.config, self.weights, self.rates = scenario, scenario.motives, scenario.dynamics
+        self.platforms = Platforms(scenario)
+        self.population = create_users(scenario, self.rng)
+        self.ties = build_ties(self.population, scenario.population, self.rng)
+        self.has_friends = np.diff(self.ties.friends.indptr) > 0
+        followers = np.diff(self.ties.followed_by.indptr).astype(np.float32)
+        top = np.log1p(followers.max()) if followers.max() > 0 else 1.0
+        self.stake = (np.log1p(followers) / top).astype(np.float32)
+        self.threat = scenario.initial_threat
+        self.scale = scenario.population.real_users / self.population.n
+        n_platforms = len(self.platforms)
+        self.signups_recent, self.signups_usual = np.zeros(n_platforms), np.zeros(n_platforms)
+        self.buzz = np.zeros(n_platforms)
+        self.fired: list = []
+        self.events = schedule_events(self, scenario.events, scenario.simulation.start,
+                                      scenario.simulation.days)
+        users = [User(self, i) for i in range(self.population.n)]
+        for matrix, attribute in ((self.ties.friends, "friends"), (self.ties.follows, "follows"),
+                                  (self.ties.followed_by, "followers")):
+            for i, user in enumerate(users):  # each user's ties: indices into model.users
+                setattr(user, attribute, matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]])
+        self.users = users
+        self.dawn_engaged = np.array([user.engaged for user in users])
+        self.shares: dict[str, np.ndarray] = {}
+        self.datacollector = mesa.DataCollector(model_reporters={
+            f"{kind}_{name}": _reporter(kind, j)
+            for kind in ("dau", "engaged", "accounts", "signups")
+            for j, name in enumerate(self.platforms.names)
+        })
+        self.agents.do("look")
+        for user in users:
+            user.primary = user.best()[1]
+
+    @property
+    def day(self) -> int:
+        return max(self.steps - 1, 0)
+
+    def run(self) -> ReferenceModel:
+        for _ in range(self.config.simulation.days):
+            self.step()
+        return self
+
+    def step(self) -> None:
+        if self.rates.threat_decay_days > 0:
+            self.threat *= float(np.exp(-1.0 / self.rates.threat_decay_days))
+        ratio = (self.signups_recent + TRENDING_FLOOR) / (self.signups_usual + TRENDING_FLOOR)
+        self.buzz = np.clip(self.rates.buzz * np.log(ratio), 0.0, self.rates.buzz_max)
+        n_platforms = len(self.platforms)
+        self.expected_signups = np.zeros(n_platforms)
+        self.signups = np.zeros(n_platforms, int)
+        self.dawn_engaged = np.array([user.engaged for user in self.users])
+        self.agents.do("look")
+        self.agents.shuffle_do("step")
+        self._remember_signups(self.expected_signups / len(self.users))
+        n = len(self.users)
+        self.shares = {
+            "dau": sum(user.active for user in self.users) / n,
+            "engaged": sum(user.engaged for user in self.users) / n,
+            "accounts": sum(user.account for user in self.users) / n,
+            "signups": self.signups / n,
+        }
+        self.datacollector.collect(self)
+
+    def _remember_signups(self, today: np.ndarray) -> None:
+        if self.day == 0:
+            self.signups_recent[:] = self.signups_usual[:] = today
+        for average, days in ((self.signups_recent, self.rates.buzz_memory_days),
+                              (self.signups_usual, USUAL_DAYS)):
+            keep = np.exp(-1.0 / days)
+            average *= keep
+            average += (1 - keep) * today
+
+
+class _OwnShares:
+    """One user's shares of engaged ties, in the form ``motives.Today`` asks for them."""
+
+    def __init__(self, shares: dict[str, np.ndarray]):
+        self.shares = shares
+
+    def of(self, kind: str) -> np.ndarray:
+        return self.shares[kind]
+
+
+def _share(dawn: np.ndarray, ties: np.ndarray, available: np.ndarray) -> np.ndarray:
+    """Share of ``ties`` (agent indices) engaged on each available platform at dawn (1×P)."""
+    if len(ties) == 0:
+        return np.zeros((1, len(available)), dtype=np.float32)
+    engaged = np.count_nonzero(dawn[ties], axis=0)
+    return (engaged.astype(np.float32) / np.float32(len(ties)) * available)[None, :]
+
+
+def _reporter(kind: str, j: int):
+    """A model reporter: the share of users active, engaged, with an account or signed up today
+    on platform ``j``."""
+    def report(model: ReferenceModel) -> float:
+        return float(model.shares[kind][j])
+    return report
