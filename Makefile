@@ -31,6 +31,10 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	$(VENV)/bin/pytest
 
+# Benchmarks (issue 6): table in benchmarks/out/; BENCH_QUICK=1 make bench for a smoke run.
+bench: $(TEST_STAMP)
+	$(PY) benchmarks/bench.py
+
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 

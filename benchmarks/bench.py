@@ -1,0 +1,223 @@
+"""Benchmarks: a million users on a laptop, side by side with plain Mesa (issue 6).
+
+    python benchmarks/bench.py            # full (about 15 minutes on 2 cores)
+    python benchmarks/bench.py --quick    # smoke run (about a minute); or BENCH_QUICK=1
+
+Measures, on the shipped ``observed-2025`` scenario:
+
+1. user-days per second of the vectorised model and of the plain Mesa reference
+   (:mod:`sim.reference`, one agent per user) on the same population;
+2. the vectorised model alone at 100,000 and 1,000,000 users: build time, run time and peak
+   memory, each size in a fresh process;
+3. sweep throughput: several small runs through a process pool with 1 and with 2 workers;
+4. ``sim --help`` start-up time (best of several).
+
+Prints a table of every figure with its goal, and writes it as CSV and Markdown (with the date,
+the machine and its load) to ``benchmarks/out/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+SCENARIO = "observed-2025"
+FULL = {"compare": (10_000, 180), "sizes": (100_000, 1_000_000), "days": 180,
+        "sweep": (20_000, 180, 8), "help_runs": 7}
+QUICK = {"compare": (2_000, 20), "sizes": (20_000, 200_000), "days": 30,
+         "sweep": (3_000, 30, 4), "help_runs": 3}
+
+
+def scenario(users: int, days: int):
+    from sim.loading import load_scenario
+
+    return load_scenario(SCENARIO, [f"simulation.users={users}", f"simulation.days={days}"])
+
+
+def run_vectorised(users: int, days: int, seed: int = 1) -> dict:
+    """Build and run the vectorised model once; times in seconds, memory in MB (this process)."""
+    from sim.model import MigrationModel
+
+    sc = scenario(users, days)
+    start = time.perf_counter()
+    model = MigrationModel(sc, rng=seed)
+    built = time.perf_counter()
+    model.run()
+    done = time.perf_counter()
+    return {"users": users, "days": days, "build_s": built - start, "run_s": done - built,
+            "threads": model._threads, "peak_mb": peak_rss_mb(resource.RUSAGE_SELF)}
+
+
+def run_reference(users: int, days: int, seed: int = 1) -> dict:
+    from sim.reference import ReferenceModel
+
+    sc = scenario(users, days)
+    start = time.perf_counter()
+    model = ReferenceModel(sc, rng=seed)
+    built = time.perf_counter()
+    model.run()
+    return {"build_s": built - start, "run_s": time.perf_counter() - built}
+
+
+def peak_rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports kilobytes
+
+
+def in_fresh_process(users: int, days: int) -> dict:
+    """``run_vectorised`` in a new interpreter, so that its peak memory is its own."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(users), str(days)],
+        capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def one_sweep_run(job: tuple[int, int, int]) -> float:
+    from sim.model import MigrationModel
+
+    users, days, seed = job
+    MigrationModel(scenario(users, days), rng=seed).run()
+    return seed
+
+
+def sweep(users: int, days: int, runs: int, workers: int) -> float:
+    """Runs per second of ``runs`` small runs through a process pool of ``workers``."""
+    jobs = [(users, days, seed) for seed in range(runs)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one_sweep_run, jobs[:workers]))  # start the workers and import sim
+        start = time.perf_counter()
+        list(pool.map(one_sweep_run, jobs))
+        return runs / (time.perf_counter() - start)
+
+
+def help_time(runs: int) -> float:
+    """Best wall time of ``sim --help`` over ``runs`` runs (after one warm-up)."""
+    sim = Path(sys.executable).parent / "sim"
+    best = float("inf")
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        subprocess.run([str(sim), "--help"], capture_output=True, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure(plan: dict) -> list[dict]:
+    """Every row of the table: what, value, unit, goal, met (True/False/None)."""
+    rows = []
+
+    def row(what, value, unit, goal="", met=None):
+        rows.append({"measure": what, "value": value, "unit": unit, "goal": goal, "met": met})
+        print(f"  {what}: {value:.3g} {unit}", flush=True)
+
+    users, days = plan["compare"]
+    print(f"vectorised vs plain Mesa, {users:,} users × {days} days", flush=True)
+    vectorised = run_vectorised(users, days)
+    reference = run_reference(users, days)
+    fast = users * days / vectorised["run_s"]
+    slow = users * days / reference["run_s"]
+    row(f"plain Mesa reference, {users:,} users × {days} days", slow / 1e6, "M user-days/s")
+    row(f"vectorised model, {users:,} users × {days} days", fast / 1e6, "M user-days/s")
+    row("vectorised / plain Mesa", fast / slow, "×", "≥ 30×", fast / slow >= 30)
+
+    small, large = plan["sizes"]
+    days = plan["days"]
+    results = {}
+    for size in (small, large):
+        print(f"vectorised model, {size:,} users × {days} days (fresh process)", flush=True)
+        results[size] = result = in_fresh_process(size, days)
+        big = size == large
+        row(f"{size:,} users: build (population and ties)", result["build_s"], "s")
+        goal = big and size == 1_000_000 and days == 180  # the goals are for this size
+        row(f"{size:,} users × {days} days: run ({result['threads']} thread(s))",
+            result["run_s"], "s", "≤ 30 s" if goal else "", result["run_s"] <= 30 if goal else None)
+        row(f"{size:,} users × {days} days: speed", size * days / result["run_s"] / 1e6,
+            "M user-days/s")
+        row(f"{size:,} users: peak memory", result["peak_mb"] / 1024, "GB",
+            "≤ 1.5 GB" if goal else "", result["peak_mb"] <= 1536 if goal else None)
+    ratio = results[large]["run_s"] / results[small]["run_s"]
+    scale = large / small
+    row(f"run time {large:,} / {small:,} users", ratio, "×", f"≤ {1.1 * scale:.0f}×",
+        ratio <= 1.1 * scale)
+
+    users, days, runs = plan["sweep"]
+    print(f"sweep: {runs} runs of {users:,} users × {days} days", flush=True)
+    one, two = sweep(users, days, runs, 1), sweep(users, days, runs, 2)
+    row("sweep, 1 worker", one, "runs/s")
+    row("sweep, 2 workers", two, "runs/s")
+    row("sweep, parallel efficiency (2 workers)", two / (2 * one) * 100, "%")
+
+    print("sim --help", flush=True)
+    seconds = help_time(plan["help_runs"])
+    row("`sim --help` start-up (best of runs)", seconds, "s", "≤ 0.4 s", seconds <= 0.4)
+    return rows
+
+
+def machine() -> dict:
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), "0")
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor())
+    import mesa
+    import numpy
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=ROOT).stdout.strip()
+    return {"date": dt.datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count(),
+            "memory_gb": round(int(memory) / 1024**2, 1), "cpu": cpu,
+            "python": platform.python_version(), "numpy": numpy.__version__,
+            "mesa": mesa.__version__, "commit": commit, "load": os.getloadavg()}
+
+
+def write(rows: list[dict], info: dict, quick: bool) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "bench.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["measure", "value", "unit", "goal", "met"])
+        writer.writeheader()
+        writer.writerows({**r, "value": f"{r['value']:.4g}"} for r in rows)
+    verdict = {True: "yes", False: "**no**", None: ""}
+    lines = [
+        f"# Benchmarks{' (quick run)' if quick else ''}", "",
+        f"{info['date']}, commit {info['commit']}: {info['cores']} cores ({info['cpu']}), "
+        f"{info['memory_gb']} GB memory; Python {info['python']}, numpy {info['numpy']}, "
+        f"Mesa {info['mesa']}. Load average at the start {info['load'][0]:.2f} "
+        f"(other work on the machine slows every figure).", "",
+        f"Scenario `{SCENARIO}`; command `make bench`"
+        f"{' with BENCH_QUICK=1' if quick else ''}.", "",
+        "| measure | value | goal | met |", "|---|---:|---|---|",
+        *(f"| {r['measure']} | {r['value']:.3g} {r['unit']} | {r['goal']} | {verdict[r['met']]} |"
+          for r in rows),
+    ]
+    (OUT / "bench.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[6:]))
+    print(f"\nwritten: {OUT / 'bench.csv'}, {OUT / 'bench.md'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run")
+    parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_vectorised(*args.child)))
+        return
+    quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    info = machine()
+    rows = measure(QUICK if quick else FULL)
+    write(rows, info, quick)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
