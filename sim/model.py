@@ -83,8 +83,10 @@ class MigrationModel(mesa.Model):
         self._steady = np.empty(shape, dtype=np.float32, order="F")  # see _sum_pulls
         self._social = np.empty(shape, dtype=np.float32, order="F")
         self._per_threat = np.empty(shape, dtype=np.float32, order="F")
+        self._when_new = np.empty(shape, dtype=np.float32, order="F")  # FRESHNESS_PULLS at 1
         self._push_per_threat = None
-        self._uses = {id(kept): set() for kept in (self._steady, self._social, self._per_threat)}
+        self._uses = {id(kept): set() for kept in (self._steady, self._social, self._per_threat,
+                                                   self._when_new)}
         self._derived_from = -1  # platforms.version that _steady and _columns were made from
         self._columns: list = []
         self._tenure, self._tenure_day = None, -1
@@ -137,10 +139,13 @@ class MigrationModel(mesa.Model):
         touched = self.tie_counts.update(self.ties, j, np.concatenate([joined, returned]), churned)
         for kept, names, threat in ((self._social, m.SOCIAL_PULLS, None),
                                     (self._per_threat, m.THREAT_PULLS, 1.0)):
+            if not any(m.acts_on(name, self._columns[j])[0] for name in names):
+                continue  # zero on this platform whatever the counts
             parts = [cells for kind in self._uses[id(kept)] for cells in touched[kind]]
-            rows = distinct_users(parts, self.users.n)
-            if len(rows):
-                self._sum_pulls(kept, names, j, rows, threat)
+            if sum(len(cells) for cells in parts) > self.users.n // 8:
+                self._sum_pulls(kept, names, j, None, threat)  # many: the whole column
+            elif parts:
+                self._sum_pulls(kept, names, j, distinct_users(parts, self.users.n), threat)
 
     # --- what users see today ------------------------------------------------------------------
 
@@ -192,12 +197,15 @@ class MigrationModel(mesa.Model):
                 self._sum_pulls(self._steady, ("appeal", *m.STEADY_PULLS), j)
                 self._sum_pulls(self._social, m.SOCIAL_PULLS, j)
                 self._sum_pulls(self._per_threat, m.THREAT_PULLS, j, threat=1.0)
+                self._sum_pulls(self._when_new, m.FRESHNESS_PULLS, j, tenure=0)
         return self._columns
 
-    def _sum_pulls(self, out: np.ndarray, names, j: int, rows=None, threat=None) -> None:
+    def _sum_pulls(self, out: np.ndarray, names, j: int, rows=None, threat=None,
+                   tenure=None) -> None:
         """Write the sum of the pulls ``names`` of platform ``j`` (and its appeal if named) into
-        column ``j`` of ``out``, for all users or some ``rows`` (at another ``threat`` if given).
-        The model keeps such sums until what they depend on changes (``motives.STEADY_PULLS``)."""
+        column ``j`` of ``out``, for all users or some ``rows`` (at another ``threat`` or
+        ``tenure`` if given). The model keeps such sums until what they depend on changes
+        (``motives.STEADY_PULLS``)."""
         if rows is not None and len(rows) > len(out) // 8:
             rows = None  # cheaper than gathering that many users' arrays
         users = self.users if rows is None else self.users.take(rows)
@@ -205,8 +213,11 @@ class MigrationModel(mesa.Model):
                           slice(j, j + 1), self.platforms.available[j : j + 1],
                           self._uses[id(out)])  # remember which tie counts the sum uses
         threat = self.threat if threat is None else threat
-        today = m.Today(self._tenure_day, threat, None, self.stake if rows is None else
-                        self.stake[rows], self._buzz()[j : j + 1], 0.0, shares)
+        if tenure is not None:
+            tenure = np.full((users.n, 1), tenure, dtype=np.float32)
+        today = m.Today(self._tenure_day, threat, tenure, self.stake if rows is None else
+                        self.stake[rows], self._buzz()[j : j + 1],
+                        self.rates.curiosity_halflife_days, shares)
         total = np.zeros((users.n, 1), dtype=np.float32)
         if "appeal" in names:
             total += self.platforms.appeal[j]
@@ -227,6 +238,11 @@ class MigrationModel(mesa.Model):
         platform = self._columns[j]
         if self.threat and any(m.acts_on(name, platform)[0] for name in m.THREAT_PULLS):
             out += self._per_threat[:, j : j + 1] * np.float32(self.threat)
+        if any(m.acts_on(name, platform)[0] for name in m.FRESHNESS_PULLS):
+            pull = self._when_new[:, j].copy()  # freshness is 1 where there is no account
+            accounts = np.flatnonzero(today.tenure[:, 0])
+            pull[accounts] *= today.rows(accounts).freshness[:, 0]
+            out += pull[:, None]
         for name in m.DAILY_PULLS:
             self._add_pull(out, name, self._columns[j], today)
 

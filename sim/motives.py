@@ -195,7 +195,11 @@ PULLS = {
 STEADY_PULLS = ("language", "moderation", "privacy")
 SOCIAL_PULLS = ("network_pull",)
 THREAT_PULLS = ("follower_loss", "protest")
-DAILY_PULLS = tuple(p for p in PULLS if p not in STEADY_PULLS + SOCIAL_PULLS + THREAT_PULLS)
+# Steady pulls times freshness (their last factor; 1 where the user has no account): the model
+# keeps them at a freshness of 1 and multiplies only where there is an account.
+FRESHNESS_PULLS = ("curiosity",)
+DAILY_PULLS = tuple(p for p in PULLS if p not in (*STEADY_PULLS, *SOCIAL_PULLS, *THREAT_PULLS,
+                                                  *FRESHNESS_PULLS))
 
 # What a pull is proportional to on each platform: where it is 0, the pull is 0 for every user,
 # and the model skips that platform (e.g. curiosity where there is no novelty).
