@@ -240,7 +240,7 @@ class MigrationModel(mesa.Model):
             out += self._per_threat[:, j : j + 1] * np.float32(self.threat)
         if any(m.acts_on(name, platform)[0] for name in m.FRESHNESS_PULLS):
             pull = self._when_new[:, j].copy()  # freshness is 1 where there is no account
-            accounts = np.flatnonzero(today.tenure[:, 0])
+            accounts = np.flatnonzero(self.users.account[:, j])
             pull[accounts] *= today.rows(accounts).freshness[:, 0]
             out += pull[:, None]
         for name in m.DAILY_PULLS:
