@@ -1,6 +1,8 @@
 """The migration model: a Mesa model whose users live in arrays, one step per calendar day.
 
-The daily rules are applied one platform column at a time by :mod:`sim.decisions`.
+The user arrays are stored column by column, one column per platform, and the daily rules run
+one platform column at a time (:mod:`sim.decisions`); the sums of pulls that change rarely are
+kept between days (:mod:`sim.attraction`). Both are about speed: the rules are the same.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from sim import decisions as d
 from sim import motives as m
+from sim.attraction import Attraction
 from sim.events import schedule_events
 from sim.network import TieCounts, build_ties, distinct_users
 from sim.platforms import Platforms
@@ -43,12 +46,15 @@ class MigrationModel(mesa.Model):
         threat: perceived probability that TikTok is lost (0..1), changed by events.
         scale: real users per simulated user.
         expected_signups: today's expected sign-ups per platform (share of users).
+        attraction: how much each user wants each platform (:class:`~sim.attraction.Attraction`).
         recorder: daily metrics per platform and primary-platform flows.
         datacollector: Mesa DataCollector with model-level series (threat, TikTok and RedNote
             daily users), for Mesa's own tools.
     """
 
     def __init__(self, scenario: Scenario, rng=None, threads: int | None = None):
+        """``threads``: how many threads share the platform columns (same results whatever the
+        number; by default 2 from 200,000 users if there are 2 processors, else 1)."""
         super().__init__(rng=scenario.simulation.seed if rng is None else rng)
         self.config = scenario
         self.weights = scenario.motives
@@ -71,24 +77,15 @@ class MigrationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={"ban_threat": "threat", **_platform_reporters(self.platforms.names)}
         )
-        shape = self.users.account.shape
-        self._attraction = np.empty(shape, dtype=np.float32, order="F")
-        self._draws = np.empty(shape, dtype=np.float32, order="F")
+        self._draws = np.empty(self.users.account.shape, dtype=np.float32, order="F")
         # the daily draws come from streams of their own, seeded from rng (faster raw bits): one
         # for the transitions, one for opening the primary, one per platform for the others
         self._bits, self._primary_bits, *self._open_bits = (
             np.random.Generator(np.random.SFC64(seed))
             for seed in self.rng.integers(2**63, size=2 + len(self.platforms)))
         self._threads = _threads(threads, self.users.n)
-        self._steady = np.empty(shape, dtype=np.float32, order="F")  # see _sum_pulls
-        self._social = np.empty(shape, dtype=np.float32, order="F")
-        self._per_threat = np.empty(shape, dtype=np.float32, order="F")
-        self._when_new = np.empty(shape, dtype=np.float32, order="F")  # FRESHNESS_PULLS at 1
         self._push_per_threat = None
-        self._uses = {id(kept): set() for kept in (self._steady, self._social, self._per_threat,
-                                                   self._when_new)}
-        self._derived_from = -1  # platforms.version that _steady and _columns were made from
-        self._columns: list = []
+        self.attraction = Attraction(self)
         self._tenure, self._tenure_day = None, -1
         self._tenure_on(0)
         self.users.primary = self._best(self._attractiveness(self._seen(0)))[1]
@@ -134,18 +131,9 @@ class MigrationModel(mesa.Model):
             return list(pool.map(lambda job: rule(*job), jobs))
 
     def _update_ties(self, j: int, joined, churned, returned) -> None:
-        """Count today's changes of platform ``j`` in the tie counts, and sum again the kept
-        pulls that use the counts that changed, for the users whose counts changed."""
-        touched = self.tie_counts.update(self.ties, j, np.concatenate([joined, returned]), churned)
-        for kept, names, threat in ((self._social, m.SOCIAL_PULLS, None),
-                                    (self._per_threat, m.THREAT_PULLS, 1.0)):
-            if not any(m.acts_on(name, self._columns[j])[0] for name in names):
-                continue  # zero on this platform whatever the counts
-            parts = [cells for kind in self._uses[id(kept)] for cells in touched[kind]]
-            if sum(len(cells) for cells in parts) > self.users.n // 8:
-                self._sum_pulls(kept, names, j, None, threat)  # many: the whole column
-            elif parts:
-                self._sum_pulls(kept, names, j, distinct_users(parts, self.users.n), threat)
+        """Count today's changes of platform ``j`` in the tie counts and the kept pulls."""
+        gained = np.concatenate([joined, returned])
+        self.attraction.after_ties(j, self.tie_counts.update(self.ties, j, gained, churned))
 
     # --- what users see today ------------------------------------------------------------------
 
@@ -164,7 +152,7 @@ class MigrationModel(mesa.Model):
             threat=self.threat,
             tenure=self._tenure_on(day)[r, c],
             stake=self.stake[r],
-            buzz=self._buzz()[c],
+            buzz=self.buzz()[c],
             halflife=self.rates.curiosity_halflife_days,
             ties=shares,
         )
@@ -187,70 +175,13 @@ class MigrationModel(mesa.Model):
 
     def platform_column(self, j: int):
         """Platform ``j`` as length-1 arrays (:class:`~sim.platforms.PlatformColumn`)."""
-        return self._platform_columns()[j]
-
-    def _platform_columns(self) -> list:
-        if self._derived_from != self.platforms.version:
-            self._columns = [self.platforms.column(j) for j in range(len(self.platforms))]
-            self._derived_from = self.platforms.version
-            for j in range(len(self.platforms)):
-                self._sum_pulls(self._steady, ("appeal", *m.STEADY_PULLS), j)
-                self._sum_pulls(self._social, m.SOCIAL_PULLS, j)
-                self._sum_pulls(self._per_threat, m.THREAT_PULLS, j, threat=1.0)
-                self._sum_pulls(self._when_new, m.FRESHNESS_PULLS, j, tenure=0)
-        return self._columns
-
-    def _sum_pulls(self, out: np.ndarray, names, j: int, rows=None, threat=None,
-                   tenure=None) -> None:
-        """Write the sum of the pulls ``names`` of platform ``j`` (and its appeal if named) into
-        column ``j`` of ``out``, for all users or some ``rows`` (at another ``threat`` or
-        ``tenure`` if given). The model keeps such sums until what they depend on changes
-        (``motives.STEADY_PULLS``)."""
-        if rows is not None and len(rows) > len(out) // 8:
-            rows = None  # cheaper than gathering that many users' arrays
-        users = self.users if rows is None else self.users.take(rows)
-        shares = m.Shares(self.tie_counts.shares(self.ties), slice(None) if rows is None else rows,
-                          slice(j, j + 1), self.platforms.available[j : j + 1],
-                          self._uses[id(out)])  # remember which tie counts the sum uses
-        threat = self.threat if threat is None else threat
-        if tenure is not None:
-            tenure = np.full((users.n, 1), tenure, dtype=np.float32)
-        today = m.Today(self._tenure_day, threat, tenure, self.stake if rows is None else
-                        self.stake[rows], self._buzz()[j : j + 1],
-                        self.rates.curiosity_halflife_days, shares)
-        total = np.zeros((users.n, 1), dtype=np.float32)
-        if "appeal" in names:
-            total += self.platforms.appeal[j]
-        for name in names:
-            if name != "appeal":
-                self._add_pull(total, name, self._columns[j], today, users)
-        out[slice(None) if rows is None else rows, j] = total[:, 0]
+        return self.attraction.columns()[j]
 
     def _attractiveness(self, seen: list[m.Today]) -> np.ndarray:
         """N×P log-odds of how much each user wants each platform today (all pulls summed)."""
-        self._platform_columns()
-        self._each_column(self._attractiveness_of, seen)
-        return self._attraction
-
-    def _attractiveness_of(self, j: int, today: m.Today) -> None:
-        out = self._attraction[:, j : j + 1]
-        np.add(self._steady[:, j : j + 1], self._social[:, j : j + 1], out=out)
-        platform = self._columns[j]
-        if self.threat and any(m.acts_on(name, platform)[0] for name in m.THREAT_PULLS):
-            out += self._per_threat[:, j : j + 1] * np.float32(self.threat)
-        if any(m.acts_on(name, platform)[0] for name in m.FRESHNESS_PULLS):
-            pull = self._when_new[:, j].copy()  # freshness is 1 where there is no account
-            accounts = np.flatnonzero(self.users.account[:, j])
-            pull[accounts] *= today.rows(accounts).freshness[:, 0]
-            out += pull[:, None]
-        for name in m.DAILY_PULLS:
-            self._add_pull(out, name, self._columns[j], today)
-
-    def _add_pull(self, out: np.ndarray, name: str, platform, today, users=None) -> None:
-        weight = getattr(self.weights, name)
-        if weight and m.acts_on(name, platform)[0]:
-            pull = m.PULLS[name](self.users if users is None else users, platform, today)
-            out += pull if weight == 1 else np.float32(weight) * pull
+        self.attraction.columns()
+        self._each_column(self.attraction.of_column, seen)
+        return self.attraction.today
 
     def _push(self, today: m.Today) -> np.ndarray:
         """How much harder than usual each user looks for another platform today (N)."""
@@ -308,7 +239,7 @@ class MigrationModel(mesa.Model):
         search = np.float32(self.rates.search_rate) * self._push(seen[0])
         gate = platforms.installable * m.signup_barrier(platforms, self.weights.signup_barrier)
         expected_loss = np.float32(self.threat) * platforms.threatened  # may be banned too
-        shift = self._buzz() - expected_loss
+        shift = self.buzz() - expected_loss
 
         def sign_up(j: int, gap: d.GapTo, draw: np.ndarray) -> np.ndarray:
             new, self.expected_signups[j] = d.sign_up(self, j, gap, search, shift[j], gate[j], draw)
@@ -352,7 +283,7 @@ class MigrationModel(mesa.Model):
         self._each_column(partial(d.open_app, self, opens_primary), gaps, seen,
                           self._open_bits)
 
-    def _buzz(self) -> np.ndarray:
+    def buzz(self) -> np.ndarray:
         """Trending: sign-ups well above their usual level put a platform in the charts and the
         news (C1, F3, F4), which raises sign-ups further, up to ``buzz_max`` (log-odds, P)."""
         ratio = (self.signups_recent + TRENDING_FLOOR) / (self.signups_usual + TRENDING_FLOOR)

@@ -1,0 +1,113 @@
+"""Attractiveness: how much each user wants each platform today, the sum of every pull.
+
+Most pulls change rarely, so their sums are kept, per platform column, and summed again only
+where and when what they depend on changes (see ``motives.STEADY_PULLS``): steady pulls when an
+event changes a platform; social ones also for the users whose tie counts changed; pulls
+proportional to the ban threat are kept at a threat of 1, and curiosity at a freshness of 1.
+Only tenure-driven pulls (habit) are summed in full every day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import motives as m
+from sim.network import distinct_users
+
+
+class Attraction:
+    """The kept sums of pulls of a :class:`~sim.model.MigrationModel`, and today's total.
+
+    Attributes:
+        today: N×P log-odds of how much each user wants each platform (column-major).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        shape = model.users.account.shape
+        self.today = np.empty(shape, dtype=np.float32, order="F")
+        self.steady = np.empty(shape, dtype=np.float32, order="F")  # appeal and steady pulls
+        self.social = np.empty(shape, dtype=np.float32, order="F")
+        self.per_threat = np.empty(shape, dtype=np.float32, order="F")  # at a threat of 1
+        self.when_new = np.empty(shape, dtype=np.float32, order="F")  # at a freshness of 1
+        self.uses = {id(kept): set() for kept in (self.steady, self.social, self.per_threat,
+                                                  self.when_new)}  # tie counts each sum reads
+        self.version = -1  # platforms.version the sums and columns were made from
+        self._columns: list = []
+
+    def columns(self) -> list:
+        """Each platform as length-1 arrays, summing every kept pull again if they changed."""
+        model = self.model
+        if self.version != model.platforms.version:
+            self._columns = [model.platforms.column(j) for j in range(len(model.platforms))]
+            self.version = model.platforms.version
+            for j in range(len(model.platforms)):
+                self.sum(self.steady, ("appeal", *m.STEADY_PULLS), j)
+                self.sum(self.social, m.SOCIAL_PULLS, j)
+                self.sum(self.per_threat, m.THREAT_PULLS, j, threat=1.0)
+                self.sum(self.when_new, m.FRESHNESS_PULLS, j, tenure=0)
+        return self._columns
+
+    def of_column(self, j: int, today: m.Today) -> None:
+        """Today's attractiveness of platform ``j`` (into column ``j`` of ``self.today``)."""
+        model, platform = self.model, self._columns[j]
+        out = self.today[:, j : j + 1]
+        np.add(self.steady[:, j : j + 1], self.social[:, j : j + 1], out=out)
+        if model.threat and _acts(m.THREAT_PULLS, platform):
+            out += self.per_threat[:, j : j + 1] * np.float32(model.threat)
+        if _acts(m.FRESHNESS_PULLS, platform):
+            pull = self.when_new[:, j].copy()  # freshness is 1 where there is no account
+            accounts = np.flatnonzero(model.users.account[:, j])
+            pull[accounts] *= today.rows(accounts).freshness[:, 0]
+            out += pull[:, None]
+        for name in m.DAILY_PULLS:
+            self.add(out, name, platform, today)
+
+    def after_ties(self, j: int, touched: dict) -> None:
+        """Sum again, for the users whose tie counts on platform ``j`` changed (``touched``: by
+        kind of count, as ``TieCounts.update`` returns them), the kept pulls that read them."""
+        n = self.model.users.n
+        for kept, names, threat in ((self.social, m.SOCIAL_PULLS, None),
+                                    (self.per_threat, m.THREAT_PULLS, 1.0)):
+            if not _acts(names, self._columns[j]):
+                continue  # zero on this platform whatever the counts
+            parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
+            if sum(len(cells) for cells in parts) > n // 8:
+                self.sum(kept, names, j, None, threat)  # many: the whole column
+            elif parts:
+                self.sum(kept, names, j, distinct_users(parts, n), threat)
+
+    def sum(self, out: np.ndarray, names, j: int, rows=None, threat=None, tenure=None) -> None:
+        """Write the sum of the pulls ``names`` of platform ``j`` (and its appeal if named) into
+        column ``j`` of ``out``, for all users or some ``rows`` (at another ``threat`` or
+        ``tenure`` if given)."""
+        model = self.model
+        if rows is not None and len(rows) > len(out) // 8:
+            rows = None  # cheaper than gathering that many users' arrays
+        r = slice(None) if rows is None else rows
+        users = model.users if rows is None else model.users.take(rows)
+        shares = m.Shares(model.tie_counts.shares(model.ties), r, slice(j, j + 1),
+                          model.platforms.available[j : j + 1], self.uses[id(out)])
+        if tenure is not None:
+            tenure = np.full((users.n, 1), tenure, dtype=np.float32)
+        today = m.Today(model.day, model.threat if threat is None else threat, tenure,
+                        model.stake[r], model.buzz()[j : j + 1],
+                        model.rates.curiosity_halflife_days, shares)
+        total = np.zeros((users.n, 1), dtype=np.float32)
+        if "appeal" in names:
+            total += model.platforms.appeal[j]
+        for name in names:
+            if name != "appeal":
+                self.add(total, name, self._columns[j], today, users)
+        out[r, j] = total[:, 0]
+
+    def add(self, out: np.ndarray, name: str, platform, today: m.Today, users=None) -> None:
+        """Add the pull ``name`` (by its weight) of one platform to ``out``."""
+        weight = getattr(self.model.weights, name)
+        if weight and m.acts_on(name, platform)[0]:
+            pull = m.PULLS[name](self.model.users if users is None else users, platform, today)
+            out += pull if weight == 1 else np.float32(weight) * pull
+
+
+def _acts(names, platform) -> bool:
+    return any(m.acts_on(name, platform)[0] for name in names)
