@@ -55,13 +55,19 @@ class Attraction:
         np.add(self.steady[:, j : j + 1], self.social[:, j : j + 1], out=out)
         if model.threat and _acts(m.THREAT_PULLS, platform):
             out += self.per_threat[:, j : j + 1] * np.float32(model.threat)
+        accounts = np.flatnonzero(model.users.account[:, j])
         if _acts(m.FRESHNESS_PULLS, platform):
             pull = self.when_new[:, j].copy()  # freshness is 1 where there is no account
-            accounts = np.flatnonzero(model.users.account[:, j])
             pull[accounts] *= today.rows(accounts).freshness[:, 0]
             out += pull[:, None]
+        few = len(accounts) < 0.3 * len(out)
         for name in m.DAILY_PULLS:
-            self.add(out, name, platform, today)
+            if few and name in m.ACCOUNT_PULLS:  # 0 for everyone else
+                part = np.zeros((len(accounts), 1), dtype=np.float32)
+                self.add(part, name, platform, today.rows(accounts), model.users.take(accounts))
+                out[accounts] += part
+            else:
+                self.add(out, name, platform, today)
 
     def after_ties(self, j: int, touched: dict) -> None:
         """Sum again, for the users whose tie counts on platform ``j`` changed (``touched``: by

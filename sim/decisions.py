@@ -43,7 +43,8 @@ def sign_up(model, j: int, gap: GapTo, search: np.ndarray, shift: float, gate: f
     np.minimum(lead, np.float32(20.0), out=lead)
     rate = np.exp(lead, out=lead)
     rate *= search[rows]
-    rate *= np.float32(gate)
+    if gate != 1:
+        rate *= np.float32(gate)
     chance = at_least_once(rate)
     if isinstance(rows, slice):
         chance *= ~account

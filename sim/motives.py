@@ -200,6 +200,9 @@ THREAT_PULLS = ("follower_loss", "protest")
 FRESHNESS_PULLS = ("curiosity",)
 DAILY_PULLS = tuple(p for p in PULLS if p not in (*STEADY_PULLS, *SOCIAL_PULLS, *THREAT_PULLS,
                                                   *FRESHNESS_PULLS))
+# Daily pulls that are 0 where the user has no account (a function of tenure, which is 0 there):
+# on a platform where few users have one, the model computes them for those users only.
+ACCOUNT_PULLS = ("habit",)
 
 # What a pull is proportional to on each platform: where it is 0, the pull is 0 for every user,
 # and the model skips that platform (e.g. curiosity where there is no novelty).
