@@ -20,9 +20,10 @@ import pandas as pd
 
 from sim import figures, plots
 from sim.errors import InputError, did_you_mean
-from sim.outcomes import HEADLINE, ORIGIN, as_markdown, as_text, run_outcomes, summary_table
+from sim.outcomes import HEADLINE, as_markdown, as_text, run_outcomes, summary_table
 from sim.periods import flow_matrix, flow_names, flow_windows
 from sim.plots import palette_for
+from sim.recorder import ORIGIN, origin_of
 from sim.results import RESULTS_DIR, claim_folder
 from sim.stored import Stored, read_results
 from sim.trajectories import (
@@ -43,7 +44,8 @@ SWEEP_PANELS = (
     (HEADLINE, "peak_dau", "RedNote: peak daily US users", "count"),
     (HEADLINE, "tried", "Tried RedNote, % of US TikTok users", "percent"),
     (HEADLINE, "retained_30", "RedNote newcomers engaged after 30 days", "percent"),
-    (ORIGIN, "returned", "Main-app moves back to TikTok, % of moves away", "percent"),
+    (ORIGIN, "returned", "Moved their main app away from TikTok: main app TikTok again at the "
+     "end, %", "percent"),
 )
 
 
@@ -231,7 +233,7 @@ def _flow_figures(stored: Stored, palette, labels, keep) -> None:
     runs = stored.runs[stored.runs["point"] == 0]
     for name in stored.scenario_names:
         scenario = stored.scenarios[name]
-        origin = ORIGIN if ORIGIN in scenario.platforms else next(iter(scenario.platforms))
+        origin = origin_of(scenario)
         run_ids = list(runs.loc[runs["scenario"] == name, "run_id"])
         names = flow_names(list(scenario.platforms))
         mine = flows[flows["scenario"] == name]

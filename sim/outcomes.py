@@ -2,9 +2,13 @@
 
 Per destination platform: its peak daily US users and the date, the share of US TikTok users who
 tried it (signed up during the run), retention of its newcomers after 7, 30 and 90 days (cohort
-tables). For the origin (TikTok): its lowest daily users on days it was up and the date, its last
-week against its first, and the share of main-app moves away from it that came back (flows count
-moves, not people: a per-destination return share would need per-user records).
+tables), and, counted in people from the per-user records of the run (the recorder's ``moved``,
+``moved_back`` and ``ever_back``): the share of US TikTok users who moved their main app there
+from TikTok, and of those, the share whose main app was TikTok again on the last day and the share
+who came back to it at some point. For the origin (TikTok): its lowest daily users on days it was
+up and the date, its last week against its first, and the same three per-person figures for
+everyone who moved their main app away from it (to any platform or to none). Results folders made
+before these were recorded show n/a for them.
 """
 
 from __future__ import annotations
@@ -16,13 +20,12 @@ import numpy as np
 import pandas as pd
 
 from sim.periods import dark_days
-from sim.recorder import RETENTION_DAYS
+from sim.recorder import RETENTION_DAYS, origin_of
 from sim.scenario import Scenario
 from sim.stored import Stored
 from sim.trajectories import quantile_rows
 from sim.units import human
 
-ORIGIN = "tiktok"
 HEADLINE = "rednote"
 WEEK = 7
 
@@ -42,29 +45,27 @@ DESTINATION = (
     Outcome("tried", "tried it (signed up), % of US TikTok users", "percent"),
     *(Outcome(f"retained_{k}", f"newcomers still engaged after {k} days", "percent")
       for k in RETENTION_DAYS),
+    Outcome("moved", "moved their main app here from {origin}, % of US TikTok users", "percent"),
+    Outcome("returned", "of those, main app {origin} again at the end, %", "percent"),
+    Outcome("ever_returned", "of those, back on {origin} at some point, %", "percent"),
 )
 ORIGIN_OUTCOMES = (
     Outcome("trough_dau", "lowest daily US users on days it was up", "count"),
     Outcome("trough_date", "date of that low", "date"),
     Outcome("final_dau", "daily users in the last week, % of the first week", "percent"),
-    Outcome("returned", "main-app moves back to {origin}, % of moves away", "percent"),
+    Outcome("moved", "moved their main app away from it, % of US TikTok users", "percent"),
+    Outcome("returned", "of those, main app {origin} again at the end, %", "percent"),
+    Outcome("ever_returned", "of those, back on {origin} at some point, %", "percent"),
 )
 KIND = {o.key: o.kind for o in (*DESTINATION, *ORIGIN_OUTCOMES)}
 
 
-def origin_of(scenario: Scenario) -> str:
-    """The platform users come from: TikTok, or else the one most of them have an account on."""
-    if ORIGIN in scenario.platforms:
-        return ORIGIN
-    return max(scenario.platforms, key=lambda p: scenario.platforms[p].initial_accounts)
-
-
 def run_outcomes(stored: Stored) -> pd.DataFrame:
     """One row per run, platform and outcome: ``value`` (dates as day numbers from the start)."""
-    ts, cohorts, flows = stored.timeseries, stored.cohorts, stored.flows
+    ts, cohorts = stored.timeseries, stored.cohorts
     origins = {name: origin_of(s) for name, s in stored.scenarios.items()}
     parts = [_peaks(ts, origins), _tried(cohorts, stored), _retained(cohorts, origins),
-             _returned(flows, origins), _troughs(ts, stored, origins)]
+             _moves(ts, stored), _troughs(ts, stored, origins)]
     long = pd.concat(parts, ignore_index=True)
     runs = stored.runs[["run_id", "scenario", "point", "replicate", *stored.swept]]
     return runs.merge(long, on="run_id", how="inner")
@@ -125,15 +126,18 @@ def _retained(cohorts: pd.DataFrame, origins: dict) -> pd.DataFrame:
     return pd.concat(parts)
 
 
-def _returned(flows: pd.DataFrame, origins: dict) -> pd.DataFrame:
-    origin = flows["scenario"].map(origins)
-    away = flows[flows["from"] == origin].groupby("run_id")["users"].sum()
-    back = flows[flows["to"] == origin].groupby("run_id")["users"].sum()
-    origin_rows = flows[flows["from"] == origin].groupby("run_id")["scenario"].first().map(origins)
-    total = back.reindex(away.index, fill_value=0.0) / away
-    total.index = pd.MultiIndex.from_arrays([total.index, origin_rows.reindex(away.index)],
-                                            names=["run_id", "platform"])
-    return _long(total, "returned")
+def _moves(ts: pd.DataFrame, stored: Stored) -> pd.DataFrame:
+    """On each run's last day: who moved their main app from the origin (a share of the real
+    population), and of those, who had it back then and who came back at some point."""
+    if "moved" not in ts:  # a results folder from before these were recorded
+        return pd.DataFrame()
+    real = {name: s.population.real_users for name, s in stored.scenarios.items()}
+    last = ts[ts["day"] == ts.groupby("run_id")["day"].transform("max")]
+    last = last.set_index(["run_id", "platform"])
+    moved = last["moved"].replace(0, np.nan)
+    return pd.concat([_long(last["moved"] / last["scenario"].map(real), "moved"),
+                      _long(last["moved_back"] / moved, "returned"),
+                      _long(last["ever_back"] / moved, "ever_returned")])
 
 
 def summary_table(outcomes: pd.DataFrame, stored: Stored) -> pd.DataFrame:

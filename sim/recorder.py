@@ -1,7 +1,9 @@
 """Daily metrics per platform, primary-platform flows and newcomer cohorts, in real-world units.
 
 Everything is written into preallocated arrays during the run and turned into tidy tables once,
-at the end (no per-day DataFrame building).
+at the end (no per-day DataFrame building). Who moved their main app away from the origin
+(TikTok), where to, and whether they came back is kept per user (:class:`Moves`) and recorded as
+daily counts (``moved``, ``moved_back``, ``ever_back``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,18 @@ PROTEST_POST_DAYS = 3  # newcomers post #TikTokRefugee in their first days on a 
 METRICS = (
     "dau", "dau_us", "engaged", "accounts", "signups", "churn", "returns", "creators_active",
     "protest_posts", *(f"signups_{label}" for label in MOTIVE_LABELS),
+    "moved", "moved_back", "ever_back",
 )
 RETENTION_DAYS = (7, 30, 90)
 NONE = "none"
+ORIGIN = "tiktok"
+
+
+def origin_of(scenario) -> str:
+    """The platform users come from: TikTok, or else the one most of them have an account on."""
+    if ORIGIN in scenario.platforms:
+        return ORIGIN
+    return max(scenario.platforms, key=lambda p: scenario.platforms[p].initial_accounts)
 
 
 class Recorder:
@@ -28,8 +39,9 @@ class Recorder:
     ``dau_us`` the same plus the platform's US users outside it, ``engaged`` users who have
     not gone dormant, ``accounts``, ``signups``, ``churn`` (went dormant), ``returns`` (came back
     from dormancy), ``creators_active``, ``protest_posts`` (#TikTokRefugee posts) and
-    ``signups_<motive>`` (sign-ups by strongest motive). Flows count users whose primary platform
-    changed, from -> to.
+    ``signups_<motive>`` (sign-ups by strongest motive); ``moved``, ``moved_back`` and
+    ``ever_back`` count people, not moves (see :class:`Moves`). Flows count users whose primary
+    platform changed, from -> to.
     """
 
     def __init__(self, days: int, platforms: list[str], scale: float):
@@ -41,6 +53,7 @@ class Recorder:
         self.flows = np.zeros((days, size, size), dtype=np.int64)
         self._column = {name: i for i, name in enumerate(METRICS)}
         self._creators = None  # indices of the creators, found on the first day
+        self.moves: Moves | None = None  # made on the first day, when the users are known
 
     def record(self, model, joined, churned, returned, motives, previous_primary, seen) -> None:
         """Write one day's row: ``joined``, ``churned`` and ``returned`` list the users concerned
@@ -59,12 +72,18 @@ class Recorder:
         row[:, col["returns"]] = [len(cells) for cells in returned]
         if self._creators is None:
             self._creators = np.flatnonzero(users.is_creator)
+            origin = self.platforms.index(origin_of(model.config))
+            self.moves = Moves(users.n, len(self.platforms), origin)
         row[:, col["creators_active"]] = _per_column(users.active[self._creators])
         row[:, col["protest_posts"]] = _protest_posts(model, seen)
         for i, label in enumerate(MOTIVE_LABELS):
             row[:, col[f"signups_{label}"]] = motives[i]
         self.threat[day] = model.threat
         moved = np.flatnonzero(previous_primary != users.primary)
+        self.moves.update(moved, previous_primary, users.primary)
+        row[:, col["moved"]] = self.moves.moved
+        row[:, col["moved_back"]] = self.moves.on_origin
+        row[:, col["ever_back"]] = self.moves.ever_back
         size = len(self.platforms) + 1
         cells = (previous_primary[moved].astype(np.int64) + 1) * size + users.primary[moved] + 1
         self.flows[day] = np.bincount(cells, minlength=size * size).reshape(size, size)
@@ -93,6 +112,51 @@ class Recorder:
             "to": [names[i] for i in dst],
             "users": self.flows[day, src, dst] * self.scale,
         })
+
+
+class Moves:
+    """Main-app moves away from the origin, kept per user and updated from each day's changes.
+
+    Attributes:
+        origin: column of the platform users come from.
+        to: whether the user ever moved their primary from the origin straight to platform ``j``
+            (bool, N×P); the origin's own column: moved it away from the origin at all, to any
+            platform or to none.
+        back: of those, whether the origin was their primary again at some point after (bool,
+            N×P; a return after any move away counts for every platform moved to before it).
+        moved: users with ``to`` set, per column.
+        on_origin: of those, whose primary is the origin now, per column.
+        ever_back: users with ``back`` set, per column.
+    """
+
+    def __init__(self, n: int, n_platforms: int, origin: int):
+        self.origin = origin
+        self.to = np.zeros((n, n_platforms), dtype=bool)
+        self.back = np.zeros((n, n_platforms), dtype=bool)
+        self.moved = np.zeros(n_platforms, dtype=np.int64)
+        self.on_origin = np.zeros(n_platforms, dtype=np.int64)
+        self.ever_back = np.zeros(n_platforms, dtype=np.int64)
+
+    def update(self, moved: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
+        """Count today's primary changes of the ``moved`` users (``before`` -> ``after``)."""
+        origin = self.origin
+        leaving = moved[before[moved] == origin]
+        if len(leaving):
+            old = self.to[leaving]
+            new = old.copy()
+            new[:, origin] = True
+            dest = after[leaving].astype(np.intp)
+            somewhere = np.flatnonzero(dest >= 0)
+            new[somewhere, dest[somewhere]] = True
+            self.to[leaving] = new
+            self.moved += new.sum(axis=0) - old.sum(axis=0)
+            self.on_origin -= old.sum(axis=0)
+        arriving = moved[after[moved] == origin]
+        if len(arriving):
+            rows = self.to[arriving]
+            self.on_origin += rows.sum(axis=0)
+            self.ever_back += (rows & ~self.back[arriving]).sum(axis=0)
+            self.back[arriving] |= rows
 
 
 def _per_column(flags: np.ndarray) -> list[int]:
