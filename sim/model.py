@@ -114,7 +114,7 @@ class MigrationModel(mesa.Model):
         previous_primary = self.users.primary.copy()
         best, self.users.primary = self._best_after(attractiveness, best, choice,
                                                     [*joined, *churned, *returned])
-        self._open_apps(_gaps(best, attractiveness), seen)
+        self._open_apps(_gaps(best, attractiveness), seen, joined)
         self._each_column(self._update_ties, joined, churned, returned)
         self._remember_signups(self.expected_signups)
         self.recorder.record(self, joined, churned, returned, motives, previous_primary, seen)
@@ -238,7 +238,8 @@ class MigrationModel(mesa.Model):
         users, platforms = self.users, self.platforms
         search = np.float32(self.rates.search_rate) * self._push(seen[0])
         gate = platforms.installable * m.signup_barrier(platforms, self.weights.signup_barrier)
-        expected_loss = np.float32(self.threat) * platforms.threatened  # may be banned too
+        # may be banned too, as far as users see it (ByteDance's Lemon8: domain notes)
+        expected_loss = np.float32(self.threat * self.rates.ban_foresight) * platforms.threatened
         shift = self.buzz() - expected_loss
 
         def sign_up(j: int, gap: d.GapTo, draw: np.ndarray) -> np.ndarray:
@@ -276,12 +277,15 @@ class MigrationModel(mesa.Model):
                                 strict=True)
         return list(churned), list(returned)
 
-    def _open_apps(self, gaps: list[d.GapTo], seen: list[m.Today]) -> None:
+    def _open_apps(self, gaps: list[d.GapTo], seen: list[m.Today], joined) -> None:
         """Each engaged user opens the primary with their daily chance, others less often, except
-        that a platform new to the user gets attention while it still feels new."""
+        that a platform new to the user gets attention while it still feels new; whoever signed
+        up today opened it today (a download counts as a daily user: C4)."""
         opens_primary = d.fill_uniform(self._draws[:, 0], self._primary_bits) < self.users.activity
         self._each_column(partial(d.open_app, self, opens_primary), gaps, seen,
                           self._open_bits)
+        for j in np.flatnonzero(self.platforms.available):
+            self.users.active[joined[j], j] = True
 
     def buzz(self) -> np.ndarray:
         """Trending: sign-ups well above their usual level put a platform in the charts and the

@@ -129,7 +129,8 @@ class User(mesa.Agent):
             push += rates.threat_push * model.threat * platforms.threatened[self.primary]
             push += rates.outage_push * (not platforms.available[self.primary])
         gate = platforms.installable * m.signup_barrier(platforms, model.weights.signup_barrier)
-        lead = np.minimum(model.buzz - model.threat * platforms.threatened - gap, 20.0)
+        expected_loss = model.threat * rates.ban_foresight * platforms.threatened
+        lead = np.minimum(model.buzz - expected_loss - gap, 20.0)
         chance = -np.expm1(-rates.search_rate * push * np.exp(lead) * gate)
         chance[self.account] = 0.0
         model.expected_signups += chance
@@ -160,7 +161,8 @@ class User(mesa.Agent):
         usable = self.engaged & model.platforms.available
         focus = np.exp(-np.float32(model.rates.attention_focus) * gap)
         chance = self.row.activity[0] * np.maximum(focus, self.today.freshness[0])
-        self.active = usable & (model.rng.random(len(gap), dtype=np.float32) < chance)
+        opened = model.rng.random(len(gap), dtype=np.float32) < chance
+        self.active = usable & (opened | (self.joined_day == model.day))  # a sign-up opens it
 
 
 class ReferenceModel(mesa.Model):

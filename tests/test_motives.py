@@ -115,3 +115,39 @@ def test_network_pull_draws_users_where_their_friends_are():
 def test_threshold_churn_makes_newcomers_leave_when_friends_are_few(observed):
     steady = runs("observed-2025", "motives.threshold_churn=0")
     assert total(steady, "engaged", "rednote") > total(observed, "engaged", "rednote")
+
+
+def window_total(models, metric: str, platform: str, start: str, end: str) -> float:
+    """A metric summed over the days ``start``..``end`` and over runs."""
+    return float(sum(daily(m, metric).loc[start:end, platform].sum() for m in models))
+
+
+def test_buzz_turns_the_threat_into_a_one_day_surge(observed):
+    quiet = runs("observed-2025", "dynamics.buzz=0")
+
+    def week_over_week(models):  # C11: sign-ups of 01-08..01-14 against the week before
+        return (window_total(models, "signups", "rednote", "2025-01-08", "2025-01-14")
+                / window_total(models, "signups", "rednote", "2025-01-01", "2025-01-07"))
+
+    assert week_over_week(observed) > 3 * week_over_week(quiet)
+
+
+def test_users_who_miss_that_lemon8_is_covered_too_sign_up_there():
+    seeing = runs("observed-2025", "dynamics.ban_foresight=1")
+    blind = runs("observed-2025", "dynamics.ban_foresight=0")
+    assert total(blind, "signups", "lemon8") > 1.2 * total(seeing, "signups", "lemon8")
+
+
+def test_whoever_signs_up_opens_the_app_that_day():
+    from sim.loading import load_scenario
+    from sim.model import MigrationModel
+
+    model = MigrationModel(load_scenario("observed-2025", ["simulation.users=4000"]), rng=3)
+    newcomers = 0
+    for _ in range(14):  # through the surge of 01-13
+        model.step()
+        users = model.users
+        today = (users.joined_day == model.day) & model.platforms.available[None, :]
+        newcomers += int(today.sum())
+        assert users.active[today].all()
+    assert newcomers > 0
