@@ -17,6 +17,10 @@ widened by half the spacing of the local sample (the resolution of the search).
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,21 +81,23 @@ def _current(scenario, dotted: str) -> float:
 
 
 def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
-              replicates: int, seed: int, workers: int) -> Fit:
+              replicates: int, seed: int, workers: int, quiet: bool = False) -> Fit:
     """Fit ``fits`` to the scenario's targets with about ``budget`` candidate parameter sets."""
     base = load_scenario(file, overrides)
     if not base.targets:
         raise InputError(str(file), "targets", "this scenario has no [[targets]] to fit")
     if budget < MIN_BUDGET:
         raise InputError("--budget", str(budget), f"needs at least {MIN_BUDGET} candidates")
-    objective = _Objective(file, overrides, fits, replicate_seeds(seed, replicates), workers)
-    objective.many(points(ExperimentSpec(fits, "sobol", budget // 2), seed))
-    objective.polish(budget // 4)
-    best = objective.best()
-    local = [Sweep(f.field, (), _box(best[f.field], f.bounds)) for f in fits]
-    remaining = budget - len(objective.rows)
-    if remaining > 0:
-        objective.many(points(ExperimentSpec(local, "sobol", remaining), seed + 1))
+    with _pool(workers) as pool:
+        objective = _Objective(file, overrides, fits, replicate_seeds(seed, replicates), pool,
+                               _Report(budget, quiet))
+        objective.many(points(ExperimentSpec(fits, "sobol", budget // 2), seed), "global")
+        objective.polish(budget // 4)
+        best = objective.best()
+        local = [Sweep(f.field, (), _box(best[f.field], f.bounds)) for f in fits]
+        remaining = budget - len(objective.rows)
+        if remaining > 0:
+            objective.many(points(ExperimentSpec(local, "sobol", remaining), seed + 1), "local")
     scored = pd.DataFrame(objective.rows)
     region = _confidence_region(scored, len(fits))
     best = scored.loc[scored["loss"].idxmin()]
@@ -104,21 +110,50 @@ def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
     return Fit(table, scored, float(best["loss"]))
 
 
+def _pool(workers: int):
+    """One process pool for the whole search (``None``: run in this process)."""
+    return ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext(None)
+
+
+class _Report:
+    """A line on stderr about every twentieth of the budget: candidates tried, best loss, time."""
+
+    def __init__(self, budget: int, quiet: bool):
+        self.budget, self.quiet = budget, quiet
+        self.every = max(1, budget // 20)
+        self.started = time.perf_counter()
+
+    def chunks(self, candidates: list[dict]) -> list[list[dict]]:
+        return [candidates[i:i + self.every] for i in range(0, len(candidates), self.every)]
+
+    def __call__(self, rows: list[dict], stage: str) -> None:
+        if self.quiet:
+            return
+        best = min(row["loss"] for row in rows)
+        elapsed = time.perf_counter() - self.started
+        print(f"calibrate: {len(rows)}/{self.budget} candidates ({stage}), best loss {best:.4g}, "
+              f"{elapsed:.0f}s", file=sys.stderr, flush=True)
+
+
 class _Objective:
     """The loss of parameter sets, remembering every evaluation."""
 
-    def __init__(self, file, overrides, fits, seeds, workers):
+    def __init__(self, file, overrides, fits, seeds, pool, report: _Report):
         self.file, self.overrides, self.fits = file, overrides, fits
-        self.seeds, self.workers = seeds, workers
+        self.seeds, self.pool, self.report = seeds, pool, report
         self.rows: list[dict] = []
 
-    def many(self, candidates: list[dict]) -> None:
-        if not candidates:
-            return
+    def many(self, candidates: list[dict], stage: str) -> None:
+        """Score ``candidates``, reporting progress after each chunk of them."""
+        for chunk in self.report.chunks(candidates):
+            self._score(chunk)
+            self.report(self.rows, stage)
+
+    def _score(self, candidates: list[dict]) -> None:
         scenarios = [load_scenario(self.file, [*self.overrides, *as_overrides(c)])
                      for c in candidates]
         jobs = [(s, seed) for s in scenarios for seed in self.seeds]
-        values = evaluate(target_values, jobs, self.workers)
+        values = evaluate(target_values, jobs, 1, self.pool)
         n = len(self.seeds)
         for i, (candidate, scenario) in enumerate(zip(candidates, scenarios, strict=True)):
             per_run = np.array(values[i * n:(i + 1) * n], dtype=float)
@@ -138,7 +173,9 @@ class _Objective:
 
         def at(unit: np.ndarray) -> float:
             values = low + np.clip(unit, 0.0, 1.0) * width
-            self.many([{f.field: float(v) for f, v in zip(self.fits, values, strict=True)}])
+            self._score([{f.field: float(v) for f, v in zip(self.fits, values, strict=True)}])
+            if len(self.rows) % self.report.every == 0:
+                self.report(self.rows, "Nelder-Mead")
             return self.rows[-1]["loss"]
 
         if evaluations > 0:

@@ -28,6 +28,7 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a field: platforms.rednote.language_barrier=0.2"),
 ]
+QuietOption = Annotated[bool, typer.Option(help="No progress output.")]
 
 
 @app.command()
@@ -50,7 +51,7 @@ def run(
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
     executor: Annotated[str, typer.Option(help="process (local) or dask.")] = "process",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run scenarios as an experiment (replicates, sweeps, designs) and draw their plots."""
     from sim import launch
@@ -139,7 +140,7 @@ def check(
     overrides: SetOption = None,
     out: Annotated[Path | None, typer.Option(help="Results folder (must be new or empty).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress output.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run scenarios and score them against their targets (exit 3 if any is missed)."""
     from sim import launch
@@ -171,6 +172,7 @@ def calibrate(
     overrides: SetOption = None,
     out: Annotated[Path | None, typer.Option(help="Fitted scenario file to write.")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Fit parameters to the scenario's targets; write a scenario that extends it with them."""
     from sim.batch import default_workers
@@ -187,7 +189,7 @@ def calibrate(
         raise InputError("--out", str(target), "exists; results are never overwritten")
     result = fit_parameters(file, sets, fits, budget, replicates,
                             seed if seed is not None else base.simulation.seed,
-                            workers or default_workers())
+                            workers or default_workers(), quiet)
     typer.echo(result.table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     typer.echo(f"best loss: {result.best_loss:.4g}")
     written = write_fitted(file, result, target, "sim calibrate " + " ".join(sys.argv[2:]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 
 from sim.experiment import simulate
 from sim.scenario import Scenario
@@ -21,9 +21,12 @@ def target_values(scenario: Scenario, seed: int) -> list[float]:
     return [measure(target, run, scenario) for target in scenario.targets]
 
 
-def evaluate(function, jobs: list[tuple], workers: int) -> list:
-    """``function(*job)`` for every job, in job order, on ``workers`` processes."""
+def evaluate(function, jobs: list[tuple], workers: int, pool: Executor | None = None) -> list:
+    """``function(*job)`` for every job, in job order, on ``pool`` if given, else on ``workers``
+    processes (a pool started for this call)."""
+    if pool is not None:
+        return list(pool.map(function, *zip(*jobs, strict=True)))
     if workers <= 1:
         return [function(*job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(function, *zip(*jobs, strict=True), chunksize=1))
+    with ProcessPoolExecutor(max_workers=workers) as own:
+        return list(own.map(function, *zip(*jobs, strict=True), chunksize=1))
