@@ -195,7 +195,10 @@ class MigrationModel(mesa.Model):
                         weight)
         push = self._push_per_threat * np.float32(today.threat)
         push += np.float32(1.0)
-        threat_push = np.float32(self.rates.threat_push * today.threat)
+        # the ban, and the refugee story: while an alternative trends, the news of the exodus
+        # makes users of a threatened platform look around harder (for every destination)
+        threat_push = np.float32(self.rates.threat_push * today.threat
+                                 + self.rates.exodus_push * self.buzz().max())
         if threat_push and self.platforms.threatened.any():
             push += threat_push * _of_primary(self.platforms.threatened, self.users.primary)
         if not self.platforms.available.all():

@@ -126,7 +126,8 @@ class User(mesa.Agent):
             if weight:
                 push += weight * float(fn(self.row, platforms, self.today)[0])
         if self.primary >= 0:
-            push += rates.threat_push * model.threat * platforms.threatened[self.primary]
+            push += ((rates.threat_push * model.threat + rates.exodus_push * model.buzz.max())
+                     * platforms.threatened[self.primary])
             push += rates.outage_push * (not platforms.available[self.primary])
         gate = platforms.installable * m.signup_barrier(platforms, model.weights.signup_barrier)
         expected_loss = model.threat * rates.ban_foresight * platforms.threatened

@@ -151,3 +151,11 @@ def test_whoever_signs_up_opens_the_app_that_day():
         newcomers += int(today.sum())
         assert users.active[today].all()
     assert newcomers > 0
+
+
+def test_the_news_of_the_exodus_sends_users_to_every_alternative():
+    quiet = runs("observed-2025", "dynamics.exodus_push=0")
+    loud = runs("observed-2025", "dynamics.exodus_push=2")
+    for platform in ("lemon8", "rednote"):
+        assert (window_total(loud, "signups", platform, "2025-01-10", "2025-01-18")
+                > 1.2 * window_total(quiet, "signups", platform, "2025-01-10", "2025-01-18"))
