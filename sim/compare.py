@@ -44,8 +44,8 @@ SWEEP_PANELS = (
     (HEADLINE, "peak_dau", "RedNote: peak daily US users", "count"),
     (HEADLINE, "tried", "Tried RedNote, % of US TikTok users", "percent"),
     (HEADLINE, "retained_30", "RedNote newcomers engaged after 30 days", "percent"),
-    (ORIGIN, "returned", "Moved their main app away from TikTok: main app TikTok again at the "
-     "end, %", "percent"),
+    (ORIGIN, "returned", "Chose to move their main app away from TikTok: main app TikTok again "
+     "at the end, %", "percent"),
 )
 
 

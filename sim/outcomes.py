@@ -3,12 +3,14 @@
 Per destination platform: its peak daily US users and the date, the share of US TikTok users who
 tried it (signed up during the run), retention of its newcomers after 7, 30 and 90 days (cohort
 tables), and, counted in people from the per-user records of the run (the recorder's ``moved``,
-``moved_back`` and ``ever_back``): the share of US TikTok users who moved their main app there
-from TikTok, and of those, the share whose main app was TikTok again on the last day and the share
-who came back to it at some point. For the origin (TikTok): its lowest daily users on days it was
-up and the date, its last week against its first, and the same three per-person figures for
-everyone who moved their main app away from it (to any platform or to none). Results folders made
-before these were recorded show n/a for them.
+``moved_back`` and ``ever_back``): the share of US TikTok users who chose to move their main app
+there from TikTok (on a day TikTok was up: a main app that changes because TikTok is dark does not
+count), and of those, the share whose main app was TikTok again on the last day and the share who
+came back to it at some point. For the origin (TikTok): its lowest daily users on days it was up
+and the date, its last week against its first, and the same three per-person figures for everyone
+who chose to move their main app away from it (to any platform or to none). Results folders made
+before these were recorded show n/a for them, and so do runs recorded while the moves a dark TikTok
+forced still counted.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ DESTINATION = (
     Outcome("tried", "tried it (signed up), % of US TikTok users", "percent"),
     *(Outcome(f"retained_{k}", f"newcomers still engaged after {k} days", "percent")
       for k in RETENTION_DAYS),
-    Outcome("moved", "moved their main app here from {origin}, % of US TikTok users", "percent"),
+    Outcome("moved", "moved their main app here from {origin} by choice (while {origin} was up), "
+            "% of US TikTok users", "percent"),
     Outcome("returned", "of those, main app {origin} again at the end, %", "percent"),
     Outcome("ever_returned", "of those, back on {origin} at some point, %", "percent"),
 )
@@ -53,7 +56,8 @@ ORIGIN_OUTCOMES = (
     Outcome("trough_dau", "lowest daily US users on days it was up", "count"),
     Outcome("trough_date", "date of that low", "date"),
     Outcome("final_dau", "daily users in the last week, % of the first week", "percent"),
-    Outcome("moved", "moved their main app away from it, % of US TikTok users", "percent"),
+    Outcome("moved", "moved their main app away from it by choice (while it was up), "
+            "% of US TikTok users", "percent"),
     Outcome("returned", "of those, main app {origin} again at the end, %", "percent"),
     Outcome("ever_returned", "of those, back on {origin} at some point, %", "percent"),
 )
@@ -65,7 +69,7 @@ def run_outcomes(stored: Stored) -> pd.DataFrame:
     ts, cohorts = stored.timeseries, stored.cohorts
     origins = {name: origin_of(s) for name, s in stored.scenarios.items()}
     parts = [_peaks(ts, origins), _tried(cohorts, stored), _retained(cohorts, origins),
-             _moves(ts, stored), _troughs(ts, stored, origins)]
+             _moves(ts, stored, origins), _troughs(ts, stored, origins)]
     long = pd.concat(parts, ignore_index=True)
     runs = stored.runs[["run_id", "scenario", "point", "replicate", *stored.swept]]
     return runs.merge(long, on="run_id", how="inner")
@@ -92,9 +96,8 @@ def _troughs(ts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFrame:
         own = ts[(ts["scenario"] == name) & (ts["platform"] == origin)]
         if own.empty:
             continue
-        up = ~dark_days(scenario, origin)
         days = own["day"].to_numpy()
-        usable = own[up[np.minimum(days, len(up) - 1)]]
+        usable = own[~_dark_on(scenario, origin, days)]
         by_run = own.groupby(["run_id", "platform"])
         first = own[days < WEEK].groupby(["run_id", "platform"])["dau_us"].mean()
         last_day = by_run["day"].transform("max")
@@ -126,18 +129,41 @@ def _retained(cohorts: pd.DataFrame, origins: dict) -> pd.DataFrame:
     return pd.concat(parts)
 
 
-def _moves(ts: pd.DataFrame, stored: Stored) -> pd.DataFrame:
-    """On each run's last day: who moved their main app from the origin (a share of the real
-    population), and of those, who had it back then and who came back at some point."""
+def _dark_on(scenario: Scenario, origin: str, days: np.ndarray) -> np.ndarray:
+    """Whether the origin was dark on each of ``days`` (days past the scenario's end: as on its
+    last day)."""
+    dark = dark_days(scenario, origin)
+    return dark[np.minimum(days, len(dark) - 1)]
+
+
+def _moves(ts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFrame:
+    """On each run's last day: who chose to move their main app from the origin while it was up
+    (a share of the real population), and of those, who had it back then and who came back at
+    some point."""
     if "moved" not in ts:  # a results folder from before these were recorded
         return pd.DataFrame()
     real = {name: s.population.real_users for name, s in stored.scenarios.items()}
+    ts = ts[~ts["run_id"].isin(_forced_moves_counted(ts, stored, origins))]
     last = ts[ts["day"] == ts.groupby("run_id")["day"].transform("max")]
     last = last.set_index(["run_id", "platform"])
     moved = last["moved"].replace(0, np.nan)
     return pd.concat([_long(last["moved"] / last["scenario"].map(real), "moved"),
                       _long(last["moved_back"] / moved, "returned"),
                       _long(last["ever_back"] / moved, "ever_returned")])
+
+
+def _forced_moves_counted(ts: pd.DataFrame, stored: Stored, origins: dict) -> set:
+    """Runs recorded before only chosen moves counted, to be left out: there, everyone a dark
+    origin pushed away counted as moved, so the origin's ``moved`` rose on a dark day (which a
+    chosen move never does)."""
+    older = set()
+    for name, scenario in stored.scenarios.items():
+        own = ts[(ts["scenario"] == name) & (ts["platform"] == origins[name])]
+        own = own.sort_values(["run_id", "day"])
+        rose = own.groupby("run_id")["moved"].diff().fillna(own["moved"]) > 0
+        dark = _dark_on(scenario, origins[name], own["day"].to_numpy())
+        older |= set(own.loc[rose.to_numpy() & dark, "run_id"])
+    return older
 
 
 def summary_table(outcomes: pd.DataFrame, stored: Stored) -> pd.DataFrame:

@@ -1,9 +1,9 @@
 """Daily metrics per platform, primary-platform flows and newcomer cohorts, in real-world units.
 
 Everything is written into preallocated arrays during the run and turned into tidy tables once,
-at the end (no per-day DataFrame building). Who moved their main app away from the origin
-(TikTok), where to, and whether they came back is kept per user (:class:`Moves`) and recorded as
-daily counts (``moved``, ``moved_back``, ``ever_back``).
+at the end (no per-day DataFrame building). Who chose to move their main app away from the
+origin (TikTok) while it was up, where to, and whether they came back is kept per user
+(:class:`Moves`) and recorded as daily counts (``moved``, ``moved_back``, ``ever_back``).
 """
 
 from __future__ import annotations
@@ -39,8 +39,10 @@ class Recorder:
     ``dau_us`` the same plus the platform's US users outside it, ``engaged`` users who have
     not gone dormant, ``accounts``, ``signups``, ``churn`` (went dormant), ``returns`` (came back
     from dormancy), ``creators_active``, ``protest_posts`` (#TikTokRefugee posts) and
-    ``signups_<motive>`` (sign-ups by strongest motive); ``moved``, ``moved_back`` and
-    ``ever_back`` count people, not moves (see :class:`Moves`). Flows count users whose primary
+    ``signups_<motive>`` (sign-ups by strongest motive); ``moved`` (chose to move their main
+    app from the origin here while it was up; the origin: away from it), of those ``moved_back``
+    (main app the origin today) and ``ever_back`` (back on it at some point) count people, not
+    moves (see :class:`Moves`). Flows count users whose primary
     platform changed, from -> to.
     """
 
@@ -80,7 +82,8 @@ class Recorder:
             row[:, col[f"signups_{label}"]] = motives[i]
         self.threat[day] = model.threat
         moved = np.flatnonzero(previous_primary != users.primary)
-        self.moves.update(moved, previous_primary, users.primary)
+        origin_up = bool(model.platforms.available[self.moves.origin])
+        self.moves.update(moved, previous_primary, users.primary, origin_up)
         row[:, col["moved"]] = self.moves.moved
         row[:, col["moved_back"]] = self.moves.on_origin
         row[:, col["ever_back"]] = self.moves.ever_back
@@ -115,13 +118,18 @@ class Recorder:
 
 
 class Moves:
-    """Main-app moves away from the origin, kept per user and updated from each day's changes.
+    """Chosen main-app moves away from the origin, kept per user and updated from each day's
+    changes.
+
+    Only a move made on a day the origin was up counts: a main app that changes because the
+    origin went dark was not chosen (nor is coming back to it when it is restored a return from a
+    move, unless the user had made one by choice before).
 
     Attributes:
         origin: column of the platform users come from.
-        to: whether the user ever moved their primary from the origin straight to platform ``j``
-            (bool, N×P); the origin's own column: moved it away from the origin at all, to any
-            platform or to none.
+        to: whether the user ever chose to move their primary from the origin straight to
+            platform ``j`` (bool, N×P); the origin's own column: chose to move it away from the
+            origin at all, to any platform or to none.
         back: of those, whether the origin was their primary again at some point after (bool,
             N×P; a return after any move away counts for every platform moved to before it).
         moved: users with ``to`` set, per column.
@@ -137,20 +145,23 @@ class Moves:
         self.on_origin = np.zeros(n_platforms, dtype=np.int64)
         self.ever_back = np.zeros(n_platforms, dtype=np.int64)
 
-    def update(self, moved: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
-        """Count today's primary changes of the ``moved`` users (``before`` -> ``after``)."""
+    def update(self, moved: np.ndarray, before: np.ndarray, after: np.ndarray,
+               origin_up: bool) -> None:
+        """Count today's primary changes of the ``moved`` users (``before`` -> ``after``);
+        ``origin_up``: whether the origin was up today (if not, leaving it was not chosen)."""
         origin = self.origin
         leaving = moved[before[moved] == origin]
         if len(leaving):
             old = self.to[leaving]
-            new = old.copy()
-            new[:, origin] = True
-            dest = after[leaving].astype(np.intp)
-            somewhere = np.flatnonzero(dest >= 0)
-            new[somewhere, dest[somewhere]] = True
-            self.to[leaving] = new
-            self.moved += new.sum(axis=0) - old.sum(axis=0)
-            self.on_origin -= old.sum(axis=0)
+            self.on_origin -= old.sum(axis=0)  # earlier movers who are away again, either way
+            if origin_up:
+                new = old.copy()
+                new[:, origin] = True
+                dest = after[leaving].astype(np.intp)
+                somewhere = np.flatnonzero(dest >= 0)
+                new[somewhere, dest[somewhere]] = True
+                self.to[leaving] = new
+                self.moved += new.sum(axis=0) - old.sum(axis=0)
         arriving = moved[after[moved] == origin]
         if len(arriving):
             rows = self.to[arriving]

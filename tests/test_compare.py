@@ -1,7 +1,8 @@
-"""Figures and tables of results folders: what is drawn is what the runs say.
+"""Figures of results folders, ``sim plot`` and ``sim compare``: what is drawn is what the runs say.
 
 Small results folders are made once per module (800 users, 40 days, 3 replicates) through the
-library, without drawing; each test then draws only what it checks.
+library, without drawing; each test then draws only what it checks. The summary table's outcomes
+are tested in ``test_outcomes.py``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,7 @@ from sim.cli import main
 from sim.compare import compare_results, plot_results
 from sim.errors import InputError
 from sim.launch import plan_from_options, start
-from sim.loading import SCENARIO_DIR
-from sim.model import MigrationModel
-from sim.outcomes import run_outcomes, summary_table
+from sim.outcomes import run_outcomes
 from sim.periods import dark_days, flow_matrix, flow_names, flow_windows
 from sim.stored import read_results
 from sim.trajectories import METRICS, bands, daily, paired_differences
@@ -205,99 +204,6 @@ def test_flow_heatmap_shows_the_median_of_the_stored_moves(folder, stored):
     assert dark[names.index("tiktok"), names.index("rednote")] == np.median(moved)
     ticks = {t.get_text(): t.get_color() for t in figure.axes[0].get_yticklabels()}
     assert ticks["RedNote"] == plots.PLATFORM_COLORS["rednote"]
-
-
-def test_summary_table_reads_peaks_trials_and_retention_off_the_runs(folder, stored):
-    summary = summary_table(run_outcomes(stored), stored).set_index(
-        ["scenario", "platform", "outcome"])
-    runs = stored_runs(folder, "ban-enforced")
-    peaks = [r.loc[r["platform"] == "rednote", "dau_us"].max() for r in runs]
-    assert summary.loc[("ban-enforced", "rednote", "peak_dau"), "median"] == np.median(peaks)
-    cohorts = stored_runs(folder, "ban-enforced", "cohorts")
-    tried = [c.loc[c["platform"] == "rednote", "signups"].sum() / 170e6 for c in cohorts]
-    assert summary.loc[("ban-enforced", "rednote", "tried"), "median"] == pytest.approx(
-        np.median(tried))
-    kept = []
-    for c in cohorts:
-        known = c[(c["platform"] == "rednote") & c["retained_7"].notna()]
-        kept.append(known["retained_7"].sum() / known["signups"].sum())
-    assert summary.loc[("ban-enforced", "rednote", "retained_7"), "median"] == pytest.approx(
-        np.median(kept))
-    assert summary.loc[("ban-enforced", "rednote", "retained_90"), "text"] == "n/a"  # 40 days
-    row = summary.loc[("ban-enforced", "rednote", "peak_date")]
-    assert row["q05"] <= row["median"] <= row["q95"]
-    assert summary.loc[("ban-enforced", "tiktok", "final_dau"), "median"] == 0
-
-
-DARK_TWICE = "".join(f'[[add_events]]\ndate = {day}\nkind = "{kind}"\nplatform = "tiktok"\n'
-                     for day, kind in (("2025-02-01", "outage"), ("2025-02-02", "restore")))
-
-
-def replayed_moves(scenario, seed: int) -> tuple[dict[str, tuple[int, int, int]], int]:
-    """Per platform, from each user's main app day by day (not from the recorder): who moved it
-    from TikTok there (TikTok: away at all), of those who had TikTok again on the last day, and
-    who came back to TikTok after their first such move; and how many left TikTok twice."""
-    model = MigrationModel(scenario, rng=seed)
-    history = [model.users.primary.copy()]
-    for _ in range(scenario.simulation.days):
-        model.step()
-        history.append(model.users.primary.copy())
-    primary = np.array(history)
-    tiktok = model.platforms.names.index("tiktok")
-    left = (primary[:-1] == tiktok) & (primary[1:] != tiktok)
-    days = np.arange(len(primary) - 1)[:, None]
-    found = {}
-    for j, name in enumerate(model.platforms.names):
-        there = left if j == tiktok else left & (primary[1:] == j)
-        moved = there.any(axis=0)
-        first = np.where(moved, there.argmax(axis=0), len(primary))
-        later = ((primary[1:] == tiktok) & (days > first)).any(axis=0)
-        found[name] = (moved.sum(), (moved & (primary[-1] == tiktok)).sum(), later.sum())
-    return found, int((left.sum(axis=0) >= 2).sum())
-
-
-def test_return_shares_count_the_people_a_replay_of_their_main_apps_finds(tmp_path):
-    scenario = tmp_path / "dark-twice.toml"  # TikTok dark on Jan 19 and again on Feb 1
-    scenario.write_text(f'extends = "{SCENARIO_DIR / "observed-2025.toml"}"\n{DARK_TWICE}')
-    stored = read_results([make_folder(tmp_path / "twice", [str(scenario)], replicates=1)])
-    run = stored.runs.iloc[0]
-    found, twice = replayed_moves(stored.scenarios["dark-twice"], int(run["seed"]))
-    assert twice > 100 and found["rednote"][0] > 0  # something to count
-    outcomes = run_outcomes(stored).set_index(["platform", "outcome"])["value"]
-    for platform, (moved, back, ever) in found.items():
-        assert outcomes[(platform, "moved")] == pytest.approx(moved / 800)
-        if moved:
-            assert outcomes[(platform, "returned")] == pytest.approx(back / moved)
-            assert outcomes[(platform, "ever_returned")] == pytest.approx(ever / moved)
-
-
-def test_return_shares_are_shares_and_nobody_returns_to_a_tiktok_that_stays_dark(stored):
-    outcomes = run_outcomes(stored)
-    shares = outcomes[outcomes["outcome"].isin(["moved", "returned", "ever_returned"])]
-    assert shares["value"].dropna().between(0, 1).all()
-    wide = shares.pivot_table(index=["run_id", "platform"], columns="outcome", values="value"
-                              ).dropna()
-    assert (wide["ever_returned"] >= wide["returned"]).all(), "back at the end is back once"
-    returned = shares[shares["outcome"] == "returned"].set_index(["scenario", "platform"])
-    enforced = returned.loc["ban-enforced", "value"].dropna()
-    assert len(enforced) >= 3 * 3 and (enforced == 0).all()
-    assert (returned.loc[("observed-2025", "tiktok"), "value"] > 0.5).all()  # restored
-    summary = summary_table(outcomes, stored).set_index(["scenario", "platform", "outcome"])
-    assert summary.loc[("ban-enforced", "rednote", "returned"), "text"] == "0.0 %"
-    assert summary.loc[("observed-2025", "rednote", "moved"), "label"] == (
-        "moved their main app here from TikTok, % of US TikTok users")
-
-
-def test_folders_from_before_the_per_person_moves_show_them_as_not_available(folder, tmp_path):
-    older = tmp_path / "older"
-    shutil.copytree(folder, older, ignore=shutil.ignore_patterns("plots"))
-    for part in (older / "timeseries").glob("*.parquet"):
-        pd.read_parquet(part).drop(columns=["moved", "moved_back", "ever_back"]).to_parquet(part)
-    stored = read_results([older])
-    summary = summary_table(run_outcomes(stored), stored).set_index(
-        ["scenario", "platform", "outcome"])
-    assert summary.loc[("observed-2025", "tiktok", "returned"), "text"] == "n/a"
-    assert summary.loc[("observed-2025", "rednote", "peak_dau"), "text"] != "n/a"
 
 
 def test_sim_plot_draws_every_figure_and_lists_it_in_the_index(folder, drawing):
