@@ -191,7 +191,8 @@ def calibrate(
                             seed if seed is not None else base.simulation.seed,
                             workers or default_workers(), quiet)
     typer.echo(result.table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-    typer.echo(f"best loss: {result.best_loss:.4g}")
+    meets = "every target met" if result.met else "some targets missed"
+    typer.echo(f"best loss: {result.best_loss:.4g} ({meets})")
     written = write_fitted(file, result, target, "sim calibrate " + " ".join(sys.argv[2:]))
     typer.echo(f"fitted scenario: {written}")
 

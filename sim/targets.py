@@ -124,14 +124,18 @@ def loss(card: pd.DataFrame, scenario: Scenario) -> float:
     return total
 
 
+BOUND_TOLERANCE = 0.05  # a bound missed by 5 % of it costs as much as a value one tolerance off
+
+
 def _miss(target: Target, simulated: float) -> float:
+    """How far a simulated figure misses its target, in tolerances (0 inside a bound)."""
     if not np.isfinite(simulated):
         return 10.0
     if target.value is not None:
         return (simulated - target.value) / max(target.tolerance, 1e-12)
     scale = max(abs(target.at_least or 0.0), abs(target.at_most or 0.0), 1e-12)
     if target.at_least is not None and simulated < target.at_least:
-        return (target.at_least - simulated) / scale * 4
+        return (target.at_least - simulated) / (scale * BOUND_TOLERANCE)
     if target.at_most is not None and simulated > target.at_most:
-        return (simulated - target.at_most) / scale * 4
+        return (simulated - target.at_most) / (scale * BOUND_TOLERANCE)
     return 0.0

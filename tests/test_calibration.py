@@ -127,3 +127,15 @@ def test_ablation_moves_each_headline_the_way_its_motive_says():
     assert change["privacy", "rednote_signups"] > 0  # privacy concern holds users back
     assert change["follower_loss", "us_rival_signups"] < 0  # creators go where audiences are
     assert change["network_pull", "us_rival_signups"] > 0  # friends hold users where they are
+
+
+def test_observed_2025_meets_every_observed_target(tmp_path):
+    """The shipped defaults reproduce the observed figures at the default size (20,000 users,
+    3 replicates); the targets end by 01-18, so 20 days of the run are enough to score them."""
+    out = tmp_path / "check"
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "check", "observed-2025", "--set", "simulation.days=20",
+         "--out", str(out), "--quiet"], capture_output=True, text=True, check=False)
+    card = pd.read_csv(out / "scorecard.csv")
+    assert result.returncode == 0, card[~card["met"]].to_string()
+    assert card["met"].all() and len(card) >= 9
