@@ -9,10 +9,12 @@ tolerances are one standard error. The search has three stages sharing the ``--b
 2. polish: Nelder-Mead (scipy) from the best candidate (a quarter);
 3. local: a Sobol sample around the optimum (the rest).
 
-The fitted value is the best candidate that meets every target (the best of all if none does);
-its uncertainty is the range of every candidate whose loss is within the 95 % Δχ² threshold of
-the best (a likelihood-ratio confidence region), widened by half the spacing of the local sample
-(the resolution of the search).
+The fitted value is the best candidate that meets every target, with ``margin`` to spare (a
+share of each tolerance or bound, so that the fit holds for other seeds), or the best of all if
+none does; its uncertainty is the range of every candidate whose loss is within the 95 % Δχ²
+threshold of the best (a likelihood-ratio confidence region), widened by the typical spacing of
+the local sample (the resolution of the search: where the loss is sharp, the optimum can lie up
+to about one spacing from the nearest candidate tried).
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def _current(scenario, dotted: str) -> float:
 
 
 def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
-              replicates: int, seed: int, workers: int, quiet: bool = False) -> Fit:
+              replicates: int, seed: int, workers: int, quiet: bool = False,
+              margin: float = 0.0) -> Fit:
     """Fit ``fits`` to the scenario's targets with about ``budget`` candidate parameter sets."""
     base = load_scenario(file, overrides)
     if not base.targets:
@@ -92,7 +95,7 @@ def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
         raise InputError("--budget", str(budget), f"needs at least {MIN_BUDGET} candidates")
     with _pool(workers) as pool:
         objective = _Objective(file, overrides, fits, replicate_seeds(seed, replicates), pool,
-                               _Report(budget, quiet))
+                               _Report(budget, quiet), margin)
         objective.many(points(ExperimentSpec(fits, "sobol", budget // 2), seed), "global")
         objective.polish(budget // 4)
         best = objective.best()
@@ -147,9 +150,9 @@ class _Report:
 class _Objective:
     """The loss of parameter sets, remembering every evaluation."""
 
-    def __init__(self, file, overrides, fits, seeds, pool, report: _Report):
+    def __init__(self, file, overrides, fits, seeds, pool, report: _Report, margin: float):
         self.file, self.overrides, self.fits = file, overrides, fits
-        self.seeds, self.pool, self.report = seeds, pool, report
+        self.seeds, self.pool, self.report, self.margin = seeds, pool, report, margin
         self.rows: list[dict] = []
 
     def many(self, candidates: list[dict], stage: str) -> None:
@@ -167,8 +170,8 @@ class _Objective:
         for i, (candidate, scenario) in enumerate(zip(candidates, scenarios, strict=True)):
             per_run = np.array(values[i * n:(i + 1) * n], dtype=float)
             medians = np.nanmedian(per_run, axis=0)
-            met = all(np.isfinite(m) and t.met_by(m) for t, m in zip(scenario.targets, medians,
-                                                                       strict=True))
+            met = all(np.isfinite(m) and t.met_by(m, self.margin)
+                      for t, m in zip(scenario.targets, medians, strict=True))
             card = pd.DataFrame({"median": medians})
             self.rows.append({**candidate, "loss": loss(card, scenario), "met": met})
 
@@ -202,9 +205,9 @@ def _box(centre: float, bounds: tuple[float, float]) -> tuple[float, float]:
 
 
 def _resolution(local: Sweep, samples: int, fits: list) -> float:
-    """Half the typical spacing of the local sample: how finely the search saw the optimum."""
+    """The typical spacing of the local sample: how finely the search saw the optimum."""
     width = local.bounds[1] - local.bounds[0]
-    return width / max(samples, 1) ** (1 / len(fits)) / 2
+    return width / max(samples, 1) ** (1 / len(fits))
 
 
 def _confidence_region(scored: pd.DataFrame, n_parameters: int) -> pd.DataFrame:

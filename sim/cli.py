@@ -173,6 +173,9 @@ def calibrate(
     out: Annotated[Path | None, typer.Option(help="Fitted scenario file to write.")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
     quiet: QuietOption = False,
+    margin: Annotated[float, typer.Option(
+        min=0.0, max=0.9, help="Share of each tolerance or bound the fit must meet with to "
+        "spare (robust to other seeds).")] = 0.0,
 ) -> None:
     """Fit parameters to the scenario's targets; write a scenario that extends it with them."""
     from sim.batch import default_workers
@@ -189,7 +192,7 @@ def calibrate(
         raise InputError("--out", str(target), "exists; results are never overwritten")
     result = fit_parameters(file, sets, fits, budget, replicates,
                             seed if seed is not None else base.simulation.seed,
-                            workers or default_workers(), quiet)
+                            workers or default_workers(), quiet, margin)
     typer.echo(result.table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     meets = "every target met" if result.met else "some targets missed"
     typer.echo(f"best loss: {result.best_loss:.4g} ({meets})")

@@ -278,11 +278,15 @@ class Target(Strict):
             raise ValueError("a value needs a tolerance")
         return self
 
-    def met_by(self, simulated: float) -> bool:
+    def met_by(self, simulated: float, margin: float = 0.0) -> bool:
+        """Whether ``simulated`` meets the target with ``margin`` to spare (a share of the
+        tolerance, or of the bound; none for ranks, which are whole numbers)."""
+        if self.stat == "rank":
+            margin = 0.0
         if self.value is not None:
-            return abs(simulated - self.value) <= self.tolerance
-        return ((self.at_least is None or simulated >= self.at_least)
-                and (self.at_most is None or simulated <= self.at_most))
+            return abs(simulated - self.value) <= self.tolerance * (1.0 - margin)
+        return ((self.at_least is None or simulated >= self.at_least * (1.0 + margin))
+                and (self.at_most is None or simulated <= self.at_most * (1.0 - margin)))
 
     def wanted(self) -> str:
         """The observed figure as text: ``3.4M ± 1.7M``, ``≥ 700k``."""
