@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim import motives as m
-from sim.network import distinct_users
 
 
 class Attraction:
@@ -80,8 +79,8 @@ class Attraction:
             parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
             if sum(len(cells) for cells in parts) > n // 8:
                 self.sum(kept, names, j, None, threat)  # many: the whole column
-            elif parts:
-                self.sum(kept, names, j, distinct_users(parts, n), threat)
+            elif parts:  # a user listed twice is summed twice, to the same value: cheaper
+                self.sum(kept, names, j, np.concatenate(parts), threat)  # than finding repeats
 
     def sum(self, out: np.ndarray, names, j: int, rows=None, threat=None, tenure=None) -> None:
         """Write the sum of the pulls ``names`` of platform ``j`` (and its appeal if named) into
