@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import motives as m
+from sim.blocks import blocks
 
 
 class Attraction:
@@ -51,22 +52,31 @@ class Attraction:
         """Today's attractiveness of platform ``j`` (into column ``j`` of ``self.today``)."""
         model, platform = self.model, self._columns[j]
         out = self.today[:, j : j + 1]
-        np.add(self.steady[:, j : j + 1], self.social[:, j : j + 1], out=out)
-        if model.threat and _acts(m.THREAT_PULLS, platform):
-            out += self.per_threat[:, j : j + 1] * np.float32(model.threat)
-        accounts = np.flatnonzero(model.users.account[:, j])
-        if _acts(m.FRESHNESS_PULLS, platform):
+        threat = np.float32(model.threat)
+        threatened = model.threat and _acts(m.THREAT_PULLS, platform)
+        account = model.users.account[:, j]
+        fresh = _acts(m.FRESHNESS_PULLS, platform)
+        few = np.count_nonzero(account) < 0.3 * len(out)
+        accounts = np.flatnonzero(account) if fresh or few else None  # only where needed
+        if fresh:
             pull = self.when_new[:, j].copy()  # freshness is 1 where there is no account
             pull[accounts] *= today.rows(accounts).freshness[:, 0]
-            out += pull[:, None]
-        few = len(accounts) < 0.3 * len(out)
-        for name in m.DAILY_PULLS:
-            if few and name in m.ACCOUNT_PULLS:  # 0 for everyone else
-                part = np.zeros((len(accounts), 1), dtype=np.float32)
-                self.add(part, name, platform, today.rows(accounts), model.users.take(accounts))
-                out[accounts] += part
-            else:
-                self.add(out, name, platform, today)
+        for block in blocks(len(out)):  # the whole sum one block at a time (in cache)
+            here = out[block]
+            np.add(self.steady[block, j : j + 1], self.social[block, j : j + 1], out=here)
+            if threatened:
+                here += self.per_threat[block, j : j + 1] * threat
+            if fresh:
+                here += pull[block, None]
+            if few:  # account pulls are 0 for everyone else: only the block's account holders
+                mine = accounts[slice(*np.searchsorted(accounts, (block.start, block.stop)))]
+            for name in m.DAILY_PULLS:
+                if few and name in m.ACCOUNT_PULLS:
+                    part = np.zeros((len(mine), 1), dtype=np.float32)
+                    self.add(part, name, platform, today.rows(mine), model.users.take(mine))
+                    out[mine] += part
+                else:
+                    self.add(here, name, platform, today.rows(block), model.users.take(block))
 
     def after_ties(self, j: int, touched: dict) -> None:
         """Sum again, for the users whose tie counts on platform ``j`` changed (``touched``: by

@@ -1,8 +1,9 @@
 """The migration model: a Mesa model whose users live in arrays, one step per calendar day.
 
 The user arrays are stored column by column, one column per platform, and the daily rules run
-one platform column at a time (:mod:`sim.decisions`); the sums of pulls that change rarely are
-kept between days (:mod:`sim.attraction`). Both are about speed: the rules are the same.
+one platform column at a time (:mod:`sim.decisions`), a block of users at a time within a column
+(:mod:`sim.blocks`); the sums of pulls that change rarely are kept between days
+(:mod:`sim.attraction`). All are about speed: the rules are the same.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from sim import decisions as d
 from sim import motives as m
 from sim.attraction import Attraction
+from sim.blocks import blocks
 from sim.events import schedule_events
 from sim.network import TieCounts, build_ties, distinct_users
 from sim.platforms import Platforms
@@ -206,17 +208,13 @@ class MigrationModel(mesa.Model):
     def _best(self, attractiveness: np.ndarray, rows=None) -> tuple[np.ndarray, np.ndarray]:
         """Each user's (or ``rows``') highest attractiveness among the platforms they use (0 if
         none), and which platform that is: the primary (-1 if none; the first wins a tie)."""
-        r = slice(None) if rows is None else rows
         n = self.users.n if rows is None else len(rows)
         best = np.full(n, UNUSABLE, dtype=np.float32)
         choice = np.full(n, -1, dtype=np.int8)
-        masked = np.empty(n, dtype=np.float32)
-        for j in np.flatnonzero(self.platforms.available):
-            np.multiply(~self.users.engaged[r, j], UNUSABLE, out=masked)
-            masked += attractiveness[r, j]
-            better = masked > best
-            choice += better * (np.int8(j) - choice)
-            np.maximum(best, masked, out=best)
+        usable = np.flatnonzero(self.platforms.available)
+        for block in blocks(n):
+            who = block if rows is None else rows[block]
+            _best_of(attractiveness, self.users.engaged, usable, who, best[block], choice[block])
         best[best == UNUSABLE] = 0.0  # nothing usable: every platform is measured against 0
         return best, choice
 
@@ -306,6 +304,17 @@ def _threads(threads: int | None, users: int) -> int:
     if threads is not None:
         return max(1, threads)
     return min(2, os.cpu_count() or 1) if users >= 200_000 else 1
+
+
+def _best_of(attractiveness, engaged, usable, rows, best, choice) -> None:
+    """``MigrationModel._best`` for some ``rows`` (a block), into ``best`` and ``choice``."""
+    masked = np.empty(len(best), dtype=np.float32)
+    for j in usable:
+        np.multiply(~engaged[rows, j], UNUSABLE, out=masked)
+        masked += attractiveness[rows, j]
+        better = masked > best
+        choice += better * (np.int8(j) - choice)
+        np.maximum(best, masked, out=best)
 
 
 def _gaps(best: np.ndarray, attractiveness: np.ndarray) -> list[d.GapTo]:
