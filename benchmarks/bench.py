@@ -57,7 +57,7 @@ def run_vectorised(users: int, days: int, seed: int = 1) -> dict:
     model.run()
     done = time.perf_counter()
     return {"users": users, "days": days, "build_s": built - start, "run_s": done - built,
-            "threads": model._threads, "peak_mb": peak_rss_mb(resource.RUSAGE_SELF)}
+            "threads": model.threads.count, "peak_mb": peak_rss_mb(resource.RUSAGE_SELF)}
 
 
 def run_reference(users: int, days: int, seed: int = 1) -> dict:

@@ -10,10 +10,11 @@ long draw would put its values too.
 
 from __future__ import annotations
 
-BLOCK = 1 << 17  # users per block: a few float32 arrays of this length fit in a core's cache
+BLOCK = 1 << 17  # users per block (even): a few float32 arrays of it fit in a core's cache
 
 
-def blocks(n: int, size: int = BLOCK) -> list[slice]:
-    """Slices that cover ``range(n)`` in order, ``size`` at a time."""
+def blocks(n: int, size: int | None = None) -> list[slice]:
+    """Slices that cover ``range(n)`` in order, ``size`` (by default ``BLOCK``) at a time."""
+    size = size or BLOCK
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 

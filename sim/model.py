@@ -3,13 +3,12 @@
 The user arrays are stored column by column, one column per platform, and the daily rules run
 one platform column at a time (:mod:`sim.decisions`), a block of users at a time within a column
 (:mod:`sim.blocks`); the sums of pulls that change rarely are kept between days
-(:mod:`sim.attraction`). All are about speed: the rules are the same.
+(:mod:`sim.attraction`); columns and blocks are shared between threads (:mod:`sim.threads`). All
+are about speed: the rules are the same.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 
@@ -26,6 +25,7 @@ from sim.platforms import Platforms
 from sim.population import NEVER, create_users
 from sim.recorder import Recorder
 from sim.scenario import Scenario
+from sim.threads import Threads, default_count
 
 TRENDING_FLOOR = 1e-5  # daily sign-ups (share of users) below which a platform cannot trend
 USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level
@@ -50,13 +50,14 @@ class MigrationModel(mesa.Model):
         expected_signups: today's expected sign-ups per platform (share of users).
         attraction: how much each user wants each platform (:class:`~sim.attraction.Attraction`).
         recorder: daily metrics per platform and primary-platform flows.
+        threads: the threads that share a day's work (:class:`~sim.threads.Threads`).
         datacollector: Mesa DataCollector with model-level series (threat, TikTok and RedNote
             daily users), for Mesa's own tools.
     """
 
     def __init__(self, scenario: Scenario, rng=None, threads: int | None = None):
-        """``threads``: how many threads share the platform columns (same results whatever the
-        number; by default 2 from 200,000 users if there are 2 processors, else 1)."""
+        """``threads``: how many threads share a day's work (same results whatever the number; by
+        default 2 from 200,000 users if there are 2 processors, else 1)."""
         super().__init__(rng=scenario.simulation.seed if rng is None else rng)
         self.config = scenario
         self.weights = scenario.motives
@@ -80,12 +81,13 @@ class MigrationModel(mesa.Model):
             model_reporters={"ban_threat": "threat", **_platform_reporters(self.platforms.names)}
         )
         self._draws = np.empty(self.users.account.shape, dtype=np.float32, order="F")
+        self._primary_draws = np.empty(self.users.n, dtype=np.float32)
         # the daily draws come from streams of their own, seeded from rng (faster raw bits): one
         # for the transitions, one for opening the primary, one per platform for the others
         self._bits, self._primary_bits, *self._open_bits = (
             np.random.Generator(np.random.SFC64(seed))
             for seed in self.rng.integers(2**63, size=2 + len(self.platforms)))
-        self._threads = _threads(threads, self.users.n)
+        self.threads = Threads(default_count(self.users.n, threads))
         self._push_per_threat = None
         self.attraction = Attraction(self)
         self._tenure, self._tenure_day = None, -1
@@ -105,32 +107,33 @@ class MigrationModel(mesa.Model):
 
     def step(self) -> None:
         """One day: sign up, churn and return, then activity; record the day."""
+        # the day's random draws come from streams of their own: made while attractiveness is
+        # summed (on a helper thread if there is one), one per user and platform
+        drawn = self.threads.start(partial(d.fill_uniform, self._draws, self._bits))
+        opens_primary = self.threads.start(self._opens_primary)
         self._fade_threat()
         seen = self._seen(self.day)
         attractiveness = self._attractiveness(seen)
         best, choice = self._best(attractiveness)
         gaps = _gaps(best, attractiveness)
-        draws = d.fill_uniform(self._draws, self._bits)  # one per user and platform
+        draws = drawn.result()
         joined, motives = self._sign_up(gaps, seen, draws)
         churned, returned = self._churn_and_return(gaps, seen, draws)
         previous_primary = self.users.primary.copy()
         best, self.users.primary = self._best_after(attractiveness, best, choice,
                                                     [*joined, *churned, *returned])
-        self._open_apps(_gaps(best, attractiveness), seen)
+        self._open_apps(_gaps(best, attractiveness), seen, opens_primary.result())
         self._each_column(self._update_ties, joined, churned, returned)
         self._remember_signups(self.expected_signups)
         self.recorder.record(self, joined, churned, returned, motives, previous_primary, seen)
         self.datacollector.collect(self)
 
     def _each_column(self, rule, *per_column) -> list:
-        """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j``, in
-        order; on two threads for large populations (columns are independent, and numpy
-        releases the interpreter lock while it works, so the result is the same)."""
-        jobs = [(j, *(arg[j] for arg in per_column)) for j in range(len(self.platforms))]
-        if self._threads == 1:
-            return [rule(*job) for job in jobs]
-        with ThreadPoolExecutor(self._threads) as pool:
-            return list(pool.map(lambda job: rule(*job), jobs))
+        """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j``; their
+        results in column order. Columns are independent: on two threads for large populations
+        (numpy releases the interpreter lock while it works), with the same results."""
+        return self.threads.map([partial(rule, j, *(arg[j] for arg in per_column))
+                                 for j in range(len(self.platforms))])
 
     def _update_ties(self, j: int, joined, churned, returned) -> None:
         """Count today's changes of platform ``j`` in the tie counts and the kept pulls."""
@@ -212,9 +215,9 @@ class MigrationModel(mesa.Model):
         best = np.full(n, UNUSABLE, dtype=np.float32)
         choice = np.full(n, -1, dtype=np.int8)
         usable = np.flatnonzero(self.platforms.available)
-        for block in blocks(n):
-            who = block if rows is None else rows[block]
-            _best_of(attractiveness, self.users.engaged, usable, who, best[block], choice[block])
+        self.threads.map([partial(_best_of, attractiveness, self.users.engaged, usable,
+                                  block if rows is None else rows[block], best[block],
+                                  choice[block]) for block in blocks(n)])
         best[best == UNUSABLE] = 0.0  # nothing usable: every platform is measured against 0
         return best, choice
 
@@ -274,12 +277,15 @@ class MigrationModel(mesa.Model):
                                 strict=True)
         return list(churned), list(returned)
 
-    def _open_apps(self, gaps: list[d.GapTo], seen: list[m.Today]) -> None:
+    def _open_apps(self, gaps: list[d.GapTo], seen: list[m.Today], opens_primary) -> None:
         """Each engaged user opens the primary with their daily chance, others less often, except
         that a platform new to the user gets attention while it still feels new."""
-        opens_primary = d.fill_uniform(self._draws[:, 0], self._primary_bits) < self.users.activity
         self._each_column(partial(d.open_app, self, opens_primary), gaps, seen,
                           self._open_bits)
+
+    def _opens_primary(self) -> np.ndarray:
+        """Whether each user would open their primary platform today (N bool; own stream)."""
+        return d.fill_uniform(self._primary_draws, self._primary_bits) < self.users.activity
 
     def buzz(self) -> np.ndarray:
         """Trending: sign-ups well above their usual level put a platform in the charts and the
@@ -296,14 +302,6 @@ class MigrationModel(mesa.Model):
             keep = np.exp(-1.0 / days)
             average *= keep
             average += (1 - keep) * today
-
-
-def _threads(threads: int | None, users: int) -> int:
-    """Threads for the platform columns: as asked, else 2 (if there are 2 processors) for runs
-    of 200,000 users or more, where the work per column is large enough to share."""
-    if threads is not None:
-        return max(1, threads)
-    return min(2, os.cpu_count() or 1) if users >= 200_000 else 1
 
 
 def _best_of(attractiveness, engaged, usable, rows, best, choice) -> None:

@@ -1,0 +1,70 @@
+"""Threads of one run: a day's jobs shared out, random draws made in the background.
+
+numpy releases the interpreter lock while it works on arrays, so on two processors a second thread
+speeds up a run of a large population. Each job writes only its own part of the model's arrays (one
+platform column, one block of users, one random stream) and reads nothing another job of the same
+batch writes, so the results do not depend on which thread ran which job, or when.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+SHARED_FROM = 200_000  # users from which a run uses two threads by default
+
+
+def default_count(users: int, asked: int | None = None) -> int:
+    """Threads for a run: as ``asked``, else 2 (if there are 2 processors) from ``SHARED_FROM``
+    users, where each job is large enough to share; 1 below."""
+    if asked is not None:
+        return max(1, asked)
+    return min(2, os.cpu_count() or 1) if users >= SHARED_FROM else 1
+
+
+class Threads:
+    """The calling thread and ``count - 1`` helpers, kept for the whole run (starting threads
+    every day costs more than the jobs of a small day).
+
+    Attributes:
+        count: how many threads share the work (1: everything runs on the calling thread).
+    """
+
+    def __init__(self, count: int):
+        self.count = count
+        self._helpers = ThreadPoolExecutor(count - 1, "sim-run") if count > 1 else None
+
+    def map(self, jobs: list[Callable]) -> list:
+        """Run every job (a function of no arguments), each once, the calling thread and the
+        helpers taking the next one as they become free; their results, in order."""
+        if self._helpers is None or len(jobs) < 2:
+            return [job() for job in jobs]
+        results = [None] * len(jobs)
+        queue, lock = iter(range(len(jobs))), threading.Lock()
+
+        def work() -> None:
+            while True:
+                with lock:
+                    i = next(queue, None)
+                if i is None:
+                    return
+                results[i] = jobs[i]()
+
+        helping = [self._helpers.submit(work) for _ in range(self.count - 1)]
+        try:
+            work()
+        finally:
+            for helper in helping:  # wait for every job, even if one failed, then raise
+                helper.result()
+        return results
+
+    def start(self, job: Callable) -> Future:
+        """Start ``job`` on a helper (at once on the calling thread if there is none); the
+        future's ``result()`` waits for it."""
+        if self._helpers is not None:
+            return self._helpers.submit(job)
+        future: Future = Future()
+        future.set_result(job())
+        return future
