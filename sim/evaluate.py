@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 
-from sim.experiment import simulate
+from sim.experiment import import_run_code, simulate
 from sim.scenario import Scenario
 from sim.targets import RunTables, measure
 
@@ -25,5 +25,6 @@ def evaluate(function, jobs: list[tuple], workers: int) -> list:
     """``function(*job)`` for every job, in job order, on ``workers`` processes."""
     if workers <= 1:
         return [function(*job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    import_run_code()  # here, once: the workers of every pool, forked, inherit the modules
+    with ProcessPoolExecutor(max_workers=workers, initializer=import_run_code) as pool:
         return list(pool.map(function, *zip(*jobs, strict=True), chunksize=1))
