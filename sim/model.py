@@ -107,25 +107,29 @@ class MigrationModel(mesa.Model):
 
     def step(self) -> None:
         """One day: sign up, churn and return, then activity; record the day."""
-        # the day's random draws come from streams of their own: made while attractiveness is
-        # summed (on a helper thread if there is one), one per user and platform
-        drawn = self.threads.start(partial(d.fill_uniform, self._draws, self._bits))
-        opens_primary = self.threads.start(self._opens_primary)
         self._fade_threat()
         seen = self._seen(self.day)
+        # made on the helper thread (if there is one) while attractiveness is summed: the day's
+        # draws (streams of their own: one per user and platform, one per user for the primary)
+        # and how hard users search
+        drawn = self.threads.start(partial(d.fill_uniform, self._draws, self._bits))
+        opens_primary = self.threads.start(self._opens_primary)
+        search = self.threads.start(partial(self._search, seen[0]))
         attractiveness = self._attractiveness(seen)
         best, choice = self._best(attractiveness)
         gaps = _gaps(best, attractiveness)
         draws = drawn.result()
-        joined, motives = self._sign_up(gaps, seen, draws)
+        joined, motives = self._sign_up(gaps, seen, draws, search.result())
         churned, returned = self._churn_and_return(gaps, seen, draws)
         previous_primary = self.users.primary.copy()
         best, self.users.primary = self._best_after(attractiveness, best, choice,
                                                     [*joined, *churned, *returned])
         self._open_apps(_gaps(best, attractiveness), seen, opens_primary.result())
+        recorded = self.threads.start(partial(  # reads nothing the tie updates change
+            self.recorder.record, self, joined, churned, returned, motives, previous_primary, seen))
         self._each_column(self._update_ties, joined, churned, returned)
         self._remember_signups(self.expected_signups)
-        self.recorder.record(self, joined, churned, returned, motives, previous_primary, seen)
+        recorded.result()
         self.datacollector.collect(self)
 
     def _each_column(self, rule, *per_column) -> list:
@@ -169,8 +173,10 @@ class MigrationModel(mesa.Model):
             if day != self._tenure_day or self._tenure is None:
                 account, joined = self.users.account, self.users.joined_day
                 self._tenure = _tenure(day, account, joined)
-        else:
-            self._tenure += self.users.account
+        else:  # block by block, shared between the threads
+            tenure, account = self._tenure, self.users.account
+            self.threads.map([partial(np.add, tenure[block], account[block], out=tenure[block])
+                              for block in blocks(len(account))])
         self._tenure_day = day
         return self._tenure
 
@@ -231,13 +237,18 @@ class MigrationModel(mesa.Model):
 
     # --- transitions ---------------------------------------------------------------------------
 
-    def _sign_up(self, gaps: list[d.GapTo], seen: list[m.Today], draws: np.ndarray):
-        """Searching users add platforms they have no account on (accounts are additions).
+    def _search(self, today: m.Today) -> np.ndarray:
+        """Each user's daily rate of looking for another platform (N)."""
+        return np.float32(self.rates.search_rate) * self._push(today)
+
+    def _sign_up(self, gaps: list[d.GapTo], seen: list[m.Today], draws: np.ndarray,
+                 search: np.ndarray):
+        """Searching users (at the daily rates ``search``) add platforms they have no account
+        on (accounts are additions).
 
         Returns the new accounts (user indices per platform) and the sign-ups by motive.
         """
         users, platforms = self.users, self.platforms
-        search = np.float32(self.rates.search_rate) * self._push(seen[0])
         gate = platforms.installable * m.signup_barrier(platforms, self.weights.signup_barrier)
         expected_loss = np.float32(self.threat) * platforms.threatened  # may be banned too
         shift = self.buzz() - expected_loss

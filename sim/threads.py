@@ -35,12 +35,13 @@ class Threads:
     def __init__(self, count: int):
         self.count = count
         self._helpers = ThreadPoolExecutor(count - 1, "sim-run") if count > 1 else None
+        self._here = threading.local()  # per thread: is it a helper?
 
     def map(self, jobs: list[Callable]) -> list:
         """Run every job (a function of no arguments), each once, the calling thread and the
         helpers taking the next one as they become free; their results, in order."""
-        if self._helpers is None or len(jobs) < 2:
-            return [job() for job in jobs]
+        if self._helpers is None or len(jobs) < 2 or getattr(self._here, "helping", False):
+            return [job() for job in jobs]  # (a helper's own job must not wait for helpers)
         results = [None] * len(jobs)
         queue, lock = iter(range(len(jobs))), threading.Lock()
 
@@ -52,7 +53,7 @@ class Threads:
                     return
                 results[i] = jobs[i]()
 
-        helping = [self._helpers.submit(work) for _ in range(self.count - 1)]
+        helping = [self._helpers.submit(self._helping, work) for _ in range(self.count - 1)]
         try:
             work()
         finally:
@@ -64,7 +65,11 @@ class Threads:
         """Start ``job`` on a helper (at once on the calling thread if there is none); the
         future's ``result()`` waits for it."""
         if self._helpers is not None:
-            return self._helpers.submit(job)
+            return self._helpers.submit(self._helping, job)
         future: Future = Future()
         future.set_result(job())
         return future
+
+    def _helping(self, job: Callable):
+        self._here.helping = True
+        return job()
