@@ -136,8 +136,10 @@ class MigrationModel(mesa.Model):
         """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j``; their
         results in column order. Columns are independent: on two threads for large populations
         (numpy releases the interpreter lock while it works), with the same results."""
+        columns = range(len(self.platforms))
+        name = getattr(rule, "__qualname__", None) or rule.func.__qualname__
         return self.threads.map([partial(rule, j, *(arg[j] for arg in per_column))
-                                 for j in range(len(self.platforms))])
+                                 for j in columns], [(name, j) for j in columns])
 
     def _update_ties(self, j: int, joined, churned, returned) -> None:
         """Count today's changes of platform ``j`` in the tie counts and the kept pulls."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -36,14 +37,21 @@ class Threads:
         self.count = count
         self._helpers = ThreadPoolExecutor(count - 1, "sim-run") if count > 1 else None
         self._here = threading.local()  # per thread: is it a helper?
+        self._took: dict = {}  # seconds the job of each name took last time
 
-    def map(self, jobs: list[Callable]) -> list:
+    def map(self, jobs: list[Callable], names: list | None = None) -> list:
         """Run every job (a function of no arguments), each once, the calling thread and the
-        helpers taking the next one as they become free; their results, in order."""
+        helpers taking the next one as they become free; their results, in order.
+
+        ``names``: one per job, the same for the same work on another day; jobs then start
+        longest first (by their last time), so that no thread is left with a long one at the end.
+        """
         if self._helpers is None or len(jobs) < 2 or getattr(self._here, "helping", False):
             return [job() for job in jobs]  # (a helper's own job must not wait for helpers)
         results = [None] * len(jobs)
-        queue, lock = iter(range(len(jobs))), threading.Lock()
+        order = range(len(jobs)) if names is None else sorted(
+            range(len(jobs)), key=lambda i: -self._took.get(names[i], float("inf")))
+        queue, lock = iter(order), threading.Lock()
 
         def work() -> None:
             while True:
@@ -51,7 +59,10 @@ class Threads:
                     i = next(queue, None)
                 if i is None:
                     return
+                started = time.perf_counter()
                 results[i] = jobs[i]()
+                if names is not None:
+                    self._took[names[i]] = time.perf_counter() - started
 
         helping = [self._helpers.submit(self._helping, work) for _ in range(self.count - 1)]
         try:
