@@ -28,6 +28,7 @@ class Attraction:
         self.today = np.empty(shape, dtype=np.float32, order="F")
         self.steady = np.empty(shape, dtype=np.float32, order="F")  # appeal and steady pulls
         self.social = np.empty(shape, dtype=np.float32, order="F")
+        self.settled = np.empty(shape, dtype=np.float32, order="F")  # steady + social: read daily
         self.per_threat = np.empty(shape, dtype=np.float32, order="F")  # at a threat of 1
         self.when_new = np.empty(shape, dtype=np.float32, order="F")  # at a freshness of 1
         self.uses = {id(kept): set() for kept in (self.steady, self.social, self.per_threat,
@@ -44,6 +45,7 @@ class Attraction:
             for j in range(len(model.platforms)):
                 self.sum(self.steady, ("appeal", *m.STEADY_PULLS), j)
                 self.sum(self.social, m.SOCIAL_PULLS, j)
+                self._settle(j)
                 self.sum(self.per_threat, m.THREAT_PULLS, j, threat=1.0)
                 self.sum(self.when_new, m.FRESHNESS_PULLS, j, tenure=0)
         return self._columns
@@ -63,9 +65,11 @@ class Attraction:
             pull[accounts] *= today.rows(accounts).freshness[:, 0]
         for block in blocks(len(out)):  # the whole sum one block at a time (in cache)
             here = out[block]
-            np.add(self.steady[block, j : j + 1], self.social[block, j : j + 1], out=here)
             if threatened:
-                here += self.per_threat[block, j : j + 1] * threat
+                np.multiply(self.per_threat[block, j : j + 1], threat, out=here)
+                here += self.settled[block, j : j + 1]
+            else:
+                np.copyto(here, self.settled[block, j : j + 1])
             if fresh:
                 here += pull[block, None]
             if few:  # account pulls are 0 for everyone else: only the block's account holders
@@ -87,10 +91,21 @@ class Attraction:
             if not _acts(names, self._columns[j]):
                 continue  # zero on this platform whatever the counts
             parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
-            if sum(len(cells) for cells in parts) > n // 8:
-                self.sum(kept, names, j, None, threat)  # many: the whole column
-            elif parts:  # a user listed twice is summed twice, to the same value: cheaper
-                self.sum(kept, names, j, np.concatenate(parts), threat)  # than finding repeats
+            if not parts:
+                continue
+            # a user listed twice is summed twice, to the same value: cheaper than finding repeats
+            rows = None if sum(len(cells) for cells in parts) > n // 8 else np.concatenate(parts)
+            self.sum(kept, names, j, rows, threat)  # (many: the whole column)
+            if kept is self.social:
+                self._settle(j, rows)
+
+    def _settle(self, j: int, rows=None) -> None:
+        """The steady and social pulls of platform ``j`` summed again (all users or ``rows``):
+        the part of today's attractiveness that is read every day but seldom changes."""
+        if rows is None or len(rows) > len(self.settled) // 8:
+            np.add(self.steady[:, j], self.social[:, j], out=self.settled[:, j])
+        else:
+            self.settled[rows, j] = self.steady[rows, j] + self.social[rows, j]
 
     def sum(self, out: np.ndarray, names, j: int, rows=None, threat=None, tenure=None) -> None:
         """Write the sum of the pulls ``names`` of platform ``j`` (and its appeal if named) into
