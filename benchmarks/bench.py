@@ -9,7 +9,13 @@ Measures, on the shipped ``observed-2025`` scenario:
    (:mod:`sim.reference`, one agent per user) on the same population;
 2. the vectorised model alone at 100,000 and 1,000,000 users: build time, run time and peak
    memory, each size in a fresh process;
-3. sweep throughput: several small runs through a process pool with 1 and with 2 workers;
+3. experiment throughput: replicates of one scenario through the batch machinery, as
+   ``sim run --workers N`` makes them (:func:`sim.launch.start`: process pool, Parquet parts,
+   status files, summary) into a temporary results folder, with 1 and with 2 workers, each in a
+   fresh process that has imported what the command line imports; from it, the parallel
+   efficiency (runs/s with 2 workers over twice runs/s with 1) and the per-run overhead (wall
+   time per run through the machinery minus the model's build and run time of the same runs
+   in this process);
 4. ``sim --help`` start-up time (best of several).
 
 Prints a table of every figure with its goal, and writes it as CSV and Markdown (with the date,
@@ -27,17 +33,17 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 SCENARIO = "observed-2025"
 FULL = {"compare": (10_000, 180), "sizes": (100_000, 1_000_000), "days": 180,
-        "sweep": (20_000, 180, 8), "help_runs": 7}
+        "experiment": (20_000, 180, 8), "help_runs": 7}
 QUICK = {"compare": (2_000, 20), "sizes": (20_000, 200_000), "days": 30,
-         "sweep": (3_000, 30, 4), "help_runs": 3}
+         "experiment": (5_000, 60, 4), "help_runs": 3}
 
 
 def scenario(users: int, days: int):
@@ -57,7 +63,7 @@ def run_vectorised(users: int, days: int, seed: int = 1) -> dict:
     model.run()
     done = time.perf_counter()
     return {"users": users, "days": days, "build_s": built - start, "run_s": done - built,
-            "threads": model._threads, "peak_mb": peak_rss_mb(resource.RUSAGE_SELF)}
+            "threads": model.threads.count, "peak_mb": peak_rss_mb(resource.RUSAGE_SELF)}
 
 
 def run_reference(users: int, days: int, seed: int = 1) -> dict:
@@ -83,22 +89,41 @@ def in_fresh_process(users: int, days: int) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def one_sweep_run(job: tuple[int, int, int]) -> float:
+def model_time(users: int, days: int, runs: int) -> float:
+    """Mean build and run time (s) of the model alone, in this process, over the runs an
+    experiment of ``runs`` replicates makes (the same seeds)."""
+    from sim.experiment import replicate_seeds
     from sim.model import MigrationModel
 
-    users, days, seed = job
-    MigrationModel(scenario(users, days), rng=seed).run()
-    return seed
+    sc = scenario(users, days)
+    start = time.perf_counter()
+    for seed in replicate_seeds(sc.simulation.seed, runs):
+        MigrationModel(sc, rng=seed).run()
+    return (time.perf_counter() - start) / runs
 
 
-def sweep(users: int, days: int, runs: int, workers: int) -> float:
-    """Runs per second of ``runs`` small runs through a process pool of ``workers``."""
-    jobs = [(users, days, seed) for seed in range(runs)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one_sweep_run, jobs[:workers]))  # start the workers and import sim
+def experiment(users: int, days: int, runs: int, workers: int) -> dict:
+    """``run_experiment`` in a new interpreter, which has imported only what ``sim run`` has."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--experiment", *map(str, (users, days, runs, workers))],
+        capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_experiment(users: int, days: int, runs: int, workers: int) -> dict:
+    """``runs`` replicates through the batch machinery, as ``sim run --replicates RUNS
+    --workers WORKERS --quiet`` makes them (plots aside), into a temporary results folder:
+    wall time (s) and the number of failed runs."""
+    from sim import launch
+
+    sets = [f"simulation.users={users}", f"simulation.days={days}"]
+    plan = launch.plan_from_options([SCENARIO], sets, [], None, None, runs, None)
+    pool = {"kind": "process", "workers": workers, "scheduler": None}
+    with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        list(pool.map(one_sweep_run, jobs))
-        return runs / (time.perf_counter() - start)
+        _, table = launch.start(plan, Path(folder) / "results", pool, quiet=True)
+        wall = time.perf_counter() - start
+    return {"wall_s": wall, "failed": int((table["status"] != "ok").sum())}
 
 
 def help_time(runs: int) -> float:
@@ -150,12 +175,22 @@ def measure(plan: dict) -> list[dict]:
     row(f"run time {large:,} / {small:,} users", ratio, "×", f"≤ {1.1 * scale:.0f}×",
         ratio <= 1.1 * scale)
 
-    users, days, runs = plan["sweep"]
-    print(f"sweep: {runs} runs of {users:,} users × {days} days", flush=True)
-    one, two = sweep(users, days, runs, 1), sweep(users, days, runs, 2)
-    row("sweep, 1 worker", one, "runs/s")
-    row("sweep, 2 workers", two, "runs/s")
-    row("sweep, parallel efficiency (2 workers)", two / (2 * one) * 100, "%")
+    users, days, runs = plan["experiment"]
+    print(f"experiment: {runs} runs of {users:,} users × {days} days (sim run)", flush=True)
+    model = model_time(users, days, runs)
+    walls = {}
+    for workers in (1, 2):
+        done = experiment(users, days, runs, workers)
+        if done["failed"]:
+            raise RuntimeError(f"{done['failed']} of {runs} runs failed with {workers} worker(s)")
+        walls[workers] = done["wall_s"]
+        row(f"experiment, {workers} worker(s)", runs / done["wall_s"], "runs/s")
+    efficiency = walls[1] / (2 * walls[2]) * 100
+    row("experiment, parallel efficiency (2 workers)", efficiency, "%", "≥ 85 %", efficiency >= 85)
+    row("model alone, one run (build and run, in-process)", model, "s")
+    row("per-run overhead, 1 worker (wall per run − model alone)", walls[1] / runs - model, "s")
+    row("per-run overhead, 2 workers (2 × wall per run − model alone)",
+        2 * walls[2] / runs - model, "s")
 
     print("sim --help", flush=True)
     seconds = help_time(plan["help_runs"])
@@ -208,9 +243,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke run")
     parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--experiment", nargs=4, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_vectorised(*args.child)))
+        return
+    if args.experiment:
+        print(json.dumps(run_experiment(*args.experiment)))
         return
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
     info = machine()

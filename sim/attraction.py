@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import motives as m
-from sim.network import distinct_users
+from sim.blocks import blocks
 
 
 class Attraction:
@@ -28,6 +28,7 @@ class Attraction:
         self.today = np.empty(shape, dtype=np.float32, order="F")
         self.steady = np.empty(shape, dtype=np.float32, order="F")  # appeal and steady pulls
         self.social = np.empty(shape, dtype=np.float32, order="F")
+        self.settled = np.empty(shape, dtype=np.float32, order="F")  # steady + social: read daily
         self.per_threat = np.empty(shape, dtype=np.float32, order="F")  # at a threat of 1
         self.when_new = np.empty(shape, dtype=np.float32, order="F")  # at a freshness of 1
         self.uses = {id(kept): set() for kept in (self.steady, self.social, self.per_threat,
@@ -44,6 +45,7 @@ class Attraction:
             for j in range(len(model.platforms)):
                 self.sum(self.steady, ("appeal", *m.STEADY_PULLS), j)
                 self.sum(self.social, m.SOCIAL_PULLS, j)
+                self._settle(j)
                 self.sum(self.per_threat, m.THREAT_PULLS, j, threat=1.0)
                 self.sum(self.when_new, m.FRESHNESS_PULLS, j, tenure=0)
         return self._columns
@@ -52,22 +54,33 @@ class Attraction:
         """Today's attractiveness of platform ``j`` (into column ``j`` of ``self.today``)."""
         model, platform = self.model, self._columns[j]
         out = self.today[:, j : j + 1]
-        np.add(self.steady[:, j : j + 1], self.social[:, j : j + 1], out=out)
-        if model.threat and _acts(m.THREAT_PULLS, platform):
-            out += self.per_threat[:, j : j + 1] * np.float32(model.threat)
-        accounts = np.flatnonzero(model.users.account[:, j])
-        if _acts(m.FRESHNESS_PULLS, platform):
+        threat = np.float32(model.threat)
+        threatened = model.threat and _acts(m.THREAT_PULLS, platform)
+        account = model.users.account[:, j]
+        fresh = _acts(m.FRESHNESS_PULLS, platform)
+        few = np.count_nonzero(account) < 0.3 * len(out)
+        accounts = np.flatnonzero(account) if fresh or few else None  # only where needed
+        if fresh:
             pull = self.when_new[:, j].copy()  # freshness is 1 where there is no account
             pull[accounts] *= today.rows(accounts).freshness[:, 0]
-            out += pull[:, None]
-        few = len(accounts) < 0.3 * len(out)
-        for name in m.DAILY_PULLS:
-            if few and name in m.ACCOUNT_PULLS:  # 0 for everyone else
-                part = np.zeros((len(accounts), 1), dtype=np.float32)
-                self.add(part, name, platform, today.rows(accounts), model.users.take(accounts))
-                out[accounts] += part
+        for block in blocks(len(out)):  # the whole sum one block at a time (in cache)
+            here = out[block]
+            if threatened:
+                np.multiply(self.per_threat[block, j : j + 1], threat, out=here)
+                here += self.settled[block, j : j + 1]
             else:
-                self.add(out, name, platform, today)
+                np.copyto(here, self.settled[block, j : j + 1])
+            if fresh:
+                here += pull[block, None]
+            if few:  # account pulls are 0 for everyone else: only the block's account holders
+                mine = accounts[slice(*np.searchsorted(accounts, (block.start, block.stop)))]
+            for name in m.DAILY_PULLS:
+                if few and name in m.ACCOUNT_PULLS:
+                    part = np.zeros((len(mine), 1), dtype=np.float32)
+                    self.add(part, name, platform, today.rows(mine), model.users.take(mine))
+                    out[mine] += part
+                else:
+                    self.add(here, name, platform, today.rows(block), model.users.take(block))
 
     def after_ties(self, j: int, touched: dict) -> None:
         """Sum again, for the users whose tie counts on platform ``j`` changed (``touched``: by
@@ -78,10 +91,21 @@ class Attraction:
             if not _acts(names, self._columns[j]):
                 continue  # zero on this platform whatever the counts
             parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
-            if sum(len(cells) for cells in parts) > n // 8:
-                self.sum(kept, names, j, None, threat)  # many: the whole column
-            elif parts:
-                self.sum(kept, names, j, distinct_users(parts, n), threat)
+            if not parts:
+                continue
+            # a user listed twice is summed twice, to the same value: cheaper than finding repeats
+            rows = None if sum(len(cells) for cells in parts) > n // 8 else np.concatenate(parts)
+            self.sum(kept, names, j, rows, threat)  # (many: the whole column)
+            if kept is self.social:
+                self._settle(j, rows)
+
+    def _settle(self, j: int, rows=None) -> None:
+        """The steady and social pulls of platform ``j`` summed again (all users or ``rows``):
+        the part of today's attractiveness that is read every day but seldom changes."""
+        if rows is None or len(rows) > len(self.settled) // 8:
+            np.add(self.steady[:, j], self.social[:, j], out=self.settled[:, j])
+        else:
+            self.settled[rows, j] = self.steady[rows, j] + self.social[rows, j]
 
     def sum(self, out: np.ndarray, names, j: int, rows=None, threat=None, tenure=None) -> None:
         """Write the sum of the pulls ``names`` of platform ``j`` (and its appeal if named) into

@@ -33,7 +33,7 @@ import pandas as pd
 from sim.design import ExperimentSpec, Sweep, as_overrides, points
 from sim.errors import InputError
 from sim.evaluate import evaluate, target_values
-from sim.experiment import replicate_seeds
+from sim.experiment import import_run_code, replicate_seeds
 from sim.loading import load_scenario
 from sim.targets import loss
 
@@ -124,7 +124,10 @@ def _fitted(scored: pd.DataFrame) -> pd.Series:
 
 def _pool(workers: int):
     """One process pool for the whole search (``None``: run in this process)."""
-    return ProcessPoolExecutor(max_workers=workers) if workers > 1 else nullcontext(None)
+    if workers <= 1:
+        return nullcontext(None)
+    import_run_code()  # here, once: the forked workers inherit the modules
+    return ProcessPoolExecutor(max_workers=workers, initializer=import_run_code)
 
 
 class _Report:

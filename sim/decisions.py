@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import motives as m
+from sim.blocks import blocks
 
 DENSE = 0.3  # share of a column's users a rule concerns above which it runs on the whole column
 SERIES_BELOW = np.float32(1 / 32)  # daily rate below which 1 - exp(-rate) is taken from its series
@@ -38,19 +39,25 @@ def sign_up(model, j: int, gap: GapTo, search: np.ndarray, shift: float, gate: f
     if prospects == 0 or gate == 0:
         return np.empty(0, dtype=np.intp), 0.0
     rows = _rows(~account, prospects)
-    lead = gap.lead(rows)
-    lead += np.float32(shift)
-    np.minimum(lead, np.float32(20.0), out=lead)
-    rate = np.exp(lead, out=lead)
-    rate *= search[rows]
-    if gate != 1:
-        rate *= np.float32(gate)
-    chance = at_least_once(rate)
-    if isinstance(rows, slice):
-        chance *= ~account
+    dense = isinstance(rows, slice)
+    chance = np.empty(len(account) if dense else len(rows), dtype=np.float32)
+    joined = []
+    for block in blocks(len(chance)):
+        who = block if dense else rows[block]
+        rate = gap.lead(who, out=chance[block])
+        rate += np.float32(shift)
+        np.minimum(rate, np.float32(20.0), out=rate)
+        np.exp(rate, out=rate)
+        rate *= search[who]
+        if gate != 1:
+            rate *= np.float32(gate)
+        at_least_once(rate)
+        if dense:
+            rate *= ~account[block]
+        hit = np.flatnonzero(draw[who] < rate)
+        joined.append(hit + block.start if dense else who[hit])
     expected = chance.sum(dtype=np.float64) / len(account)
-    hit = draw[rows] < chance
-    return (np.flatnonzero(hit) if isinstance(rows, slice) else rows[hit]), expected
+    return np.concatenate(joined), expected
 
 
 def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray):
@@ -144,18 +151,25 @@ def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Toda
     if count == 0:
         return
     rows = _rows(others, count)
-    pull = gap.lead(rows)  # = -gap; one exp for both terms of the max
-    pull *= np.float32(model.rates.attention_focus)
-    np.maximum(pull, today.tenure[rows, 0] * m.fading(model.rates.curiosity_halflife_days),
-               out=pull)
-    chance = np.exp(pull, out=pull)
-    chance *= users.activity[rows]
-    hit = fill_uniform(np.empty(len(chance), np.float32), bits) < chance
-    if isinstance(rows, slice):
-        hit &= others
-        active |= hit
-    else:
-        active[rows[hit]] = True
+    dense = isinstance(rows, slice)
+    focus = np.float32(model.rates.attention_focus)
+    fading = m.fading(model.rates.curiosity_halflife_days)
+    parts = blocks(len(active) if dense else len(rows))
+    chance = np.empty(parts[0].stop, dtype=np.float32)  # one block's worth, used again
+    draws = np.empty_like(chance)
+    for block in parts:
+        who = block if dense else rows[block]
+        pull = gap.lead(who, out=chance[: block.stop - block.start])  # = -gap; one exp for both
+        pull *= focus  # terms of the max
+        np.maximum(pull, today.tenure[who, 0] * fading, out=pull)
+        np.exp(pull, out=pull)
+        pull *= users.activity[who]
+        hit = fill_uniform(draws[: len(pull)], bits) < pull
+        if dense:
+            hit &= others[block]
+            active[block] |= hit
+        else:
+            active[who[hit]] = True
 
 
 class GapTo:
@@ -167,9 +181,9 @@ class GapTo:
     def at(self, rows) -> np.ndarray:
         return self.best[rows] - self.attractiveness[rows]
 
-    def lead(self, rows) -> np.ndarray:
-        """Minus the gap (a new array)."""
-        return self.attractiveness[rows] - self.best[rows]
+    def lead(self, rows, out: np.ndarray | None = None) -> np.ndarray:
+        """Minus the gap (into ``out`` if given, else a new array)."""
+        return np.subtract(self.attractiveness[rows], self.best[rows], out=out)
 
 
 def fill_uniform(out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -177,9 +191,7 @@ def fill_uniform(out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     ``rng.random(dtype=float32)`` (24 random bits each), from raw 64-bit draws two at a time,
     which is faster."""
     flat = out.reshape(-1, order="A")
-    chunk = 1 << 20
-    for start in range(0, len(flat), chunk):
-        part = flat[start : start + chunk]
+    for part in (flat[block] for block in blocks(len(flat))):  # even-sized: no bits skipped
         bits = rng.bit_generator.random_raw((len(part) + 1) // 2).view(np.uint32)[: len(part)]
         bits >>= 8
         np.multiply(bits.view(np.int32), np.float32(2.0**-24), out=part, dtype=np.float32)

@@ -63,6 +63,14 @@ def design_table(design: list[RunSpec], points: list[dict[str, float]]) -> pd.Da
     return table
 
 
+def import_run_code() -> None:
+    """Import what making a run needs (the model, Mesa, Parquet writing), which takes longer
+    than a small run: called once per worker process, before its first run."""
+    import pyarrow.parquet  # noqa: F401
+
+    import sim.model  # noqa: F401
+
+
 def simulate(scenario: Scenario, seed: int):
     """Run one scenario with one seed; return its tables, named as in ``TABLES``."""
     from sim.model import MigrationModel

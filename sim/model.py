@@ -1,14 +1,14 @@
 """The migration model: a Mesa model whose users live in arrays, one step per calendar day.
 
 The user arrays are stored column by column, one column per platform, and the daily rules run
-one platform column at a time (:mod:`sim.decisions`); the sums of pulls that change rarely are
-kept between days (:mod:`sim.attraction`). Both are about speed: the rules are the same.
+one platform column at a time (:mod:`sim.decisions`), a block of users at a time within a column
+(:mod:`sim.blocks`); the sums of pulls that change rarely are kept between days
+(:mod:`sim.attraction`); columns and blocks are shared between threads (:mod:`sim.threads`). All
+are about speed: the rules are the same.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 
@@ -18,12 +18,14 @@ import numpy as np
 from sim import decisions as d
 from sim import motives as m
 from sim.attraction import Attraction
+from sim.blocks import blocks
 from sim.events import schedule_events
 from sim.network import TieCounts, build_ties, distinct_users
 from sim.platforms import Platforms
 from sim.population import NEVER, create_users
 from sim.recorder import Recorder
 from sim.scenario import Scenario
+from sim.threads import Threads, default_count
 
 TRENDING_FLOOR = 1e-5  # daily sign-ups (share of users) below which a platform cannot trend
 USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level
@@ -48,13 +50,14 @@ class MigrationModel(mesa.Model):
         expected_signups: today's expected sign-ups per platform (share of users).
         attraction: how much each user wants each platform (:class:`~sim.attraction.Attraction`).
         recorder: daily metrics per platform and primary-platform flows.
+        threads: the threads that share a day's work (:class:`~sim.threads.Threads`).
         datacollector: Mesa DataCollector with model-level series (threat, TikTok and RedNote
             daily users), for Mesa's own tools.
     """
 
     def __init__(self, scenario: Scenario, rng=None, threads: int | None = None):
-        """``threads``: how many threads share the platform columns (same results whatever the
-        number; by default 2 from 200,000 users if there are 2 processors, else 1)."""
+        """``threads``: how many threads share a day's work (same results whatever the number; by
+        default 2 from 200,000 users if there are 2 processors, else 1)."""
         super().__init__(rng=scenario.simulation.seed if rng is None else rng)
         self.config = scenario
         self.weights = scenario.motives
@@ -78,12 +81,13 @@ class MigrationModel(mesa.Model):
             model_reporters={"ban_threat": "threat", **_platform_reporters(self.platforms.names)}
         )
         self._draws = np.empty(self.users.account.shape, dtype=np.float32, order="F")
+        self._primary_draws = np.empty(self.users.n, dtype=np.float32)
         # the daily draws come from streams of their own, seeded from rng (faster raw bits): one
         # for the transitions, one for opening the primary, one per platform for the others
         self._bits, self._primary_bits, *self._open_bits = (
             np.random.Generator(np.random.SFC64(seed))
             for seed in self.rng.integers(2**63, size=2 + len(self.platforms)))
-        self._threads = _threads(threads, self.users.n)
+        self.threads = Threads(default_count(self.users.n, threads))
         self._push_per_threat = None
         self.attraction = Attraction(self)
         self._tenure, self._tenure_day = None, -1
@@ -105,30 +109,37 @@ class MigrationModel(mesa.Model):
         """One day: sign up, churn and return, then activity; record the day."""
         self._fade_threat()
         seen = self._seen(self.day)
+        # made on the helper thread (if there is one) while attractiveness is summed: the day's
+        # draws (streams of their own: one per user and platform, one per user for the primary)
+        # and how hard users search
+        drawn = self.threads.start(partial(d.fill_uniform, self._draws, self._bits))
+        opens_primary = self.threads.start(self._opens_primary)
+        search = self.threads.start(partial(self._search, seen[0]))
         attractiveness = self._attractiveness(seen)
         best, choice = self._best(attractiveness)
         gaps = _gaps(best, attractiveness)
-        draws = d.fill_uniform(self._draws, self._bits)  # one per user and platform
-        joined, motives = self._sign_up(gaps, seen, draws)
+        draws = drawn.result()
+        joined, motives = self._sign_up(gaps, seen, draws, search.result())
         churned, returned = self._churn_and_return(gaps, seen, draws)
         previous_primary = self.users.primary.copy()
         best, self.users.primary = self._best_after(attractiveness, best, choice,
                                                     [*joined, *churned, *returned])
-        self._open_apps(_gaps(best, attractiveness), seen, joined)
+        self._open_apps(_gaps(best, attractiveness), seen, opens_primary.result(), joined)
+        recorded = self.threads.start(partial(  # reads nothing the tie updates change
+            self.recorder.record, self, joined, churned, returned, motives, previous_primary, seen))
         self._each_column(self._update_ties, joined, churned, returned)
         self._remember_signups(self.expected_signups)
-        self.recorder.record(self, joined, churned, returned, motives, previous_primary, seen)
+        recorded.result()
         self.datacollector.collect(self)
 
     def _each_column(self, rule, *per_column) -> list:
-        """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j``, in
-        order; on two threads for large populations (columns are independent, and numpy
-        releases the interpreter lock while it works, so the result is the same)."""
-        jobs = [(j, *(arg[j] for arg in per_column)) for j in range(len(self.platforms))]
-        if self._threads == 1:
-            return [rule(*job) for job in jobs]
-        with ThreadPoolExecutor(self._threads) as pool:
-            return list(pool.map(lambda job: rule(*job), jobs))
+        """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j``; their
+        results in column order. Columns are independent: on two threads for large populations
+        (numpy releases the interpreter lock while it works), with the same results."""
+        columns = range(len(self.platforms))
+        name = getattr(rule, "__qualname__", None) or rule.func.__qualname__
+        return self.threads.map([partial(rule, j, *(arg[j] for arg in per_column))
+                                 for j in columns], [(name, j) for j in columns])
 
     def _update_ties(self, j: int, joined, churned, returned) -> None:
         """Count today's changes of platform ``j`` in the tie counts and the kept pulls."""
@@ -164,8 +175,10 @@ class MigrationModel(mesa.Model):
             if day != self._tenure_day or self._tenure is None:
                 account, joined = self.users.account, self.users.joined_day
                 self._tenure = _tenure(day, account, joined)
-        else:
-            self._tenure += self.users.account
+        else:  # block by block, shared between the threads
+            tenure, account = self._tenure, self.users.account
+            self.threads.map([partial(np.add, tenure[block], account[block], out=tenure[block])
+                              for block in blocks(len(account))])
         self._tenure_day = day
         return self._tenure
 
@@ -209,17 +222,13 @@ class MigrationModel(mesa.Model):
     def _best(self, attractiveness: np.ndarray, rows=None) -> tuple[np.ndarray, np.ndarray]:
         """Each user's (or ``rows``') highest attractiveness among the platforms they use (0 if
         none), and which platform that is: the primary (-1 if none; the first wins a tie)."""
-        r = slice(None) if rows is None else rows
         n = self.users.n if rows is None else len(rows)
         best = np.full(n, UNUSABLE, dtype=np.float32)
         choice = np.full(n, -1, dtype=np.int8)
-        masked = np.empty(n, dtype=np.float32)
-        for j in np.flatnonzero(self.platforms.available):
-            np.multiply(~self.users.engaged[r, j], UNUSABLE, out=masked)
-            masked += attractiveness[r, j]
-            better = masked > best
-            choice += better * (np.int8(j) - choice)
-            np.maximum(best, masked, out=best)
+        usable = np.flatnonzero(self.platforms.available)
+        self.threads.map([partial(_best_of, attractiveness, self.users.engaged, usable,
+                                  block if rows is None else rows[block], best[block],
+                                  choice[block]) for block in blocks(n)])
         best[best == UNUSABLE] = 0.0  # nothing usable: every platform is measured against 0
         return best, choice
 
@@ -233,13 +242,18 @@ class MigrationModel(mesa.Model):
 
     # --- transitions ---------------------------------------------------------------------------
 
-    def _sign_up(self, gaps: list[d.GapTo], seen: list[m.Today], draws: np.ndarray):
-        """Searching users add platforms they have no account on (accounts are additions).
+    def _search(self, today: m.Today) -> np.ndarray:
+        """Each user's daily rate of looking for another platform (N)."""
+        return np.float32(self.rates.search_rate) * self._push(today)
+
+    def _sign_up(self, gaps: list[d.GapTo], seen: list[m.Today], draws: np.ndarray,
+                 search: np.ndarray):
+        """Searching users (at the daily rates ``search``) add platforms they have no account
+        on (accounts are additions).
 
         Returns the new accounts (user indices per platform) and the sign-ups by motive.
         """
         users, platforms = self.users, self.platforms
-        search = np.float32(self.rates.search_rate) * self._push(seen[0])
         gate = platforms.installable * m.signup_barrier(platforms, self.weights.signup_barrier)
         # may be banned too, as far as users see it (ByteDance's Lemon8: domain notes)
         expected_loss = np.float32(self.threat * self.rates.ban_foresight) * platforms.threatened
@@ -280,15 +294,19 @@ class MigrationModel(mesa.Model):
                                 strict=True)
         return list(churned), list(returned)
 
-    def _open_apps(self, gaps: list[d.GapTo], seen: list[m.Today], joined) -> None:
+    def _open_apps(self, gaps: list[d.GapTo], seen: list[m.Today], opens_primary,
+                   joined) -> None:
         """Each engaged user opens the primary with their daily chance, others less often, except
         that a platform new to the user gets attention while it still feels new; whoever signed
         up today opened it today (a download counts as a daily user: C4)."""
-        opens_primary = d.fill_uniform(self._draws[:, 0], self._primary_bits) < self.users.activity
         self._each_column(partial(d.open_app, self, opens_primary), gaps, seen,
                           self._open_bits)
         for j in np.flatnonzero(self.platforms.available):
             self.users.active[joined[j], j] = True
+
+    def _opens_primary(self) -> np.ndarray:
+        """Whether each user would open their primary platform today (N bool; own stream)."""
+        return d.fill_uniform(self._primary_draws, self._primary_bits) < self.users.activity
 
     def buzz(self) -> np.ndarray:
         """Trending: sign-ups well above their usual level put a platform in the charts and the
@@ -307,12 +325,15 @@ class MigrationModel(mesa.Model):
             average += (1 - keep) * today
 
 
-def _threads(threads: int | None, users: int) -> int:
-    """Threads for the platform columns: as asked, else 2 (if there are 2 processors) for runs
-    of 200,000 users or more, where the work per column is large enough to share."""
-    if threads is not None:
-        return max(1, threads)
-    return min(2, os.cpu_count() or 1) if users >= 200_000 else 1
+def _best_of(attractiveness, engaged, usable, rows, best, choice) -> None:
+    """``MigrationModel._best`` for some ``rows`` (a block), into ``best`` and ``choice``."""
+    masked = np.empty(len(best), dtype=np.float32)
+    for j in usable:
+        np.multiply(~engaged[rows, j], UNUSABLE, out=masked)
+        masked += attractiveness[rows, j]
+        better = masked > best
+        choice += better * (np.int8(j) - choice)
+        np.maximum(best, masked, out=best)
 
 
 def _gaps(best: np.ndarray, attractiveness: np.ndarray) -> list[d.GapTo]:

@@ -75,10 +75,8 @@ def _friendships(users: Users, mean_degree: float, rng: np.random.Generator) -> 
     right = np.where(same_age, by_age[np.minimum(within, n - 1)], rng.integers(0, n, n_edges))
     del groups, within, same_age
     keep = left != right
-    rows = np.concatenate([left[keep], right[keep]]).astype(np.int32)
-    cols = np.concatenate([right[keep], left[keep]]).astype(np.int32)
-    del left, right, keep
-    return _adjacency(rows, cols, n)
+    left, right = left[keep].astype(np.int32), right[keep].astype(np.int32)
+    return _adjacency(np.concatenate([left, right]), np.concatenate([right, left]), n)
 
 
 def _follows(users: Users, pop: Population, rng: np.random.Generator) -> sp.csr_matrix:
@@ -107,16 +105,17 @@ def _alias_sample(weights: np.ndarray, size: int, rng: np.random.Generator) -> n
     """``size`` indices drawn with replacement in proportion to ``weights`` (Walker's alias
     method: two uniform draws per sample, whatever the number of weights)."""
     k = len(weights)
-    scaled = weights * (k / weights.sum())
-    alias = np.arange(k)
-    small = [i for i in range(k) if scaled[i] < 1.0]
-    large = [i for i in range(k) if scaled[i] >= 1.0]
-    while small and large:
+    scaled = (weights * (k / weights.sum())).tolist()  # Python floats: the same doubles, faster
+    alias = list(range(k))
+    small = np.flatnonzero(np.less(scaled, 1.0)).tolist()
+    large = np.flatnonzero(np.greater_equal(scaled, 1.0)).tolist()
+    while small and large:  # one pass over the creators' weights (not over users)
         low, high = small.pop(), large[-1]
         alias[low] = high
         scaled[high] -= 1.0 - scaled[low]
         if scaled[high] < 1.0:
             small.append(large.pop())
+    scaled, alias = np.array(scaled), np.array(alias)
     scaled[small + large] = 1.0  # leftovers are full columns (rounding)
     column = (rng.random(size) * k).astype(np.int32)
     np.minimum(column, k - 1, out=column)
@@ -138,11 +137,10 @@ class TieCounts:
 
     @classmethod
     def count(cls, ties: Ties, engaged: np.ndarray) -> TieCounts:
+        flags = engaged.astype(np.float32, order="C")  # all columns in one pass over each graph
+
         def per_column(matrix: sp.csr_matrix) -> np.ndarray:
-            counts = np.empty(engaged.shape, dtype=np.float32, order="F")
-            for j in range(engaged.shape[1]):
-                counts[:, j] = matrix @ engaged[:, j].astype(np.float32)
-            return counts
+            return np.asfortranarray(matrix @ flags)
 
         return cls(
             friends=per_column(ties.friends),
