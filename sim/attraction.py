@@ -9,6 +9,8 @@ Only tenure-driven pulls (habit) are summed in full every day.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from sim import motives as m
@@ -42,13 +44,16 @@ class Attraction:
         if self.version != model.platforms.version:
             self._columns = [model.platforms.column(j) for j in range(len(model.platforms))]
             self.version = model.platforms.version
-            for j in range(len(model.platforms)):
-                self.sum(self.steady, ("appeal", *m.STEADY_PULLS), j)
-                self.sum(self.social, m.SOCIAL_PULLS, j)
-                self._settle(j)
-                self.sum(self.per_threat, m.THREAT_PULLS, j, threat=1.0)
-                self.sum(self.when_new, m.FRESHNESS_PULLS, j, tenure=0)
+            model.threads.map([partial(self._sum_kept, j) for j in range(len(model.platforms))])
         return self._columns
+
+    def _sum_kept(self, j: int) -> None:
+        """Every kept sum of platform ``j``, from scratch."""
+        self.sum(self.steady, ("appeal", *m.STEADY_PULLS), j)
+        self.sum(self.social, m.SOCIAL_PULLS, j)
+        self._settle(j)
+        self.sum(self.per_threat, m.THREAT_PULLS, j, threat=1.0)
+        self.sum(self.when_new, m.FRESHNESS_PULLS, j, tenure=0)
 
     def of_column(self, j: int, today: m.Today) -> None:
         """Today's attractiveness of platform ``j`` (into column ``j`` of ``self.today``)."""
