@@ -98,9 +98,10 @@ class Attraction:
             parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
             if not parts:
                 continue
-            # a user listed twice is summed twice, to the same value: cheaper than finding repeats
+            # many users: the whole column; else those touched (a user listed twice is summed
+            # twice, to the same value: cheaper than finding repeats)
             rows = None if sum(len(cells) for cells in parts) > n // 8 else np.concatenate(parts)
-            self.sum(kept, names, j, rows, threat)  # (many: the whole column)
+            self.sum(kept, names, j, rows, threat)
             if kept is self.social:
                 self._settle(j, rows)
 
