@@ -9,6 +9,8 @@ Only tenure-driven pulls (habit) are summed in full every day.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from sim import motives as m
@@ -42,13 +44,16 @@ class Attraction:
         if self.version != model.platforms.version:
             self._columns = [model.platforms.column(j) for j in range(len(model.platforms))]
             self.version = model.platforms.version
-            for j in range(len(model.platforms)):
-                self.sum(self.steady, ("appeal", *m.STEADY_PULLS), j)
-                self.sum(self.social, m.SOCIAL_PULLS, j)
-                self._settle(j)
-                self.sum(self.per_threat, m.THREAT_PULLS, j, threat=1.0)
-                self.sum(self.when_new, m.FRESHNESS_PULLS, j, tenure=0)
+            model.threads.map([partial(self._sum_kept, j) for j in range(len(model.platforms))])
         return self._columns
+
+    def _sum_kept(self, j: int) -> None:
+        """Every kept sum of platform ``j``, from scratch."""
+        self.sum(self.steady, ("appeal", *m.STEADY_PULLS), j)
+        self.sum(self.social, m.SOCIAL_PULLS, j)
+        self._settle(j)
+        self.sum(self.per_threat, m.THREAT_PULLS, j, threat=1.0)
+        self.sum(self.when_new, m.FRESHNESS_PULLS, j, tenure=0)
 
     def of_column(self, j: int, today: m.Today) -> None:
         """Today's attractiveness of platform ``j`` (into column ``j`` of ``self.today``)."""
@@ -93,9 +98,10 @@ class Attraction:
             parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
             if not parts:
                 continue
-            # a user listed twice is summed twice, to the same value: cheaper than finding repeats
+            # many users: the whole column; else those touched (a user listed twice is summed
+            # twice, to the same value: cheaper than finding repeats)
             rows = None if sum(len(cells) for cells in parts) > n // 8 else np.concatenate(parts)
-            self.sum(kept, names, j, rows, threat)  # (many: the whole column)
+            self.sum(kept, names, j, rows, threat)
             if kept is self.social:
                 self._settle(j, rows)
 

@@ -63,9 +63,10 @@ class MigrationModel(mesa.Model):
         self.weights = scenario.motives
         self.rates = scenario.dynamics
         self.platforms = Platforms(scenario)
+        self.threads = Threads(default_count(scenario.simulation.users, threads))
         self.users = create_users(scenario, self.rng)
-        self.ties = build_ties(self.users, scenario.population, self.rng)
-        self.tie_counts = TieCounts.count(self.ties, self.users.engaged)
+        self.ties = build_ties(self.users, scenario.population, self.rng, self.threads)
+        self.tie_counts = TieCounts.count(self.ties, self.users.engaged, self.threads)
         self.stake = _audience_stake(self.ties.followers)
         self.has_friends = np.diff(self.ties.friends.indptr) > 0
         self.threat = scenario.initial_threat
@@ -87,7 +88,6 @@ class MigrationModel(mesa.Model):
         self._bits, self._primary_bits, *self._open_bits = (
             np.random.Generator(np.random.SFC64(seed))
             for seed in self.rng.integers(2**63, size=2 + len(self.platforms)))
-        self.threads = Threads(default_count(self.users.n, threads))
         self._push_per_threat = None
         self.attraction = Attraction(self)
         self._tenure, self._tenure_day = None, -1

@@ -9,12 +9,14 @@ changes instead of being recomputed: each user who became engaged (or dormant) o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
 
 from sim.population import Users
 from sim.scenario import Population
+from sim.threads import Threads
 
 AGE_HOMOPHILY = 0.7  # share of friendships made within the user's own age group
 
@@ -43,11 +45,19 @@ class Ties:
         return np.diff(self.followed_by.indptr).astype(np.float32)
 
 
-def build_ties(users: Users, pop: Population, rng: np.random.Generator) -> Ties:
-    """Friendship graph with age homophily, and a heavy-tailed creator→follower graph."""
-    friends = _friendships(users, pop.friends_per_user, rng)
+def build_ties(users: Users, pop: Population, rng: np.random.Generator,
+               threads: Threads | None = None) -> Ties:
+    """Friendship graph with age homophily, and a heavy-tailed creator→follower graph.
+
+    The random draws are made in order on the calling thread; the friendship matrix is assembled
+    from its pairs on a helper (of ``threads``, if given) while the follows are drawn.
+    """
+    pairs = _friend_pairs(users, pop.friends_per_user, rng)
+    friends = (threads or Threads(1)).start(partial(_adjacency, *pairs, users.n))
+    del pairs
     follows = _follows(users, pop, rng)
     followed_by = follows.T.tocsr()
+    friends = friends.result()
     return Ties(
         friends=friends,
         follows=follows,
@@ -62,7 +72,9 @@ def _row_counts(matrix: sp.csr_matrix) -> np.ndarray:
     return np.maximum(np.diff(matrix.indptr), 1).astype(np.float32)
 
 
-def _friendships(users: Users, mean_degree: float, rng: np.random.Generator) -> sp.csr_matrix:
+def _friend_pairs(users: Users, mean_degree: float, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Both ends of every friendship, each pair both ways round (rows, columns)."""
     n = users.n
     n_edges = round(n * mean_degree / 2)
     left = rng.integers(0, n, size=n_edges)
@@ -76,7 +88,7 @@ def _friendships(users: Users, mean_degree: float, rng: np.random.Generator) -> 
     del groups, within, same_age
     keep = left != right
     left, right = left[keep].astype(np.int32), right[keep].astype(np.int32)
-    return _adjacency(np.concatenate([left, right]), np.concatenate([right, left]), n)
+    return np.concatenate([left, right]), np.concatenate([right, left])
 
 
 def _follows(users: Users, pop: Population, rng: np.random.Generator) -> sp.csr_matrix:
@@ -136,17 +148,16 @@ class TieCounts:
     audience: np.ndarray
 
     @classmethod
-    def count(cls, ties: Ties, engaged: np.ndarray) -> TieCounts:
+    def count(cls, ties: Ties, engaged: np.ndarray, threads: Threads | None = None) -> TieCounts:
+        """Count from scratch (the three kinds shared between ``threads``, if given)."""
         flags = engaged.astype(np.float32, order="C")  # all columns in one pass over each graph
 
         def per_column(matrix: sp.csr_matrix) -> np.ndarray:
             return np.asfortranarray(matrix @ flags)
 
-        return cls(
-            friends=per_column(ties.friends),
-            creators=per_column(ties.follows),
-            audience=per_column(ties.followed_by),
-        )
+        return cls(*(threads or Threads(1)).map([
+            partial(per_column, matrix) for matrix in (ties.friends, ties.follows, ties.followed_by)
+        ]))
 
     def shares(self, ties: Ties) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """(counts, number of such ties) by kind: the share engaged is their ratio."""
