@@ -27,7 +27,6 @@ from sim.recorder import Recorder
 from sim.scenario import Scenario
 from sim.threads import Threads, default_count
 
-TRENDING_FLOOR = 1e-5  # daily sign-ups (share of users) below which a platform cannot trend
 USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level
 UNUSABLE = np.float32(-3e38)  # attractiveness of a platform a user cannot use, for the best-of
 
@@ -311,7 +310,8 @@ class MigrationModel(mesa.Model):
     def buzz(self) -> np.ndarray:
         """Trending: sign-ups well above their usual level put a platform in the charts and the
         news (C1, F3, F4), which raises sign-ups further, up to ``buzz_max`` (log-odds, P)."""
-        ratio = (self.signups_recent + TRENDING_FLOOR) / (self.signups_usual + TRENDING_FLOOR)
+        floor = self.rates.chart_floor
+        ratio = (self.signups_recent + floor) / (self.signups_usual + floor)
         return np.clip(self.rates.buzz * np.log(ratio), 0.0, self.rates.buzz_max)
 
     def _remember_signups(self, today: np.ndarray) -> None:

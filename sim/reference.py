@@ -26,7 +26,6 @@ from sim.platforms import Platforms
 from sim.population import NEVER, create_users
 from sim.scenario import Scenario
 
-TRENDING_FLOOR = 1e-5  # as sim.model
 USUAL_DAYS = 30.0
 TRAITS = ("fear", "protest", "curiosity", "privacy", "moderation_sensitivity",
           "language_tolerance", "habit", "threshold", "activity")
@@ -222,7 +221,8 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         if self.rates.threat_decay_days > 0:
             self.threat *= float(np.exp(-1.0 / self.rates.threat_decay_days))
-        ratio = (self.signups_recent + TRENDING_FLOOR) / (self.signups_usual + TRENDING_FLOOR)
+        floor = self.rates.chart_floor
+        ratio = (self.signups_recent + floor) / (self.signups_usual + floor)
         self.buzz = np.clip(self.rates.buzz * np.log(ratio), 0.0, self.rates.buzz_max)
         n_platforms = len(self.platforms)
         self.expected_signups = np.zeros(n_platforms)

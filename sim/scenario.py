@@ -103,6 +103,9 @@ class Dynamics(Strict):
     buzz: NonNegative = Field(3.0, description="elasticity of sign-ups to their recent growth")
     buzz_max: NonNegative = Field(4.0, description="cap of the buzz term (log-odds)")
     buzz_memory_days: float = Field(1.0, gt=0.0)
+    chart_floor: NonNegative = Field(
+        1e-5, description="daily sign-ups (share of users) a platform needs to register in the "
+        "charts: below it, growth barely trends")
     exodus_push: NonNegative = Field(
         0.0, description="extra search by users of a threatened platform per unit of the "
         "strongest buzz (the news of the exodus)")
