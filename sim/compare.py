@@ -329,8 +329,9 @@ _FAN = ("One panel per platform, in the platform's colour: the median of {what} 
         "{scenario}'s replicates, with the middle 50 % and 90 % of replicates shaded. Dashed "
         "lines are the scenario's events, numbered at the top and listed underneath.")
 _OVERLAY = ("One panel per platform; each scenario in its own colour (the same in every "
-            "figure). Where two scenarios' bands do not overlap, the difference is larger than "
-            "the run-to-run noise of {what}.")
+            "figure that compares scenarios; the one-scenario fan charts use the platforms' "
+            "colours instead). Where two scenarios' bands do not overlap, the difference is "
+            "larger than the run-to-run noise of {what}.")
 _DIFFERENCE = ("Each scenario minus {baseline}, replicate by replicate: replicate k of both "
                "ran on the same seed, so most of the noise cancels and small effects on {what} "
                "show. The line is the median difference, the shading the middle 50 % and 90 % "

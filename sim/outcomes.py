@@ -2,15 +2,16 @@
 
 Per destination platform: its peak daily US users and the date, the share of US TikTok users who
 tried it (signed up during the run), retention of its newcomers after 7, 30 and 90 days (cohort
-tables), and, counted in people from the per-user records of the run (the recorder's ``moved``,
-``moved_back`` and ``ever_back``): the share of US TikTok users who chose to move their main app
-there from TikTok (on a day TikTok was up: a main app that changes because TikTok is dark does not
-count), and of those, the share whose main app was TikTok again on the last day and the share who
-came back to it at some point. For the origin (TikTok): its lowest daily users on days it was up
-and the date, its last week against its first, and the same three per-person figures for everyone
-who chose to move their main app away from it (to any platform or to none). Results folders made
-before these were recorded show n/a for them, and so do runs recorded while the moves a dark TikTok
-forced still counted.
+tables; a newcomer counts as retained only if the platform is up on that day, since a platform gone
+dark is forgotten only slowly), and, counted in people from the per-user records of the run (the
+recorder's ``moved``, ``moved_back`` and ``ever_back``): the share of US TikTok users who chose to
+move their main app there from TikTok (on a day TikTok was up: a main app that changes because
+TikTok is dark does not count), and of those, the share whose main app was TikTok again on the last
+day and the share who came back to it at some point. For the origin (TikTok): its lowest daily
+users on days it was up and the date, its last week against its first, and the same three
+per-person figures for everyone who chose to move their main app away from it (to any platform or
+to none). Results folders made before these were recorded show n/a for them, and so do runs
+recorded while the moves a dark TikTok forced still counted.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def run_outcomes(stored: Stored) -> pd.DataFrame:
     """One row per run, platform and outcome: ``value`` (dates as day numbers from the start)."""
     ts, cohorts = stored.timeseries, stored.cohorts
     origins = {name: origin_of(s) for name, s in stored.scenarios.items()}
-    parts = [_peaks(ts, origins), _tried(cohorts, stored), _retained(cohorts, origins),
+    parts = [_peaks(ts, origins), _tried(cohorts, stored), _retained(cohorts, stored, origins),
              _moves(ts, stored, origins), _troughs(ts, stored, origins)]
     long = pd.concat(parts, ignore_index=True)
     runs = stored.runs[["run_id", "scenario", "point", "replicate", *stored.swept]]
@@ -118,21 +119,35 @@ def _tried(cohorts: pd.DataFrame, stored: Stored) -> pd.DataFrame:
     return _long(signups / scenario.map(real), "tried")
 
 
-def _retained(cohorts: pd.DataFrame, origins: dict) -> pd.DataFrame:
+def _retained(cohorts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFrame:
+    """Newcomers still engaged k days after signing up, as a share of the sign-ups: a newcomer
+    counts only if the platform is up on that day (a platform gone dark is forgotten only slowly,
+    so its newcomers would otherwise still look engaged)."""
     dest = cohorts[cohorts["platform"] != cohorts["scenario"].map(origins)]
     parts = []
     for k in RETENTION_DAYS:
-        known = dest[dest[f"retained_{k}"].notna()]
+        known = dest[dest[f"retained_{k}"].notna()].copy()
+        dark = _dark_after(known, stored, k)
+        known.loc[dark, f"retained_{k}"] = 0.0
         grouped = known.groupby(["run_id", "platform"])
         share = grouped[f"retained_{k}"].sum() / grouped["signups"].sum().replace(0, np.nan)
         parts.append(_long(share, f"retained_{k}"))
     return pd.concat(parts)
 
 
-def _dark_on(scenario: Scenario, origin: str, days: np.ndarray) -> np.ndarray:
-    """Whether the origin was dark on each of ``days`` (days past the scenario's end: as on its
-    last day)."""
-    dark = dark_days(scenario, origin)
+def _dark_after(cohorts: pd.DataFrame, stored: Stored, k: int) -> np.ndarray:
+    """Whether each cohort row's platform is dark k days after its sign-up day."""
+    dark = np.zeros(len(cohorts), dtype=bool)
+    for (name, platform), rows in cohorts.groupby(["scenario", "platform"]).indices.items():
+        days = cohorts["day"].to_numpy()[rows] + k
+        dark[rows] = _dark_on(stored.scenarios[name], platform, days)
+    return dark
+
+
+def _dark_on(scenario: Scenario, platform: str, days: np.ndarray) -> np.ndarray:
+    """Whether the platform was dark on each of ``days`` (days past the scenario's end: as on
+    its last day)."""
+    dark = dark_days(scenario, platform)
     return dark[np.minimum(days, len(dark) - 1)]
 
 

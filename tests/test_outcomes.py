@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_compare import SCENARIOS, make_folder, stored_runs
+from test_compare import INLINE, SCENARIOS, make_folder, stored_runs
 
+from sim.launch import plan_from_options, start
 from sim.loading import SCENARIO_DIR
 from sim.model import MigrationModel
 from sim.outcomes import run_outcomes, summary_table
@@ -182,3 +183,27 @@ def test_moves_recorded_when_a_dark_tiktok_still_counted_show_as_not_available(s
     for scenario in ("baseline", "ban-enforced"):  # untouched: as read from the first folder
         assert (summary.loc[(scenario, "tiktok", "moved"), "text"]
                 == now.loc[(scenario, "tiktok", "moved"), "text"] != "n/a")
+
+
+def test_newcomers_of_a_platform_gone_dark_for_good_are_not_retained(tmp_path):
+    # 130 days, so the 90-day retention of January's newcomers is known
+    plan = plan_from_options(["observed-2025", "ban-enforced"],
+                             ["simulation.users=800", "simulation.days=130"], [], None, None, 1,
+                             None)
+    start(plan, tmp_path / "long", INLINE, quiet=True)
+    stored = read_results([tmp_path / "long"])
+    outcomes = run_outcomes(stored).set_index(["scenario", "platform", "outcome"])["value"]
+
+    def raw(scenario: str, platform: str, k: int) -> float:
+        """The share the cohort table alone gives, whether or not the platform is up."""
+        c = stored.cohorts
+        known = c[(c["scenario"] == scenario) & (c["platform"] == platform)
+                  & c[f"retained_{k}"].notna()]
+        return known[f"retained_{k}"].sum() / known["signups"].sum()
+
+    assert dark_days(stored.scenarios["ban-enforced"], "lemon8")[18:].all()
+    assert raw("ban-enforced", "lemon8", 90) > 0  # forgotten slowly: still "engaged" when dark
+    assert outcomes[("ban-enforced", "lemon8", "retained_90")] == 0
+    for k in (7, 30, 90):  # RedNote is never dark in observed-2025: nothing changes
+        assert outcomes[("observed-2025", "rednote", f"retained_{k}")] == pytest.approx(
+            raw("observed-2025", "rednote", k))
