@@ -56,13 +56,26 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     if parent_name is not None:
         if not isinstance(parent_name, str):
             raise InputError(str(path), "extends", "must be a file name (a string)")
-        parent = read_raw(path.parent / parent_name, (*_chain, path))
+        parent = read_raw(_parent_path(path, parent_name), (*_chain, path))
         parent.pop("name", None)
         parent.pop("question", None)
         raw = deep_merge(parent, raw)
     if added:
         raw["events"] = [*raw.get("events", []), *added]
     return raw
+
+
+def _parent_path(path: Path, parent_name: str) -> Path:
+    """Where ``extends = parent_name`` in ``path`` points: next to the file first, then a
+    shipped scenario of that name (with or without ``.toml``); the local path if neither exists.
+    """
+    local = path.parent / parent_name
+    if local.exists():
+        return local
+    for candidate in (SCENARIO_DIR / parent_name, SCENARIO_DIR / f"{parent_name}.toml"):
+        if Path(parent_name).name == parent_name and candidate.is_file():
+            return candidate
+    return local
 
 
 def deep_merge(base: dict, top: dict) -> dict:

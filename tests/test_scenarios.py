@@ -90,6 +90,21 @@ def test_extends_inherits_and_child_values_win(tmp_path):
     assert child.name == "child"
 
 
+@pytest.mark.parametrize("parent", ["observed-2025.toml", "observed-2025"])
+def test_extends_outside_scenarios_falls_back_to_a_shipped_scenario(tmp_path, parent):
+    path = write(tmp_path, "child.toml",
+                 f'extends = "{parent}"\n[platforms.rednote]\nappeal = 2.0\n')
+    child, shipped = load_scenario(path), load_scenario("observed-2025")
+    assert child.platforms["rednote"].appeal == 2.0
+    assert child.events == shipped.events
+
+
+def test_extends_prefers_a_file_next_to_the_child_over_a_shipped_one(tmp_path):
+    write(tmp_path, "observed-2025.toml", f'extends = "{SCENARIO_DIR / "baseline.toml"}"\n')
+    child = load_scenario(write(tmp_path, "child.toml", 'extends = "observed-2025.toml"\n'))
+    assert child.events == load_scenario("baseline").events != load_scenario("observed-2025").events
+
+
 def test_add_events_appends_to_inherited_events():
     crackdown, observed = load_scenario("rednote-crackdown"), load_scenario("observed-2025")
     assert crackdown.events[: len(observed.events)] == observed.events
