@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim.design import ExperimentSpec, Sweep, as_overrides, points
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
 from sim.evaluate import evaluate, target_values
 from sim.experiment import import_run_code, replicate_seeds
 from sim.loading import load_scenario
@@ -56,6 +56,7 @@ def parse_fit(text: str, scenario) -> Sweep:
     name, sep, bounds = text.partition("=")
     if any(part.isdigit() for part in name.split(".")):
         raise InputError("--fit", name, "only fields of tables can be fitted, not list entries")
+    current = _current(scenario, name)  # the field must exist and be a number
     if sep:
         parts = bounds.split(":")
         try:
@@ -63,7 +64,6 @@ def parse_fit(text: str, scenario) -> Sweep:
         except ValueError:
             raise InputError("--fit", name, f"cannot read '{bounds}': use FIELD=LOW:HIGH") from None
     else:
-        current = _current(scenario, name)
         low, high = sorted((current * 0.5, current * 2.0)) if current else (-1.0, 1.0)
     if not low < high:
         raise InputError("--fit", name, f"empty range {low:g}:{high:g} (LOW must be below HIGH)")
@@ -78,7 +78,8 @@ def _current(scenario, dotted: str) -> float:
         elif isinstance(node, dict) and part in node:
             node = node[part]
         else:
-            raise InputError("--fit", dotted, "no such field")
+            choices = node.keys() if isinstance(node, dict) else ()
+            raise InputError("--fit", dotted, "unknown field" + did_you_mean(part, choices))
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise InputError("--fit", dotted, "is not a number")
     return float(node)

@@ -165,7 +165,7 @@ def check(
 def calibrate(
     scenario: Annotated[str, typer.Argument(help="Scenario file or shipped name with targets.")],
     fit: Annotated[list[str], typer.Option(help="Free parameter: FIELD=LOW:HIGH (repeat).")],
-    budget: Annotated[int, typer.Option(min=1, help="Candidate parameter sets to try.")] = 60,
+    budget: Annotated[int, typer.Option(min=12, help="Candidate parameter sets to try.")] = 60,
     replicates: Annotated[int, typer.Option(min=1, help="Replicates per candidate.")] = 2,
     users: Annotated[int | None, typer.Option(min=100, help="Simulated users.")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed.")] = None,
@@ -187,14 +187,15 @@ def calibrate(
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
     base = load_scenario(file, sets)
     fits = [parse_fit(text, base) for text in fit]
-    target = out or file.with_name(f"{file.stem}-fitted.toml")
+    target = out or Path(f"{file.stem}-fitted.toml")  # in the current folder, not scenarios/
     if target.exists():
         raise InputError("--out", str(target), "exists; results are never overwritten")
     result = fit_parameters(file, sets, fits, budget, replicates,
                             seed if seed is not None else base.simulation.seed,
                             workers or default_workers(), quiet, margin)
     typer.echo(result.table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-    meets = "every target met" if result.met else "some targets missed"
+    meets = "every target met" if result.met else (
+        "some targets missed: run `sim check` on the fitted scenario to see which")
     typer.echo(f"best loss: {result.best_loss:.4g} ({meets})")
     written = write_fitted(file, result, target, "sim calibrate " + " ".join(sys.argv[2:]))
     typer.echo(f"fitted scenario: {written}")

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.calibration import calibrate, parse_fit
+from sim.errors import InputError
 from sim.evaluate import run_tables
 from sim.experiment import replicate_seeds
 from sim.loading import SCENARIO_DIR, load_scenario
@@ -107,8 +108,10 @@ def test_bad_fit_input_is_an_input_error():
     base = load_scenario("observed-2025")
     with pytest.raises(Exception, match="empty range"):
         parse_fit("dynamics.buzz=3:1", base)
-    with pytest.raises(Exception, match="no such field"):
-        parse_fit("dynamics.buz", base)
+    for text in ("dynamics.buz", "dynamics.buz=1:4"):  # with or without a range
+        with pytest.raises(InputError) as error:
+            parse_fit(text, base)
+        assert error.value.source == "--fit" and "did you mean 'buzz'" in error.value.message
     with pytest.raises(Exception, match="list entries"):
         parse_fit("events.0.value=0:1", base)
 
