@@ -61,8 +61,13 @@ def run(
 
     pool = {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
     if resume is not None:
-        if scenarios or sweep or overrides or out:
-            raise InputError("--resume", str(resume), "takes no scenarios, --set, --sweep or --out")
+        given = [name for name, value in (
+            ("scenarios", scenarios), ("--set", overrides), ("--sweep", sweep), ("--out", out),
+            ("--replicates", replicates), ("--seed", seed), ("--users", users), ("--days", days),
+            ("--design", design), ("--samples", samples)) if value]
+        if given:
+            raise InputError("--resume", str(resume), f"takes no {', '.join(given)}: the folder's "
+                             "experiment is finished as it was planned")
         built, runs = launch.resume(resume, pool, quiet)
         folder = resume
     else:

@@ -67,4 +67,6 @@ def as_text(card: pd.DataFrame) -> str:
         simulated = f"{human(row.median)} [{human(row.q05)}, {human(row.q95)}]"
         lines.append(f"{'ok  ' if row.met else 'MISS'} {row.scenario:<14} {row.id:<5} "
                      f"{row.description:<{width}}  want {row.observed:<18} got {simulated}")
+    for scenario, rows in card.groupby("scenario", sort=False):
+        lines.append(f"{scenario}: {int(rows['met'].sum())} of {len(rows)} targets met")
     return "\n".join(lines)

@@ -9,6 +9,8 @@ def human(x: float | None, digits: int = 3) -> str:
     """``3_400_000`` -> ``3.4M``; ``None`` or NaN -> ``n/a``."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
+    if abs(x) < 1e-6:  # float noise around zero (a difference of sums), not a figure
+        x = 0.0
     for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(x) >= size:
             return f"{x / size:.{digits}g}{unit}"

@@ -92,6 +92,7 @@ def test_check_scores_targets_and_exits_3_when_some_are_missed(tmp_path):
     assert result.returncode == 3, result.stderr
     card = pd.read_csv(tmp_path / "out" / "scorecard.csv")
     assert list(card["met"]) == [True, False]
+    assert "easy: 1 of 2 targets met" in result.stdout
     assert "E2" in (tmp_path / "out" / "scorecard.md").read_text()
 
 

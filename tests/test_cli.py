@@ -114,3 +114,11 @@ def test_internal_failure_exits_1(monkeypatch, capsys):
     monkeypatch.setattr(sim.loading, "load_scenario", broken)
     assert main(["validate", "baseline"]) == 1
     assert "internal error" in capsys.readouterr().err
+
+
+def test_resume_takes_no_experiment_options(tiny_run):
+    out, _ = tiny_run
+    result = sim("run", "--resume", str(out), "--replicates", "5", "--users", "300")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(
+        "takes no --replicates, --users: the folder's experiment is finished as it was planned")
