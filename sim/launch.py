@@ -128,6 +128,9 @@ def start(plan: Plan, folder: Path, executor: dict, quiet: bool = False):
 def resume(folder: Path, executor: dict, quiet: bool = False):
     """Make the missing or failed runs of an experiment, after checking nothing changed."""
     manifest = read_manifest(folder)
+    for name in ("design.parquet", "config.resolved.toml"):
+        if not (folder / name).is_file():
+            raise InputError(str(folder), "", f"not a results folder (no {name})")
     plan = Plan.from_dict(manifest["experiment"])
     built = build(plan)
     for scenario in built.scenarios:
@@ -154,6 +157,8 @@ def read_manifest(folder: Path) -> dict:
     try:
         manifest = json.loads(path.read_text())
         manifest["experiment"]["files"]
+        if not isinstance(manifest["scenarios"], dict):
+            raise TypeError
     except (json.JSONDecodeError, KeyError, TypeError):
         raise InputError(str(path), "experiment", "unreadable or incomplete manifest") from None
     return manifest

@@ -156,6 +156,18 @@ def test_resume_refuses_a_folder_that_is_not_a_results_folder(tmp_path):
     assert result.returncode == 2 and "not a results folder" in result.stderr
 
 
+@pytest.mark.parametrize("missing", ["design.parquet", "config.resolved.toml"])
+def test_resume_of_an_incomplete_folder_names_the_missing_file(one_worker, tmp_path, missing):
+    folder = tmp_path / "partial"
+    folder.mkdir()
+    for name in ("manifest.json", "design.parquet", "config.resolved.toml"):
+        if name != missing:
+            (folder / name).write_bytes((one_worker / name).read_bytes())
+    result = sim("run", "--resume", str(folder), "--quiet")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == f"error: {folder}: not a results folder (no {missing})"
+
+
 def test_grid_is_the_product_of_the_sweeps():
     spec = ExperimentSpec([parse_sweep("a=1,2,3"), parse_sweep("b=0:1:2")])
     assert points(spec, 0) == [{"a": a, "b": b} for a in (1, 2, 3) for b in (0.0, 1.0)]
