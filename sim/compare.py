@@ -33,6 +33,7 @@ from sim.trajectories import (
     daily,
     metric_of,
     paired_differences,
+    unmatched_replicates,
     unpaired_seeds,
 )
 
@@ -177,6 +178,11 @@ def _draw(stored: Stored, out: Path, baseline: str, metrics: list[Metric],
     if unpaired:
         notes.append(f"warning: {', '.join(unpaired)} did not run on the same seeds as "
                      f"{baseline}; their paired differences include seed noise")
+    unmatched = unmatched_replicates(stored.runs, baseline)
+    if unmatched:
+        notes.append("note: " + ", ".join(f"{s} ({n} runs)" for s, n in unmatched.items())
+                     + f" have replicates or design points that {baseline} lacks; the paired "
+                     "differences leave those runs out")
     if stored.swept:
         notes.append("the trajectory and flow figures show design point 0 ("
                      + _point_words(stored) + "); the sweep figures show every point")

@@ -133,8 +133,8 @@ def read_results(folders: list[Path]) -> Stored:
                  if (i, name) in labels}
     swept = [c for c in runs.columns
              if c not in (*DESIGN_COLUMNS, "folder", "file_run_id")]
-    return Stored(folders, manifests, runs, scenarios, swept, notes + provenance(folders,
-                                                                                 manifests))
+    notes += provenance(folders, manifests) + users_notes(folders, labels, scenarios)
+    return Stored(folders, manifests, runs, scenarios, swept, notes)
 
 
 def _read_folder(folder: Path) -> tuple[dict, pd.DataFrame, dict]:
@@ -205,3 +205,18 @@ def provenance(folders: list[Path], manifests: list[dict]) -> list[str]:
         notes.append(f"warning: the folders use different seeds: {made}; replicate k differs "
                      "between them, so paired differences across folders include seed noise")
     return notes
+
+
+def users_notes(folders: list[Path], labels: dict, scenarios: dict) -> list[str]:
+    """A warning when the folders simulated different numbers of users (simulation.users)."""
+    if len(folders) < 2:
+        return []
+    users: dict[int, set[int]] = {}
+    for (i, _), label in labels.items():
+        users.setdefault(i, set()).add(scenarios[label].simulation.users)
+    if len({frozenset(u) for u in users.values()}) < 2:
+        return []
+    made = ", ".join(f"{folders[i]} ({'/'.join(str(n) for n in sorted(u))} users)"
+                     for i, u in sorted(users.items()))
+    return [f"warning: the folders simulate different numbers of users: {made}; differences "
+            "between them include the effect of the population size and its sampling noise"]

@@ -102,14 +102,33 @@ def paired_differences(values: pd.DataFrame, baseline: str) -> pd.DataFrame:
 
 
 def unpaired_seeds(runs: pd.DataFrame, baseline: str) -> list[str]:
-    """Scenarios whose replicate k did not run on the baseline's seed for replicate k."""
+    """Scenarios whose replicate k ran on another seed than the baseline's replicate k.
+
+    Only replicates (and design points) present on both sides count: one missing on either side
+    is not a seed mismatch (see :func:`unmatched_replicates`).
+    """
     seeds = runs.pivot_table(index=["point", "replicate"], columns="scenario", values="seed",
                              aggfunc="first")
     if baseline not in seeds:
         return []
     reference = seeds[baseline]
+    both = seeds.notna().mul(reference.notna(), axis=0)
     return [s for s in seeds.columns if s != baseline
-            and not (seeds[s].dropna() == reference.reindex(seeds[s].dropna().index)).all()]
+            and (seeds.loc[both[s], s] != reference[both[s]]).any()]
+
+
+def unmatched_replicates(runs: pd.DataFrame, baseline: str) -> dict[str, int]:
+    """Scenario -> how many of its (design point, replicate) runs have no baseline partner.
+
+    Those runs drop out of the paired differences; scenarios fully paired are left out.
+    """
+    pairs = runs[["scenario", "point", "replicate"]].drop_duplicates()
+    reference = pairs[pairs["scenario"] == baseline][["point", "replicate"]]
+    if reference.empty:
+        return {}
+    merged = pairs.merge(reference, on=["point", "replicate"], how="left", indicator=True)
+    alone = merged[(merged["_merge"] == "left_only") & (merged["scenario"] != baseline)]
+    return {str(k): int(v) for k, v in alone.groupby("scenario").size().items()}
 
 
 def quantile_rows(values: pd.Series) -> dict[str, float]:

@@ -24,7 +24,14 @@ from sim.launch import plan_from_options, start
 from sim.outcomes import run_outcomes
 from sim.periods import dark_days, flow_matrix, flow_names, flow_windows
 from sim.stored import read_results
-from sim.trajectories import METRICS, bands, daily, paired_differences
+from sim.trajectories import (
+    METRICS,
+    bands,
+    daily,
+    paired_differences,
+    unmatched_replicates,
+    unpaired_seeds,
+)
 
 SMALL = ["simulation.users=800", "simulation.days=40"]
 INLINE = {"kind": "process", "workers": 1, "scheduler": None}
@@ -32,8 +39,8 @@ SCENARIOS = ["observed-2025", "baseline", "ban-enforced"]
 
 
 def make_folder(folder: Path, names: list[str], sweeps: list[str] = (), replicates: int = 3,
-                seed: int | None = None) -> Path:
-    plan = plan_from_options(names, SMALL, list(sweeps), None, None, replicates, seed)
+                seed: int | None = None, sets: list[str] = ()) -> Path:
+    plan = plan_from_options(names, [*SMALL, *sets], list(sweeps), None, None, replicates, seed)
     start(plan, folder, INLINE, quiet=True)
     return folder
 
@@ -275,6 +282,33 @@ def test_compare_warns_when_folders_come_from_other_code_or_seeds(folder, tmp_pa
     stored = read_results([folder, other])
     notes = " ".join(stored.notes)
     assert "different model versions" in notes and "different seeds" in notes
+
+
+def test_fewer_replicates_on_the_same_seeds_is_not_a_seed_mismatch(folder, tmp_path):
+    fewer = make_folder(tmp_path / "fewer", ["baseline"], replicates=2)
+    stored = read_results([folder, fewer])
+    assert not [n for n in stored.notes if n.startswith("warning")]
+    assert unpaired_seeds(stored.runs, "baseline (fewer)") == []
+    assert unmatched_replicates(stored.runs, "baseline (fewer)") == {
+        "observed-2025": 1, "ban-enforced": 1, "baseline (three)": 1}
+    assert unmatched_replicates(stored.runs, "baseline (three)") == {}
+
+
+def test_seeds_that_differ_on_a_shared_replicate_are_still_reported():
+    runs = pd.DataFrame({"scenario": ["b", "b", "s", "s", "s"], "point": 0,
+                         "replicate": [0, 1, 0, 1, 2], "seed": [10, 11, 10, 99, 12]})
+    assert unpaired_seeds(runs, "b") == ["s"]
+    assert unmatched_replicates(runs, "b") == {"s": 1}
+    runs.loc[3, "seed"] = 11
+    assert unpaired_seeds(runs, "b") == []
+
+
+def test_compare_warns_when_folders_simulate_different_numbers_of_users(folder, tmp_path):
+    smaller = make_folder(tmp_path / "smaller", ["baseline"], replicates=1,
+                          sets=["simulation.users=600"])
+    notes = " ".join(read_results([folder, smaller]).notes)
+    assert "different numbers of users" in notes and "(600 users)" in notes
+    assert "(800 users)" in notes
 
 
 @pytest.mark.parametrize("kwargs, says", [
