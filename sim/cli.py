@@ -251,8 +251,16 @@ def list_scenarios() -> None:
     """List the shipped scenarios and the question each answers."""
     from sim.loading import SCENARIO_DIR, load_scenario
 
+    broken = []
     for path in sorted(SCENARIO_DIR.glob("*.toml")):
-        typer.echo(f"{path.stem:<20} {load_scenario(path).question}")
+        try:
+            question = load_scenario(path).question
+        except InputError as exc:  # one broken file must not hide the others
+            broken.append(f"error: {exc}")
+            continue
+        typer.echo(f"{path.stem:<20} {question}")
+    for line in broken:
+        typer.echo(line, err=True)
 
 
 def _load_all(names: list[str], overrides: list[str]):

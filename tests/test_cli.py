@@ -122,3 +122,17 @@ def test_resume_takes_no_experiment_options(tiny_run):
     assert result.returncode == 2
     assert result.stderr.strip().endswith(
         "takes no --replicates, --users: the folder's experiment is finished as it was planned")
+
+
+def test_one_broken_scenario_file_does_not_hide_the_others(tmp_path, monkeypatch, capsys):
+    import sim.loading
+    from sim.cli import main
+
+    shipped = sim.loading.SCENARIO_DIR / "baseline.toml"
+    (tmp_path / "good.toml").write_text(f'extends = "{shipped}"\nquestion = "Still listed?"\n')
+    (tmp_path / "broken.toml").write_text("x = = 1\n")
+    monkeypatch.setattr(sim.loading, "SCENARIO_DIR", tmp_path)
+    assert main(["scenarios"]) == 0
+    out, err = capsys.readouterr()
+    assert "good" in out and "Still listed?" in out
+    assert len(err.strip().splitlines()) == 1 and "broken.toml" in err
