@@ -52,29 +52,30 @@ def scenario(users: int, days: int):
     return load_scenario(SCENARIO, [f"simulation.users={users}", f"simulation.days={days}"])
 
 
+def timed_run(model_class, users: int, days: int, seed: int = 1):
+    """Build and run one model once; the model, and its build and run times in seconds."""
+    sc = scenario(users, days)
+    start = time.perf_counter()
+    model = model_class(sc, rng=seed)
+    built = time.perf_counter()
+    model.run()
+    return model, {"build_s": built - start, "run_s": time.perf_counter() - built}
+
+
 def run_vectorised(users: int, days: int, seed: int = 1) -> dict:
     """Build and run the vectorised model once; times in seconds, memory in MB (this process)."""
     from sim.model import MigrationModel
 
-    sc = scenario(users, days)
-    start = time.perf_counter()
-    model = MigrationModel(sc, rng=seed)
-    built = time.perf_counter()
-    model.run()
-    done = time.perf_counter()
-    return {"users": users, "days": days, "build_s": built - start, "run_s": done - built,
-            "threads": model.threads.count, "peak_mb": peak_rss_mb(resource.RUSAGE_SELF)}
+    model, times = timed_run(MigrationModel, users, days, seed)
+    return {"users": users, "days": days, **times, "threads": model.threads.count,
+            "peak_mb": peak_rss_mb(resource.RUSAGE_SELF)}
 
 
 def run_reference(users: int, days: int, seed: int = 1) -> dict:
+    """Build and run the plain-Mesa reference once; times in seconds."""
     from sim.reference import ReferenceModel
 
-    sc = scenario(users, days)
-    start = time.perf_counter()
-    model = ReferenceModel(sc, rng=seed)
-    built = time.perf_counter()
-    model.run()
-    return {"build_s": built - start, "run_s": time.perf_counter() - built}
+    return timed_run(ReferenceModel, users, days, seed)[1]
 
 
 def peak_rss_mb(who: int) -> float:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, as_completed
 from pathlib import Path
 
 import pandas as pd
 
 from sim.errors import InputError
-from sim.experiment import RunSpec, import_run_code, is_complete, run_one
+from sim.experiment import RunSpec, is_complete, run_one, run_pool
 from sim.progress import Progress
 from sim.results import finish_manifest, summarise
 
@@ -49,11 +49,7 @@ def open_executor(kind: str, workers: int, scheduler: str | None = None):
         InputError: for an unknown executor, a missing Dask extra or an unreachable scheduler.
     """
     if kind == "process":
-        if workers <= 1:
-            executor = InlineExecutor()
-        else:  # imported here first, so that forked workers inherit the modules
-            import_run_code()
-            executor = ProcessPoolExecutor(max_workers=workers, initializer=import_run_code)
+        executor = InlineExecutor() if workers <= 1 else run_pool(workers)
         with executor:
             yield executor
         return

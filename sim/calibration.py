@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ import pandas as pd
 from sim.design import ExperimentSpec, Sweep, as_overrides, points
 from sim.errors import InputError, did_you_mean
 from sim.evaluate import evaluate, target_values
-from sim.experiment import import_run_code, replicate_seeds
+from sim.experiment import replicate_seeds, run_pool
 from sim.loading import load_scenario
 from sim.targets import loss
 
@@ -125,10 +124,7 @@ def _fitted(scored: pd.DataFrame) -> pd.Series:
 
 def _pool(workers: int):
     """One process pool for the whole search (``None``: run in this process)."""
-    if workers <= 1:
-        return nullcontext(None)
-    import_run_code()  # here, once: the forked workers inherit the modules
-    return ProcessPoolExecutor(max_workers=workers, initializer=import_run_code)
+    return run_pool(workers) if workers > 1 else nullcontext(None)
 
 
 class _Report:
@@ -174,7 +170,7 @@ class _Objective:
         for i, (candidate, scenario) in enumerate(zip(candidates, scenarios, strict=True)):
             per_run = np.array(values[i * n:(i + 1) * n], dtype=float)
             medians = np.nanmedian(per_run, axis=0)
-            met = all(np.isfinite(m) and t.met_by(m, self.margin)
+            met = all(t.met_by(m, self.margin)  # NaN (not measurable) meets nothing
                       for t, m in zip(scenario.targets, medians, strict=True))
             card = pd.DataFrame({"median": medians})
             self.rows.append({**candidate, "loss": loss(card, scenario), "met": met})

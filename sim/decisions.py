@@ -129,7 +129,8 @@ def _newcomer_churn(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today)
     return -np.expm1(-hazard[:, 0])
 
 
-def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Today, bits) -> None:
+def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Today, bits,
+             joined: np.ndarray) -> None:
     """Which engaged users open platform ``j`` today (writes ``users.active[:, j]``): the primary
     with the user's daily chance, others less often, except that a platform new to the user gets
     attention while it still feels new: activity · max(e^(-focus · gap), freshness).
@@ -137,7 +138,8 @@ def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Toda
     The primary has a gap of 0, so the chance there is the user's activity: whether each user
     opens their primary is drawn once for all platforms (``opens_primary``); the other platforms
     a user has get a draw each, from the platform's own stream ``bits``. Nothing else depends on
-    who opened what.
+    who opened what. Whoever signed up today (``joined``) opened it today: a download counts as
+    a daily user (C4).
     """
     users = model.users
     active = users.active[:, j]
@@ -148,8 +150,14 @@ def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Toda
     np.logical_and(opens_primary, primary, out=active)
     others = users.engaged[:, j] & ~primary
     count = np.count_nonzero(others)
-    if count == 0:
-        return
+    if count:
+        _open_others(model, active, others, count, gap, today, bits)
+    active[joined] = True
+
+
+def _open_others(model, active, others, count: int, gap: GapTo, today: m.Today, bits) -> None:
+    """``open_app`` for the engaged users of the column whose primary it is not (``others``)."""
+    users = model.users
     rows = _rows(others, count)
     dense = isinstance(rows, slice)
     focus = np.float32(model.rates.attention_focus)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 
-from sim.experiment import import_run_code, simulate
+from sim.experiment import run_pool, simulate
 from sim.scenario import Scenario
 from sim.targets import RunTables, measure
 
@@ -28,6 +28,5 @@ def evaluate(function, jobs: list[tuple], workers: int, pool: Executor | None = 
         return list(pool.map(function, *zip(*jobs, strict=True)))
     if workers <= 1:
         return [function(*job) for job in jobs]
-    import_run_code()  # here, once: the workers of every pool, forked, inherit the modules
-    with ProcessPoolExecutor(max_workers=workers, initializer=import_run_code) as own:
+    with run_pool(workers) as own:
         return list(own.map(function, *zip(*jobs, strict=True), chunksize=1))

@@ -12,6 +12,7 @@ import os
 import socket
 import time
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -69,6 +70,13 @@ def import_run_code() -> None:
     import pyarrow.parquet  # noqa: F401
 
     import sim.model  # noqa: F401
+
+
+def run_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes for runs: the run code is imported here first, so that
+    forked workers inherit it, and by every worker that is not forked before its first run."""
+    import_run_code()
+    return ProcessPoolExecutor(max_workers=workers, initializer=import_run_code)
 
 
 def simulate(scenario: Scenario, seed: int):

@@ -299,30 +299,40 @@ class MigrationModel(mesa.Model):
         that a platform new to the user gets attention while it still feels new; whoever signed
         up today opened it today (a download counts as a daily user: C4)."""
         self._each_column(partial(d.open_app, self, opens_primary), gaps, seen,
-                          self._open_bits)
-        for j in np.flatnonzero(self.platforms.available):
-            self.users.active[joined[j], j] = True
+                          self._open_bits, joined)
 
     def _opens_primary(self) -> np.ndarray:
         """Whether each user would open their primary platform today (N bool; own stream)."""
         return d.fill_uniform(self._primary_draws, self._primary_bits) < self.users.activity
 
     def buzz(self) -> np.ndarray:
-        """Trending: sign-ups well above their usual level put a platform in the charts and the
-        news (C1, F3, F4), which raises sign-ups further, up to ``buzz_max`` (log-odds, P)."""
-        floor = self.rates.chart_floor
-        ratio = (self.signups_recent + floor) / (self.signups_usual + floor)
-        return np.clip(self.rates.buzz * np.log(ratio), 0.0, self.rates.buzz_max)
+        """Today's trending term of each platform (:func:`trending`)."""
+        return trending(self.signups_recent, self.signups_usual, self.rates)
 
     def _remember_signups(self, today: np.ndarray) -> None:
         """Update the short and long averages of sign-ups (expected, so free of draw noise)."""
-        if self.day == 0:
-            self.signups_recent[:] = self.signups_usual[:] = today
-        for average, days in ((self.signups_recent, self.rates.buzz_memory_days),
-                              (self.signups_usual, USUAL_DAYS)):
-            keep = np.exp(-1.0 / days)
-            average *= keep
-            average += (1 - keep) * today
+        remember_signups(self.signups_recent, self.signups_usual, today, self.rates, self.day == 0)
+
+
+def trending(recent: np.ndarray, usual: np.ndarray, rates) -> np.ndarray:
+    """Trending: sign-ups well above their usual level put a platform in the charts and the news
+    (C1, F3, F4), which raises sign-ups further, up to ``buzz_max`` (log-odds, P); growth from
+    below ``chart_floor`` barely counts. ``recent``, ``usual``: averages of daily sign-ups."""
+    floor = rates.chart_floor
+    ratio = (recent + floor) / (usual + floor)
+    return np.clip(rates.buzz * np.log(ratio), 0.0, rates.buzz_max)
+
+
+def remember_signups(recent: np.ndarray, usual: np.ndarray, today: np.ndarray, rates,
+                     first_day: bool) -> None:
+    """Fold today's sign-ups (share of users, P) into their short (``buzz_memory_days``) and long
+    (``USUAL_DAYS``) averages, in place; the first day starts both at today's level."""
+    if first_day:
+        recent[:] = usual[:] = today
+    for average, days in ((recent, rates.buzz_memory_days), (usual, USUAL_DAYS)):
+        keep = np.exp(-1.0 / days)
+        average *= keep
+        average += (1 - keep) * today
 
 
 def _best_of(attractiveness, engaged, usable, rows, best, choice) -> None:

@@ -21,12 +21,12 @@ import numpy as np
 
 from sim import motives as m
 from sim.events import schedule_events
+from sim.model import remember_signups, trending
 from sim.network import build_ties
 from sim.platforms import Platforms
 from sim.population import NEVER, create_users
 from sim.scenario import Scenario
 
-USUAL_DAYS = 30.0
 TRAITS = ("fear", "protest", "curiosity", "privacy", "moderation_sensitivity",
           "language_tolerance", "habit", "threshold", "activity")
 
@@ -221,9 +221,7 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         if self.rates.threat_decay_days > 0:
             self.threat *= float(np.exp(-1.0 / self.rates.threat_decay_days))
-        floor = self.rates.chart_floor
-        ratio = (self.signups_recent + floor) / (self.signups_usual + floor)
-        self.buzz = np.clip(self.rates.buzz * np.log(ratio), 0.0, self.rates.buzz_max)
+        self.buzz = trending(self.signups_recent, self.signups_usual, self.rates)
         n_platforms = len(self.platforms)
         self.expected_signups = np.zeros(n_platforms)
         self.signups = np.zeros(n_platforms, int)
@@ -241,13 +239,8 @@ class ReferenceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _remember_signups(self, today: np.ndarray) -> None:
-        if self.day == 0:
-            self.signups_recent[:] = self.signups_usual[:] = today
-        for average, days in ((self.signups_recent, self.rates.buzz_memory_days),
-                              (self.signups_usual, USUAL_DAYS)):
-            keep = np.exp(-1.0 / days)
-            average *= keep
-            average += (1 - keep) * today
+        remember_signups(self.signups_recent, self.signups_usual, today, self.rates,
+                         self.day == 0)
 
 
 class _OwnShares:
