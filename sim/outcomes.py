@@ -10,8 +10,7 @@ TikTok is dark does not count), and of those, the share whose main app was TikTo
 day and the share who came back to it at some point. For the origin (TikTok): its lowest daily
 users on days it was up and the date, its last week against its first, and the same three
 per-person figures for everyone who chose to move their main app away from it (to any platform or
-to none). Results folders made before these were recorded show n/a for them, and so do runs
-recorded while the moves a dark TikTok forced still counted.
+to none). Results folders made before these were recorded show n/a for them.
 """
 
 from __future__ import annotations
@@ -70,7 +69,7 @@ def run_outcomes(stored: Stored) -> pd.DataFrame:
     ts, cohorts = stored.timeseries, stored.cohorts
     origins = {name: origin_of(s) for name, s in stored.scenarios.items()}
     parts = [_peaks(ts, origins), _tried(cohorts, stored), _retained(cohorts, stored, origins),
-             _moves(ts, stored, origins), _troughs(ts, stored, origins)]
+             _moves(ts, stored), _troughs(ts, stored, origins)]
     long = pd.concat(parts, ignore_index=True)
     runs = stored.runs[["run_id", "scenario", "point", "replicate", *stored.swept]]
     return runs.merge(long, on="run_id", how="inner")
@@ -151,34 +150,19 @@ def _dark_on(scenario: Scenario, platform: str, days: np.ndarray) -> np.ndarray:
     return dark[np.minimum(days, len(dark) - 1)]
 
 
-def _moves(ts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFrame:
+def _moves(ts: pd.DataFrame, stored: Stored) -> pd.DataFrame:
     """On each run's last day: who chose to move their main app from the origin while it was up
     (a share of the real population), and of those, who had it back then and who came back at
     some point."""
     if "moved" not in ts:  # a results folder from before these were recorded
         return pd.DataFrame()
     real = {name: s.population.real_users for name, s in stored.scenarios.items()}
-    ts = ts[~ts["run_id"].isin(_forced_moves_counted(ts, stored, origins))]
     last = ts[ts["day"] == ts.groupby("run_id")["day"].transform("max")]
     last = last.set_index(["run_id", "platform"])
     moved = last["moved"].replace(0, np.nan)
     return pd.concat([_long(last["moved"] / last["scenario"].map(real), "moved"),
                       _long(last["moved_back"] / moved, "returned"),
                       _long(last["ever_back"] / moved, "ever_returned")])
-
-
-def _forced_moves_counted(ts: pd.DataFrame, stored: Stored, origins: dict) -> set:
-    """Runs recorded before only chosen moves counted, to be left out: there, everyone a dark
-    origin pushed away counted as moved, so the origin's ``moved`` rose on a dark day (which a
-    chosen move never does)."""
-    older = set()
-    for name, scenario in stored.scenarios.items():
-        own = ts[(ts["scenario"] == name) & (ts["platform"] == origins[name])]
-        own = own.sort_values(["run_id", "day"])
-        rose = own.groupby("run_id")["moved"].diff().fillna(own["moved"]) > 0
-        dark = _dark_on(scenario, origins[name], own["day"].to_numpy())
-        older |= set(own.loc[rose.to_numpy() & dark, "run_id"])
-    return older
 
 
 def summary_table(outcomes: pd.DataFrame, stored: Stored) -> pd.DataFrame:

@@ -165,26 +165,6 @@ def test_folders_from_before_the_per_person_moves_show_them_as_not_available(sto
     assert summary.loc[("observed-2025", "rednote", "peak_dau"), "text"] != "n/a"
 
 
-def test_moves_recorded_when_a_dark_tiktok_still_counted_show_as_not_available(stored, tmp_path):
-    older = tmp_path / "older"  # as recorded then: everybody moved away on the dark day
-    shutil.copytree(stored.folders[0], older, ignore=shutil.ignore_patterns("plots"))
-    for part in (older / "timeseries").glob("observed-2025-*.parquet"):
-        run = pd.read_parquet(part)
-        run.loc[(run["platform"] == "tiktok") & (run["day"] >= 18), "moved"] = 169e6
-        run.to_parquet(part)
-    then = read_results([older])
-    summary = summary_table(run_outcomes(then), then).set_index(
-        ["scenario", "platform", "outcome"])
-    for outcome in MOVES:
-        assert summary.loc[("observed-2025", "tiktok", outcome), "text"] == "n/a"
-        assert summary.loc[("observed-2025", "rednote", outcome), "text"] == "n/a"
-    now = summary_table(run_outcomes(stored), stored).set_index(
-        ["scenario", "platform", "outcome"])
-    for scenario in ("baseline", "ban-enforced"):  # untouched: as read from the first folder
-        assert (summary.loc[(scenario, "tiktok", "moved"), "text"]
-                == now.loc[(scenario, "tiktok", "moved"), "text"] != "n/a")
-
-
 def test_newcomers_of_a_platform_gone_dark_for_good_are_not_retained(tmp_path):
     # 130 days, so the 90-day retention of January's newcomers is known
     plan = plan_from_options(["observed-2025", "ban-enforced"],
