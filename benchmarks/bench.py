@@ -6,16 +6,15 @@
 Measures, on the shipped ``observed-2025`` scenario:
 
 1. user-days per second of the vectorised model and of the plain Mesa reference
-   (:mod:`sim.reference`, one agent per user) on the same population;
+   (:mod:`sim.model.reference`, one agent per user) on the same population;
 2. the vectorised model alone at 100,000 and 1,000,000 users: build time, run time and peak
    memory, each size in a fresh process;
 3. experiment throughput: replicates of one scenario through the batch machinery, as
-   ``sim run --workers N`` makes them (:func:`sim.launch.start`: process pool, Parquet parts,
-   status files, summary) into a temporary results folder, with 1 and with 2 workers, each in a
-   fresh process that has imported what the command line imports; from it, the parallel
-   efficiency (runs/s with 2 workers over twice runs/s with 1) and the per-run overhead (wall
-   time per run through the machinery minus the model's build and run time of the same runs
-   in this process);
+   ``sim run --workers N`` makes them (:func:`sim.experiments.start.start`: process pool, Parquet
+   parts, status files, summary) into a temporary results folder, with 1 and with 2 workers, each in
+   a fresh process that has imported what the command line imports; from it, the parallel efficiency
+   (runs/s with 2 workers over twice runs/s with 1) and the per-run overhead (wall time per run
+   through the machinery minus the model's build and run time of the same runs in this process);
 4. ``sim --help`` start-up time (best of several).
 
 Prints a table of every figure with its goal, and writes it as CSV and Markdown (with the date,
@@ -47,7 +46,7 @@ QUICK = {"compare": (2_000, 20), "sizes": (20_000, 200_000), "days": 30,
 
 
 def scenario(users: int, days: int):
-    from sim.loading import load_scenario
+    from sim.scenario.loading import load_scenario
 
     return load_scenario(SCENARIO, [f"simulation.users={users}", f"simulation.days={days}"])
 
@@ -64,7 +63,7 @@ def timed_run(model_class, users: int, days: int, seed: int = 1):
 
 def run_vectorised(users: int, days: int, seed: int = 1) -> dict:
     """Build and run the vectorised model once; times in seconds, memory in MB (this process)."""
-    from sim.model import MigrationModel
+    from sim.model.migration import MigrationModel
 
     model, times = timed_run(MigrationModel, users, days, seed)
     return {"users": users, "days": days, **times, "threads": model.threads.count,
@@ -73,7 +72,7 @@ def run_vectorised(users: int, days: int, seed: int = 1) -> dict:
 
 def run_reference(users: int, days: int, seed: int = 1) -> dict:
     """Build and run the plain-Mesa reference once; times in seconds."""
-    from sim.reference import ReferenceModel
+    from sim.model.reference import ReferenceModel
 
     return timed_run(ReferenceModel, users, days, seed)[1]
 
@@ -93,8 +92,8 @@ def in_fresh_process(users: int, days: int) -> dict:
 def model_time(users: int, days: int, runs: int) -> float:
     """Mean build and run time (s) of the model alone, in this process, over the runs an
     experiment of ``runs`` replicates makes (the same seeds)."""
-    from sim.experiment import replicate_seeds
-    from sim.model import MigrationModel
+    from sim.experiments.runs import replicate_seeds
+    from sim.model.migration import MigrationModel
 
     sc = scenario(users, days)
     start = time.perf_counter()
@@ -115,7 +114,7 @@ def run_experiment(users: int, days: int, runs: int, workers: int) -> dict:
     """``runs`` replicates through the batch machinery, as ``sim run --replicates RUNS
     --workers WORKERS --quiet`` makes them (plots aside), into a temporary results folder:
     wall time (s) and the number of failed runs."""
-    from sim import launch
+    from sim.experiments import start as launch
 
     sets = [f"simulation.users={users}", f"simulation.days={days}"]
     plan = launch.plan_from_options([SCENARIO], sets, [], None, None, runs, None)

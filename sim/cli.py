@@ -54,10 +54,10 @@ def run(
     quiet: QuietOption = False,
 ) -> None:
     """Run scenarios as an experiment (replicates, sweeps, designs) and draw their plots."""
-    from sim import launch
-    from sim.batch import default_workers
-    from sim.design import DESIGNS
-    from sim.results import default_folder
+    from sim.experiments import start as launch
+    from sim.experiments.design import DESIGNS
+    from sim.experiments.executors import default_workers
+    from sim.experiments.store import default_folder
 
     pool = {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
     if resume is not None:
@@ -88,7 +88,7 @@ def run(
 
 
 def _report(folder: Path, built, runs) -> None:
-    from sim.compare import plot_results
+    from sim.report.compare import plot_results
 
     failed = int((runs["status"] != "ok").sum())
     if failed < len(runs):
@@ -104,7 +104,7 @@ def _report(folder: Path, built, runs) -> None:
 @app.command()
 def plot(folder: Annotated[Path, typer.Argument(help="A results folder.")]) -> None:
     """(Re)draw every figure and the summary table of one results folder."""
-    from sim.compare import plot_results
+    from sim.report.compare import plot_results
 
     drawn = plot_results(folder)
     typer.echo(drawn.table)
@@ -126,7 +126,7 @@ def compare(
         help="New folder for figures and tables (default: results/compare-<time>).")] = None,
 ) -> None:
     """Compare scenarios from one or more results folders: figures and a summary table."""
-    from sim.compare import compare_results
+    from sim.report.compare import compare_results
 
     drawn = compare_results(folders, baseline=baseline, metric=metric,
                             platforms=list(platform or []), out=out)
@@ -148,10 +148,10 @@ def check(
     quiet: QuietOption = False,
 ) -> None:
     """Run scenarios and score them against their targets (exit 3 if any is missed)."""
-    from sim import launch
-    from sim.batch import default_workers
-    from sim.results import default_folder
-    from sim.scorecard import TARGETS_MISSED, as_text, score_folder
+    from sim.analysis.scorecard import TARGETS_MISSED, as_text, score_folder
+    from sim.experiments import start as launch
+    from sim.experiments.executors import default_workers
+    from sim.experiments.store import default_folder
 
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
     plan = launch.plan_from_options(scenarios, sets, [], None, None, replicates, seed)
@@ -183,10 +183,10 @@ def calibrate(
         "spare (robust to other seeds).")] = 0.0,
 ) -> None:
     """Fit parameters to the scenario's targets; write a scenario that extends it with them."""
-    from sim.batch import default_workers
-    from sim.calibration import calibrate as fit_parameters
-    from sim.calibration import parse_fit, write_fitted
-    from sim.loading import load_scenario, resolve_path
+    from sim.analysis.calibration import calibrate as fit_parameters
+    from sim.analysis.calibration import parse_fit, write_fitted
+    from sim.experiments.executors import default_workers
+    from sim.scenario.loading import load_scenario, resolve_path
 
     file = resolve_path(scenario)
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
@@ -217,11 +217,11 @@ def ablate(
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
 ) -> None:
     """Switch off one motive at a time; print the change in headline outcomes."""
-    from sim.ablation import ablate as run_ablation
-    from sim.ablation import as_markdown
-    from sim.batch import default_workers
-    from sim.loading import load_scenario, resolve_path
-    from sim.results import claim_folder, default_folder
+    from sim.analysis.ablation import ablate as run_ablation
+    from sim.analysis.ablation import as_markdown
+    from sim.experiments.executors import default_workers
+    from sim.experiments.store import claim_folder, default_folder
+    from sim.scenario.loading import load_scenario, resolve_path
 
     file = resolve_path(scenario)
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
@@ -249,7 +249,7 @@ def validate(scenarios: Scenarios, overrides: SetOption = None) -> None:
 @app.command("scenarios")
 def list_scenarios() -> None:
     """List the shipped scenarios and the question each answers."""
-    from sim.loading import SCENARIO_DIR, load_scenario
+    from sim.scenario.loading import SCENARIO_DIR, load_scenario
 
     broken = []
     for path in sorted(SCENARIO_DIR.glob("*.toml")):
@@ -264,7 +264,7 @@ def list_scenarios() -> None:
 
 
 def _load_all(names: list[str], overrides: list[str]):
-    from sim.loading import load_scenario, resolve_path
+    from sim.scenario.loading import load_scenario, resolve_path
 
     files = [resolve_path(name) for name in names]
     return [load_scenario(path, overrides) for path in files], files

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.loading import load_scenario
-from sim.model import MigrationModel
+from sim.model.migration import MigrationModel
+from sim.scenario.loading import load_scenario
 
 SMALL = ["simulation.users=4000", "simulation.days=45"]
 

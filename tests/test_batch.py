@@ -11,7 +11,7 @@ import time
 import pandas as pd
 import pytest
 
-from sim.design import ExperimentSpec, Sweep, parse_sweep, points
+from sim.experiments.design import ExperimentSpec, Sweep, parse_sweep, points
 
 SMALL = ["--users", "800", "--days", "30", "--quiet"]
 
@@ -107,18 +107,18 @@ def test_kill_then_resume_gives_the_uninterrupted_results(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
-    import sim.experiment
-    from sim import launch
+    import sim.experiments.runs
+    from sim.experiments import start as launch
 
-    real = sim.experiment.simulate
+    real = sim.experiments.runs.simulate
 
     def flaky(scenario, seed):
         if seed == launch_seeds[1]:
             raise RuntimeError("injected failure")
         return real(scenario, seed)
 
-    launch_seeds = sim.experiment.replicate_seeds(11, 3)
-    monkeypatch.setattr(sim.experiment, "simulate", flaky)
+    launch_seeds = sim.experiments.runs.replicate_seeds(11, 3)
+    monkeypatch.setattr(sim.experiments.runs, "simulate", flaky)
     plan = launch.plan_from_options(["baseline"], ["simulation.users=500", "simulation.days=10"],
                                     [], None, None, 3, 11)
     _, runs = launch.start(plan, tmp_path / "out", {"kind": "process", "workers": 1,
@@ -127,7 +127,7 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
     assert "injected failure" in runs.loc[1, "error"]
     assert "Traceback" in (tmp_path / "out" / "errors" / "baseline-r001.txt").read_text()
     assert (tmp_path / "out" / "summary.parquet").exists()
-    monkeypatch.setattr(sim.experiment, "simulate", real)
+    monkeypatch.setattr(sim.experiments.runs, "simulate", real)
     _, resumed = launch.resume(tmp_path / "out", {"kind": "process", "workers": 1,
                                                   "scheduler": None}, quiet=True)
     assert (resumed["status"] == "ok").all()
@@ -184,7 +184,7 @@ def test_sampled_designs_stay_in_bounds_and_are_reproducible(design):
 
 
 def test_experiment_table_in_the_scenario_file_drives_the_run(tmp_path):
-    from sim.loading import SCENARIO_DIR
+    from sim.scenario.loading import SCENARIO_DIR
 
     path = tmp_path / "exp.toml"
     path.write_text(f'extends = "{SCENARIO_DIR / "baseline.toml"}"\n[experiment]\nreplicates = 2\n'

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration import calibrate, parse_fit
+from sim.analysis.calibration import calibrate, parse_fit
+from sim.analysis.evaluate import run_tables
+from sim.analysis.targets import measure
 from sim.errors import InputError
-from sim.evaluate import run_tables
-from sim.experiment import replicate_seeds
-from sim.loading import SCENARIO_DIR, load_scenario
-from sim.targets import measure
+from sim.experiments.runs import replicate_seeds
+from sim.scenario.loading import SCENARIO_DIR, load_scenario
 
 SMALL = ["simulation.users=6000", "simulation.days=30"]
 TRUTH = {"dynamics.buzz": 2.0, "platforms.rednote.appeal": 0.5}
@@ -62,7 +62,7 @@ def test_calibration_recovers_known_parameters_within_its_uncertainty(tmp_path):
 
 
 def test_fitted_scenario_extends_the_original_and_loads(tmp_path):
-    from sim.calibration import Fit, write_fitted
+    from sim.analysis.calibration import Fit, write_fitted
 
     table = pd.DataFrame([{"field": "dynamics.buzz", "fitted": 2.5, "low": 2.0, "high": 3.0,
                            "sd": 0.2, "range": "1:4"}])
@@ -118,7 +118,7 @@ def test_bad_fit_input_is_an_input_error():
 
 
 def test_ablation_moves_each_headline_the_way_its_motive_says():
-    from sim.ablation import ablate
+    from sim.analysis.ablation import ablate
 
     table = ablate(SCENARIO_DIR / "observed-2025.toml", ["simulation.users=4000",
                                                          "simulation.days=45"],

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.loading import SCENARIO_DIR
+from sim.scenario.loading import SCENARIO_DIR
 
 TINY = ["--users", "600", "--days", "25", "--replicates", "2", "--quiet", "--workers", "1"]
 
@@ -106,12 +106,12 @@ def test_validate_and_scenarios_list_the_shipped_files(capsys):
 
 
 def test_internal_failure_exits_1(monkeypatch, capsys):
-    import sim.loading
+    import sim.scenario.loading
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.loading, "load_scenario", broken)
+    monkeypatch.setattr(sim.scenario.loading, "load_scenario", broken)
     assert main(["validate", "baseline"]) == 1
     assert "internal error" in capsys.readouterr().err
 
@@ -125,13 +125,13 @@ def test_resume_takes_no_experiment_options(tiny_run):
 
 
 def test_one_broken_scenario_file_does_not_hide_the_others(tmp_path, monkeypatch, capsys):
-    import sim.loading
+    import sim.scenario.loading
     from sim.cli import main
 
-    shipped = sim.loading.SCENARIO_DIR / "baseline.toml"
+    shipped = sim.scenario.loading.SCENARIO_DIR / "baseline.toml"
     (tmp_path / "good.toml").write_text(f'extends = "{shipped}"\nquestion = "Still listed?"\n')
     (tmp_path / "broken.toml").write_text("x = = 1\n")
-    monkeypatch.setattr(sim.loading, "SCENARIO_DIR", tmp_path)
+    monkeypatch.setattr(sim.scenario.loading, "SCENARIO_DIR", tmp_path)
     assert main(["scenarios"]) == 0
     out, err = capsys.readouterr()
     assert "good" in out and "Still listed?" in out

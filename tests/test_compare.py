@@ -16,15 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import figures, plots
-from sim.cli import main
-from sim.compare import compare_results, plot_results
-from sim.errors import InputError
-from sim.launch import plan_from_options, start
-from sim.outcomes import run_outcomes
-from sim.periods import dark_days, flow_matrix, flow_names, flow_windows
-from sim.stored import read_results
-from sim.trajectories import (
+from sim.analysis.outcomes import run_outcomes
+from sim.analysis.periods import dark_days, flow_matrix, flow_names, flow_windows
+from sim.analysis.trajectories import (
     METRICS,
     bands,
     daily,
@@ -32,6 +26,13 @@ from sim.trajectories import (
     unmatched_replicates,
     unpaired_seeds,
 )
+from sim.cli import main
+from sim.errors import InputError
+from sim.experiments.start import plan_from_options, start
+from sim.experiments.store import read_results
+from sim.report import figures
+from sim.report import style as plots
+from sim.report.compare import compare_results, plot_results
 
 SMALL = ["simulation.users=800", "simulation.days=40"]
 INLINE = {"kind": "process", "workers": 1, "scheduler": None}

@@ -59,7 +59,7 @@ def test_expectation_shock_raises_signups_elsewhere(observed):
 
 
 def test_generic_set_event_changes_a_platform_from_its_date(tmp_path):
-    from sim.loading import SCENARIO_DIR
+    from sim.scenario.loading import SCENARIO_DIR
 
     path = tmp_path / "what-if.toml"
     path.write_text(

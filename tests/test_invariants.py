@@ -8,9 +8,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.loading import load_scenario, validate
-from sim.model import MigrationModel
-from sim.scenario import EVENT_KINDS, Motives
+from sim.model.migration import MigrationModel
+from sim.scenario.loading import load_scenario, validate
+from sim.scenario.schema import EVENT_KINDS, Motives
 
 BASE = load_scenario("observed-2025").model_dump(mode="python")
 PLATFORMS = list(BASE["platforms"])
@@ -85,7 +85,7 @@ def test_counts_stay_consistent_whatever_the_scenario(scenario, seed):
 
 
 def _metrics():
-    from sim.recorder import METRICS
+    from sim.model.recorder import METRICS
 
     return METRICS
 

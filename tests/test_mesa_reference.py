@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.loading import load_scenario
-from sim.model import MigrationModel
-from sim.reference import ReferenceModel
+from sim.model.migration import MigrationModel
+from sim.model.reference import ReferenceModel
+from sim.scenario.loading import load_scenario
 
 PLATFORMS = ("tiktok", "rednote", "instagram")
 SETTINGS = ["simulation.users=800", "simulation.days=40"]  # through the RedNote surge and back

@@ -16,7 +16,7 @@ def runs(name: str, *overrides: str):
 
 def first_week_churn(models, platform: str = "rednote") -> float:
     """Share of a platform's newcomers gone dormant within 7 days, pooled over runs."""
-    from sim.recorder import cohorts
+    from sim.model.recorder import cohorts
 
     joined = kept = 0.0
     for m in models:
@@ -33,7 +33,7 @@ def test_protest_off_means_fewer_rednote_signups(observed):
 
 
 def test_protest_pull_fades_when_the_threat_is_lifted(observed):
-    from sim.motives import protest_pull
+    from sim.model.motives import protest_pull
 
     model = observed[0]
     today = model._today(model.day)
@@ -139,8 +139,8 @@ def test_users_who_miss_that_lemon8_is_covered_too_sign_up_there():
 
 
 def test_whoever_signs_up_opens_the_app_that_day():
-    from sim.loading import load_scenario
-    from sim.model import MigrationModel
+    from sim.model.migration import MigrationModel
+    from sim.scenario.loading import load_scenario
 
     model = MigrationModel(load_scenario("observed-2025", ["simulation.users=4000"]), rng=3)
     newcomers = 0

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from test_compare import INLINE, SCENARIOS, make_folder, stored_runs
 
-from sim.launch import plan_from_options, start
-from sim.loading import SCENARIO_DIR
-from sim.model import MigrationModel
-from sim.outcomes import run_outcomes, summary_table
-from sim.periods import dark_days
-from sim.stored import read_results
+from sim.analysis.outcomes import run_outcomes, summary_table
+from sim.analysis.periods import dark_days
+from sim.experiments.start import plan_from_options, start
+from sim.experiments.store import read_results
+from sim.model.migration import MigrationModel
+from sim.scenario.loading import SCENARIO_DIR
 
 MOVES = ("moved", "returned", "ever_returned")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.errors import InputError
-from sim.loading import SCENARIO_DIR, load_scenario
+from sim.scenario.loading import SCENARIO_DIR, load_scenario
 
 SHIPPED = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import blocks
-from sim.loading import load_scenario
-from sim.model import MigrationModel
+from sim.model import blocks
+from sim.model.migration import MigrationModel
+from sim.scenario.loading import load_scenario
 
 STATE = ("account", "engaged", "active", "joined_day", "left_day", "primary")
 

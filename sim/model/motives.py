@@ -5,8 +5,8 @@ draws a user to it, in log-odds units). Push terms return an N array that raises
 looks for somewhere else today. Churn terms return an N×P daily hazard of going dormant.
 Each is multiplied by its weight in ``[motives]``; a weight of 0 switches the motive off.
 
-Array names: ``users`` (:class:`~sim.population.Users`), ``platforms``
-(:class:`~sim.platforms.Platforms`), ``day`` (:class:`Today`).
+Array names: ``users`` (:class:`~sim.model.users.Users`), ``platforms``
+(:class:`~sim.model.platforms.Platforms`), ``day`` (:class:`Today`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The scenario: everything a run needs, as pydantic models that reject unknown fields.
 
 A scenario file (TOML) maps one-to-one onto :class:`Scenario`. Loading, ``extends`` and
-``--set`` overrides live in :mod:`sim.loading`; this module only says what is valid.
+``--set`` overrides live in :mod:`sim.scenario.loading`; this module only says what is valid.
 """
 
 from __future__ import annotations

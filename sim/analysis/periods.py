@@ -1,6 +1,6 @@
 """Periods read off a scenario's events: when a platform was dark, and the windows of the flows.
 
-Time as in :mod:`sim.events`: an event dated on day ``d`` (counted from ``simulation.start``)
+Time as in :mod:`sim.model.events`: an event dated on day ``d`` (counted from ``simulation.start``)
 takes effect before day ``d`` is simulated; events before the start apply from day 0.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.recorder import NONE
-from sim.scenario import Outage, OwnerBan, Restore, Scenario
+from sim.model.recorder import NONE
+from sim.scenario.schema import Outage, OwnerBan, Restore, Scenario
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.targets import RunTables, scorecard
 from sim.errors import InputError
-from sim.targets import RunTables, scorecard
 from sim.units import human
 
 TARGETS_MISSED = 3

@@ -1,8 +1,8 @@
 """Figures and tables of results folders: ``sim plot`` (one folder) and ``sim compare`` (several).
 
-Both draw the same kinds of figures (see :mod:`sim.figures`) and the summary table
-(:mod:`sim.outcomes`), then write ``index.md``: every figure, what it shows, and the command that
-made it. Everything is validated before anything is written.
+Both draw the same kinds of figures (see :mod:`sim.report.figures`) and the summary table
+(:mod:`sim.analysis.outcomes`), then write ``index.md``: every figure, what it shows, and the
+command that made it. Everything is validated before anything is written.
 """
 
 from __future__ import annotations
@@ -18,15 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import figures, plots
-from sim.errors import InputError, did_you_mean
-from sim.outcomes import HEADLINE, as_markdown, as_text, run_outcomes, summary_table
-from sim.periods import flow_matrix, flow_names, flow_windows
-from sim.plots import palette_for
-from sim.recorder import ORIGIN, origin_of
-from sim.results import RESULTS_DIR, claim_folder
-from sim.stored import Stored, read_results
-from sim.trajectories import (
+from sim.analysis.outcomes import HEADLINE, as_markdown, as_text, run_outcomes, summary_table
+from sim.analysis.periods import flow_matrix, flow_names, flow_windows
+from sim.analysis.trajectories import (
     METRICS,
     Metric,
     bands,
@@ -36,6 +30,12 @@ from sim.trajectories import (
     unmatched_replicates,
     unpaired_seeds,
 )
+from sim.errors import InputError, did_you_mean
+from sim.experiments.store import RESULTS_DIR, Stored, claim_folder, read_results
+from sim.model.recorder import ORIGIN, origin_of
+from sim.report import figures
+from sim.report import style as plots
+from sim.report.style import palette_for
 
 PLOT_METRICS = ("dau", "signups")
 MAX_DRAWING_WORKERS = 8
@@ -78,7 +78,7 @@ class Entry:
 
 @dataclass
 class Job:
-    """A figure to draw: ``sim.figures.<function>(*args)``, saved under ``entry.stem``."""
+    """A figure to draw: ``sim.report.figures.<function>(*args)``, saved under ``entry.stem``."""
 
     entry: Entry
     function: str
@@ -87,13 +87,13 @@ class Job:
 
 def render(jobs: list[Job], out: Path) -> list[Path]:
     """Draw and save every figure, on several processes when there are several CPUs."""
-    from sim.batch import default_workers
+    from sim.experiments.executors import default_workers
 
     workers = min(len(jobs), default_workers(), MAX_DRAWING_WORKERS)
     if workers <= 1:
         return [path for job in jobs for path in draw_one(job, out)]
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["sim.figures"])
+    context.set_forkserver_preload(["sim.report.figures"])
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             saved = list(pool.map(draw_one, jobs, [out] * len(jobs)))

@@ -2,7 +2,8 @@
 
 Each candidate parameter set is run with the same replicate seeds (common random numbers), so
 the loss is a deterministic function of the parameters: the sum of squared target misses in
-units of tolerance (:func:`sim.targets.loss`), read off the median over replicates — a χ² when
+units of tolerance (:func:`sim.analysis.targets.loss`), read off the median over replicates — a χ²
+when
 tolerances are one standard error. The search has three stages sharing the ``--budget``:
 
 1. global: a scrambled Sobol sample of the declared ranges (half the budget);
@@ -29,12 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.design import ExperimentSpec, Sweep, as_overrides, points
+from sim.analysis.evaluate import evaluate, target_values
+from sim.analysis.targets import loss
 from sim.errors import InputError, did_you_mean
-from sim.evaluate import evaluate, target_values
-from sim.experiment import replicate_seeds, run_pool
-from sim.loading import load_scenario
-from sim.targets import loss
+from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, points
+from sim.experiments.runs import replicate_seeds, run_pool
+from sim.scenario.loading import load_scenario
 
 MIN_BUDGET = 12
 LOCAL_BOX = 0.15  # the local stage samples the optimum ± this share of each range

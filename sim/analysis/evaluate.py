@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 
-from sim.experiment import run_pool, simulate
-from sim.scenario import Scenario
-from sim.targets import RunTables, measure
+from sim.analysis.targets import RunTables, measure
+from sim.experiments.runs import run_pool, simulate
+from sim.scenario.schema import Scenario
 
 
 def run_tables(scenario: Scenario, seed: int) -> RunTables:

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.evaluate import evaluate, run_tables
+from sim.analysis.targets import RunTables
 from sim.errors import InputError
-from sim.evaluate import evaluate, run_tables
-from sim.experiment import replicate_seeds
-from sim.loading import load_scenario
-from sim.scenario import Motives
-from sim.targets import RunTables
+from sim.experiments.runs import replicate_seeds
+from sim.scenario.loading import load_scenario
+from sim.scenario.schema import Motives
 from sim.units import human, signed
 
 ABLATED = ("follower_loss", "protest", "curiosity", "language", "moderation", "privacy",

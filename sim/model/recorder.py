@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.motives import MOTIVE_LABELS
-from sim.population import NEVER
+from sim.model.motives import MOTIVE_LABELS
+from sim.model.users import NEVER
 
 PROTEST_POST_DAYS = 3  # newcomers post #TikTokRefugee in their first days on a platform
 METRICS = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.scenario import (
+from sim.scenario.schema import (
     BanThreat,
     FeatureLaunch,
     ModerationCrackdown,

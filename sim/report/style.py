@@ -90,7 +90,7 @@ class Marker:
 def markers_of(events: dict[str, list]) -> list[Marker]:
     """Numbered markers, in date order, for the labelled events of the given scenarios (a date
     with no labelled event gets one marker named after its first event)."""
-    from sim.events import event_label
+    from sim.model.events import event_label
 
     found: dict[tuple, list[str]] = {}
     for scenario, items in events.items():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario import AGE_GROUPS, Population, Scenario, Trait
+from sim.scenario.schema import AGE_GROUPS, Population, Scenario, Trait
 
 NEVER = np.int16(-32000)  # joined_day / left_day for "never"
 

@@ -14,9 +14,10 @@ from functools import partial
 import numpy as np
 import scipy.sparse as sp
 
-from sim.population import Users
-from sim.scenario import Population
-from sim.threads import Threads
+from sim.model.kernels import alias_sample
+from sim.model.threads import Threads
+from sim.model.users import Users
+from sim.scenario.schema import Population
 
 AGE_HOMOPHILY = 0.7  # share of friendships made within the user's own age group
 
@@ -100,7 +101,7 @@ def _follows(users: Users, pop: Population, rng: np.random.Generator) -> sp.csr_
     popularity = rng.pareto(pop.creator_popularity_tail, size=len(creators)) + 1.0
     counts = rng.poisson(pop.follows_per_user, size=n)
     follower = np.repeat(np.arange(n, dtype=np.int32), counts)
-    creator = creators[_alias_sample(popularity, len(follower), rng)]
+    creator = creators[alias_sample(popularity, len(follower), rng)]
     keep = follower != creator
     return _adjacency(follower[keep], creator[keep], n)
 
@@ -111,28 +112,6 @@ def _adjacency(rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matrix:
     matrix.sum_duplicates()
     matrix.data[:] = 1.0
     return matrix
-
-
-def _alias_sample(weights: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    """``size`` indices drawn with replacement in proportion to ``weights`` (Walker's alias
-    method: two uniform draws per sample, whatever the number of weights)."""
-    k = len(weights)
-    scaled = (weights * (k / weights.sum())).tolist()  # Python floats: the same doubles, faster
-    alias = list(range(k))
-    small = np.flatnonzero(np.less(scaled, 1.0)).tolist()
-    large = np.flatnonzero(np.greater_equal(scaled, 1.0)).tolist()
-    while small and large:  # one pass over the creators' weights (not over users)
-        low, high = small.pop(), large[-1]
-        alias[low] = high
-        scaled[high] -= 1.0 - scaled[low]
-        if scaled[high] < 1.0:
-            small.append(large.pop())
-    scaled, alias = np.array(scaled), np.array(alias)
-    scaled[small + large] = 1.0  # leftovers are full columns (rounding)
-    column = (rng.random(size) * k).astype(np.int32)
-    np.minimum(column, k - 1, out=column)
-    stay = rng.random(size, dtype=np.float32) < scaled.astype(np.float32)[column]
-    return np.where(stay, column, alias.astype(np.int32)[column])
 
 
 @dataclass

@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, did_you_mean
-from sim.scenario import EVENT_KINDS, Platform, Scenario
+from sim.scenario.schema import EVENT_KINDS, Platform, Scenario
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def resolve_path(name: str | Path) -> Path:

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError
-from sim.experiment import RunSpec, is_complete, run_one, run_pool
-from sim.progress import Progress
-from sim.results import finish_manifest, summarise
+from sim.experiments.progress import Progress
+from sim.experiments.runs import RunSpec, is_complete, run_one, run_pool
+from sim.experiments.store import finish_manifest, summarise
 
 EXECUTORS = ("process", "dask")
 

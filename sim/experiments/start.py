@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.batch import execute, finalize, open_executor, pending_runs
-from sim.design import ExperimentSpec, Sweep, as_overrides, parse_sweep, points
 from sim.errors import InputError
-from sim.experiment import design_table, make_design
-from sim.loading import load_scenario, resolve_path
-from sim.results import claim_folder, start_manifest, write_config, write_json
+from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, parse_sweep, points
+from sim.experiments.executors import execute, finalize, open_executor, pending_runs
+from sim.experiments.runs import design_table, make_design
+from sim.experiments.store import claim_folder, start_manifest, write_config, write_json
+from sim.scenario.loading import load_scenario, resolve_path
 
 
 @dataclass

@@ -1,11 +1,11 @@
 """The same model written the plain Mesa way: one ``mesa.Agent`` per user, stepped in random order.
 
-A yardstick for :class:`~sim.model.MigrationModel`: it makes the same daily decisions from the same
-motives (the functions of :mod:`sim.motives`, applied to one user's row of platforms at a time)
-with the same sign-up, churn, return, primary and app-opening rules, the same events and the same
-kind of population and ties (built by :mod:`sim.population` and :mod:`sim.network`), so that both
-can be compared in distribution and in speed. It records only daily active users, engaged users,
-accounts and sign-ups per platform.
+A yardstick for :class:`~sim.model.migration.MigrationModel`: it makes the same daily decisions from
+the same motives (the functions of :mod:`sim.model.motives`, applied to one user's row of platforms
+at a time) with the same sign-up, churn, return, primary and app-opening rules, the same events and
+the same kind of population and ties (built by :mod:`sim.model.users` and :mod:`sim.model.network`),
+so that both can be compared in distribution and in speed. It records only daily active users,
+engaged users, accounts and sign-ups per platform.
 
 Each day has two phases, as the vectorised model: every user first looks at the world as it was
 at dawn (how many of their ties are engaged where: ``agents.do("look")``), then users act in random
@@ -19,13 +19,13 @@ from types import SimpleNamespace
 import mesa
 import numpy as np
 
-from sim import motives as m
-from sim.events import schedule_events
-from sim.model import remember_signups, trending
-from sim.network import build_ties
-from sim.platforms import Platforms
-from sim.population import NEVER, create_users
-from sim.scenario import Scenario
+from sim.model import motives as m
+from sim.model.events import schedule_events
+from sim.model.migration import remember_signups, trending
+from sim.model.network import build_ties
+from sim.model.platforms import Platforms
+from sim.model.users import NEVER, create_users
+from sim.scenario.schema import Scenario
 
 TRAITS = ("fear", "protest", "curiosity", "privacy", "moderation_sensitivity",
           "language_tolerance", "habit", "threshold", "activity")
@@ -169,9 +169,9 @@ class ReferenceModel(mesa.Model):
     """The migration model with one Mesa agent per user (see the module docstring).
 
     Attributes:
-        config, weights, rates, platforms, threat, scale: as in :class:`~sim.model.MigrationModel`.
-        buzz: today's trending term of each platform (P).
-        datacollector: daily active users (share of users) of every platform, model-level.
+        config, weights, rates, platforms, threat, scale: as in
+        :class:`~sim.model.migration.MigrationModel`. buzz: today's trending term of each platform
+        (P). datacollector: daily active users (share of users) of every platform, model-level.
     """
 
     def __init__(self, scenario: Scenario, rng=None):

@@ -1,10 +1,10 @@
 """The migration model: a Mesa model whose users live in arrays, one step per calendar day.
 
 The user arrays are stored column by column, one column per platform, and the daily rules run
-one platform column at a time (:mod:`sim.decisions`), a block of users at a time within a column
-(:mod:`sim.blocks`); the sums of pulls that change rarely are kept between days
-(:mod:`sim.attraction`); columns and blocks are shared between threads (:mod:`sim.threads`). All
-are about speed: the rules are the same.
+one platform column at a time (:mod:`sim.model.columns`), a block of users at a time within a column
+(:mod:`sim.model.blocks`); the sums of pulls that change rarely are kept between days
+(:mod:`sim.model.attraction`); columns and blocks are shared between threads
+(:mod:`sim.model.threads`). All are about speed: the rules are the same.
 """
 
 from __future__ import annotations
@@ -15,17 +15,18 @@ from functools import partial
 import mesa
 import numpy as np
 
-from sim import decisions as d
-from sim import motives as m
-from sim.attraction import Attraction
-from sim.blocks import blocks
-from sim.events import schedule_events
-from sim.network import TieCounts, build_ties, distinct_users
-from sim.platforms import Platforms
-from sim.population import NEVER, create_users
-from sim.recorder import Recorder
-from sim.scenario import Scenario
-from sim.threads import Threads, default_count
+from sim.model import columns as d
+from sim.model import motives as m
+from sim.model.attraction import Attraction
+from sim.model.blocks import blocks
+from sim.model.events import schedule_events
+from sim.model.kernels import fill_uniform
+from sim.model.network import TieCounts, build_ties, distinct_users
+from sim.model.platforms import Platforms
+from sim.model.recorder import Recorder
+from sim.model.threads import Threads, default_count
+from sim.model.users import NEVER, create_users
+from sim.scenario.schema import Scenario
 
 USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level
 UNUSABLE = np.float32(-3e38)  # attractiveness of a platform a user cannot use, for the best-of
@@ -40,17 +41,18 @@ class MigrationModel(mesa.Model):
 
     Attributes:
         config: the validated scenario.
-        users: :class:`~sim.population.Users` (arrays, one row per user).
-        ties: friendship and follower graphs (:class:`~sim.network.Ties`).
+        users: :class:`~sim.model.users.Users` (arrays, one row per user).
+        ties: friendship and follower graphs (:class:`~sim.model.network.Ties`).
         tie_counts: engaged friends, followed creators and followers per user and platform.
-        platforms: :class:`~sim.platforms.Platforms`, changed by events.
+        platforms: :class:`~sim.model.platforms.Platforms`, changed by events.
         threat: perceived probability that TikTok is lost (0..1), changed by events.
         scale: real users per simulated user.
         expected_signups: today's expected sign-ups per platform (share of users).
-        attraction: how much each user wants each platform (:class:`~sim.attraction.Attraction`).
-        recorder: daily metrics per platform and primary-platform flows.
-        threads: the threads that share a day's work (:class:`~sim.threads.Threads`).
-        datacollector: Mesa DataCollector with model-level series (threat, TikTok and RedNote
+        attraction: how much each user wants each platform
+        (:class:`~sim.model.attraction.Attraction`). recorder: daily metrics per platform and
+        primary-platform flows. threads: the threads that share a day's work
+        (:class:`~sim.model.threads.Threads`). datacollector: Mesa DataCollector with model-level
+        series (threat, TikTok and RedNote
             daily users), for Mesa's own tools.
     """
 
@@ -103,6 +105,11 @@ class MigrationModel(mesa.Model):
         for _ in range(self.config.simulation.days):
             self.step()
         return self
+
+    def timeseries(self):
+        """The daily metrics: one row per day and platform, real-world units (zeros on days not
+        simulated yet)."""
+        return self.recorder.timeseries(self.config.simulation.dates)
 
     def step(self) -> None:
         """One day: sign up, churn and return, then activity; record the day."""
@@ -186,7 +193,7 @@ class MigrationModel(mesa.Model):
         return [self._today(day, column=j) for j in range(len(self.platforms))]
 
     def platform_column(self, j: int):
-        """Platform ``j`` as length-1 arrays (:class:`~sim.platforms.PlatformColumn`)."""
+        """Platform ``j`` as length-1 arrays (:class:`~sim.model.platforms.PlatformColumn`)."""
         return self.attraction.columns()[j]
 
     def _attractiveness(self, seen: list[m.Today]) -> np.ndarray:
@@ -303,7 +310,7 @@ class MigrationModel(mesa.Model):
 
     def _opens_primary(self) -> np.ndarray:
         """Whether each user would open their primary platform today (N bool; own stream)."""
-        return d.fill_uniform(self._primary_draws, self._primary_bits) < self.users.activity
+        return fill_uniform(self._primary_draws, self._primary_bits) < self.users.activity
 
     def buzz(self) -> np.ndarray:
         """Today's trending term of each platform (:func:`trending`)."""

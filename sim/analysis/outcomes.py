@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.periods import dark_days
-from sim.recorder import RETENTION_DAYS, origin_of
-from sim.scenario import Scenario
-from sim.stored import Stored
-from sim.trajectories import quantile_rows
+from sim.analysis.periods import dark_days
+from sim.analysis.trajectories import quantile_rows
+from sim.experiments.store import Stored
+from sim.model.recorder import RETENTION_DAYS, origin_of
+from sim.scenario.schema import Scenario
 from sim.units import human
 
 HEADLINE = "rednote"

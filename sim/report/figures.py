@@ -1,9 +1,9 @@
 """The figures: fan charts, scenario overlays, paired differences, flows and sweeps.
 
-Each function takes plain tables (see :mod:`sim.trajectories`, :mod:`sim.periods`,
-:mod:`sim.outcomes`) and returns a matplotlib Figure; nothing here reads files. Plotted artists
-carry a ``gid`` naming what they show (``median:<scenario>:<platform>``, ``event:<number>``), so
-tests and readers can check the figure against the data.
+Each function takes plain tables (see :mod:`sim.analysis.trajectories`, :mod:`sim.analysis.periods`,
+:mod:`sim.analysis.outcomes`) and returns a matplotlib Figure; nothing here reads files. Plotted
+artists carry a ``gid`` naming what they show (``median:<scenario>:<platform>``,
+``event:<number>``), so tests and readers can check the figure against the data.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import pandas as pd
 from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
 
-from sim import plots
-from sim.periods import Window
-from sim.plots import Marker, Palette
-from sim.trajectories import Metric
+from sim.analysis.periods import Window
+from sim.analysis.trajectories import Metric
+from sim.report import style as plots
+from sim.report.style import Marker, Palette
 
 BAND_WORDS = "line: median; shading: middle 50 % and 90 % of replicates"
 

@@ -1,7 +1,8 @@
 """The users' daily decisions, one platform column at a time: sign up, go dormant, come back, open.
 
-Each function applies one rule of :class:`~sim.model.MigrationModel` to one platform column ``j``
-and returns the users concerned (indices), or writes ``users.active[:, j]``. They are written for
+Each function applies one rule of :class:`~sim.model.migration.MigrationModel` to one platform
+column ``j`` and returns the users concerned (indices), or writes ``users.active[:, j]``. They are
+written for
 speed, with the rule itself in plain array expressions:
 
 - Every user has one uniform draw per platform and day for the transitions (sign-up, churn and
@@ -19,11 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import motives as m
-from sim.blocks import blocks
+from sim.model import motives as m
+from sim.model.blocks import blocks
+from sim.model.kernels import at_least_once, fill_uniform
 
 DENSE = 0.3  # share of a column's users a rule concerns above which it runs on the whole column
-SERIES_BELOW = np.float32(1 / 32)  # daily rate below which 1 - exp(-rate) is taken from its series
 
 
 def sign_up(model, j: int, gap: GapTo, search: np.ndarray, shift: float, gate: float,
@@ -192,37 +193,6 @@ class GapTo:
     def lead(self, rows, out: np.ndarray | None = None) -> np.ndarray:
         """Minus the gap (into ``out`` if given, else a new array)."""
         return np.subtract(self.attractiveness[rows], self.best[rows], out=out)
-
-
-def fill_uniform(out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Fill a float32 array (C- or F-contiguous) with uniforms on [0, 1), built like
-    ``rng.random(dtype=float32)`` (24 random bits each), from raw 64-bit draws two at a time,
-    which is faster."""
-    flat = out.reshape(-1, order="A")
-    for part in (flat[block] for block in blocks(len(flat))):  # even-sized: no bits skipped
-        bits = rng.bit_generator.random_raw((len(part) + 1) // 2).view(np.uint32)[: len(part)]
-        bits >>= 8
-        np.multiply(bits.view(np.int32), np.float32(2.0**-24), out=part, dtype=np.float32)
-    return out
-
-
-def at_least_once(rate: np.ndarray) -> np.ndarray:
-    """Chance of at least one event in a day at a daily ``rate``, 1 - exp(-rate), in place.
-
-    Small rates use the series rate·(1 - rate/2 + rate²/6 - rate³/24) (exact to float32 below
-    ``SERIES_BELOW``), the others expm1: as accurate as expm1 everywhere, and much cheaper.
-    """
-    large = np.flatnonzero(rate >= SERIES_BELOW)
-    exact = -np.expm1(-rate[large])
-    series = np.multiply(rate, np.float32(1 / 24))
-    np.subtract(np.float32(1 / 6), series, out=series)
-    series *= rate
-    np.subtract(np.float32(0.5), series, out=series)
-    series *= rate
-    np.subtract(np.float32(1.0), series, out=series)
-    rate *= series
-    rate[large] = exact
-    return rate
 
 
 def _chance(rate: float) -> np.float32:

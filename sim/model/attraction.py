@@ -13,12 +13,12 @@ from functools import partial
 
 import numpy as np
 
-from sim import motives as m
-from sim.blocks import blocks
+from sim.model import motives as m
+from sim.model.blocks import blocks
 
 
 class Attraction:
-    """The kept sums of pulls of a :class:`~sim.model.MigrationModel`, and today's total.
+    """The kept sums of pulls of a :class:`~sim.model.migration.MigrationModel`, and today's total.
 
     Attributes:
         today: N×P log-odds of how much each user wants each platform (column-major).

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.motives import MOTIVE_LABELS
-from sim.recorder import METRICS
-from sim.scenario import Scenario, Target
+from sim.model.motives import MOTIVE_LABELS
+from sim.model.recorder import METRICS
+from sim.scenario.schema import Scenario, Target
 
 DERIVED = ("international_share", "first_week_churn", "newcomer_share_18_34",
            "top_creator_accounts", *(f"motive_share_{m}" for m in MOTIVE_LABELS))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario import PLATFORM_FIELDS, Platform, Scenario
+from sim.scenario.schema import PLATFORM_FIELDS, Platform, Scenario
 
 NUMERIC_FIELDS = (
     "signup_barrier", "language_barrier", "moderation", "appeal", "privacy_risk", "novelty",
@@ -18,7 +18,7 @@ class Platforms:
 
     Attributes:
         names: scenario keys (``tiktok``, ``rednote``, ...), in column order of the user arrays.
-        specs: the current :class:`~sim.scenario.Platform` of each, by name.
+        specs: the current :class:`~sim.scenario.schema.Platform` of each, by name.
         china_owned: float32 P, 1 for platforms whose owner is in China.
         plus one float32 (numeric fields) or bool (flags) array of length P per field, e.g.
         ``available``, ``installable``, ``language_barrier``.

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def import_run_code() -> None:
     than a small run: called once per worker process, before its first run."""
     import pyarrow.parquet  # noqa: F401
 
-    import sim.model  # noqa: F401
+    import sim.model.migration  # noqa: F401
 
 
 def run_pool(workers: int) -> ProcessPoolExecutor:
@@ -81,8 +81,8 @@ def run_pool(workers: int) -> ProcessPoolExecutor:
 
 def simulate(scenario: Scenario, seed: int):
     """Run one scenario with one seed; return its tables, named as in ``TABLES``."""
-    from sim.model import MigrationModel
-    from sim.recorder import cohorts
+    from sim.model.migration import MigrationModel
+    from sim.model.recorder import cohorts
 
     model = MigrationModel(scenario, rng=seed).run()
     dates = scenario.simulation.dates
@@ -104,7 +104,7 @@ def newcomer_profile(model) -> pd.DataFrame:
     Columns: ``newcomers`` (real-world count), ``newcomer_share_<age group>``,
     ``newcomer_share_18_34`` (18-29 plus a quarter of 30-49, F7) and ``top_creator_accounts``.
     """
-    from sim.population import AGE_GROUPS
+    from sim.model.users import AGE_GROUPS
 
     users = model.users
     followers = model.ties.followers

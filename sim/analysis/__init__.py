@@ -1,0 +1,1 @@
+"""Reading runs: outcomes, targets and scorecards, calibration, ablation."""
