@@ -1,7 +1,8 @@
 """Attractiveness: how much each user wants each platform today, the sum of every pull.
 
 Most pulls change rarely, so their sums are kept, per platform column, and summed again only
-where and when what they depend on changes (see ``motives.STEADY_PULLS``): steady pulls when an
+where and when what they depend on changes (what each pull ``changes_with``, as it is
+registered in :mod:`sim.model.motives`): steady pulls when an
 event changes a platform; social ones also for the users whose tie counts changed; pulls
 proportional to the ban threat are kept at a threat of 1, and curiosity at a freshness of 1.
 Only tenure-driven pulls (habit) are summed in full every day.
@@ -49,25 +50,27 @@ class Attraction:
 
     def _sum_kept(self, j: int) -> None:
         """Every kept sum of platform ``j``, from scratch."""
-        self.sum(self.steady, ("appeal", *m.STEADY_PULLS), j)
-        self.sum(self.social, m.SOCIAL_PULLS, j)
+        self.sum(self.steady, ("appeal", *m.pulls_changing_with("platforms")), j)
+        self.sum(self.social, m.pulls_changing_with("ties"), j)
         self._settle(j)
-        self.sum(self.per_threat, m.THREAT_PULLS, j, threat=1.0)
-        self.sum(self.when_new, m.FRESHNESS_PULLS, j, tenure=0)
+        self.sum(self.per_threat, m.pulls_changing_with("threat"), j, threat=1.0)
+        self.sum(self.when_new, m.pulls_changing_with("freshness"), j, tenure=0)
 
     def of_column(self, j: int, today: m.Today) -> None:
         """Today's attractiveness of platform ``j`` (into column ``j`` of ``self.today``)."""
         model, platform = self.model, self._columns[j]
         out = self.today[:, j : j + 1]
         threat = np.float32(model.threat)
-        threatened = model.threat and _acts(m.THREAT_PULLS, platform)
+        threatened = model.threat and _acts(m.pulls_changing_with("threat"), platform)
         account = model.users.account[:, j]
-        fresh = _acts(m.FRESHNESS_PULLS, platform)
+        fresh = _acts(m.pulls_changing_with("freshness"), platform)
         few = np.count_nonzero(account) < 0.3 * len(out)
         accounts = np.flatnonzero(account) if fresh or few else None  # only where needed
         if fresh:
             pull = self.when_new[:, j].copy()  # freshness is 1 where there is no account
             pull[accounts] *= today.rows(accounts).freshness[:, 0]
+        daily, account_pulls = m.pulls_changing_with("day", "account"), m.pulls_changing_with(
+            "account")
         for block in blocks(len(out)):  # the whole sum one block at a time (in cache)
             here = out[block]
             if threatened:
@@ -79,20 +82,22 @@ class Attraction:
                 here += pull[block, None]
             if few:  # account pulls are 0 for everyone else: only the block's account holders
                 mine = accounts[slice(*np.searchsorted(accounts, (block.start, block.stop)))]
-            for name in m.DAILY_PULLS:
-                if few and name in m.ACCOUNT_PULLS:
+            for name in daily:
+                if few and name in account_pulls:
                     part = np.zeros((len(mine), 1), dtype=np.float32)
-                    self.add(part, name, platform, today.rows(mine), model.users.take(mine))
+                    m.add_pull(part, name, model.users.take(mine), platform, today.rows(mine),
+                               model.weights)
                     out[mine] += part
                 else:
-                    self.add(here, name, platform, today.rows(block), model.users.take(block))
+                    m.add_pull(here, name, model.users.take(block), platform, today.rows(block),
+                               model.weights)
 
     def after_ties(self, j: int, touched: dict) -> None:
         """Sum again, for the users whose tie counts on platform ``j`` changed (``touched``: by
         kind of count, as ``TieCounts.update`` returns them), the kept pulls that read them."""
         n = self.model.users.n
-        for kept, names, threat in ((self.social, m.SOCIAL_PULLS, None),
-                                    (self.per_threat, m.THREAT_PULLS, 1.0)):
+        for kept, names, threat in ((self.social, m.pulls_changing_with("ties"), None),
+                                    (self.per_threat, m.pulls_changing_with("threat"), 1.0)):
             if not _acts(names, self._columns[j]):
                 continue  # zero on this platform whatever the counts
             parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
@@ -134,15 +139,8 @@ class Attraction:
             total += model.platforms.appeal[j]
         for name in names:
             if name != "appeal":
-                self.add(total, name, self._columns[j], today, users)
+                m.add_pull(total, name, users, self._columns[j], today, model.weights)
         out[r, j] = total[:, 0]
-
-    def add(self, out: np.ndarray, name: str, platform, today: m.Today, users=None) -> None:
-        """Add the pull ``name`` (by its weight) of one platform to ``out``."""
-        weight = getattr(self.model.weights, name)
-        if weight and m.acts_on(name, platform)[0]:
-            pull = m.PULLS[name](self.model.users if users is None else users, platform, today)
-            out += pull if weight == 1 else np.float32(weight) * pull
 
 
 def _acts(names, platform) -> bool:

@@ -1,9 +1,9 @@
 """The users' daily decisions, one platform column at a time: sign up, go dormant, come back, open.
 
-Each function applies one rule of :class:`~sim.model.migration.MigrationModel` to one platform
-column ``j`` and returns the users concerned (indices), or writes ``users.active[:, j]``. They are
-written for
-speed, with the rule itself in plain array expressions:
+Each function applies the rules of :mod:`sim.model.rules` to one platform column ``j`` of
+:class:`~sim.model.migration.MigrationModel` and returns the users concerned (indices), or writes
+``users.active[:, j]``. The rules are the same as for one user; what is here is how they are
+iterated, for speed:
 
 - Every user has one uniform draw per platform and day for the transitions (sign-up, churn and
   return concern disjoint users: no account, engaged, dormant) and one for opening the app, as
@@ -21,120 +21,91 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import motives as m
+from sim.model import rules
 from sim.model.blocks import blocks
-from sim.model.kernels import at_least_once, fill_uniform
+from sim.model.kernels import fill_uniform
 
 DENSE = 0.3  # share of a column's users a rule concerns above which it runs on the whole column
 
 
-def sign_up(model, j: int, gap: GapTo, search: np.ndarray, shift: float, gate: float,
-            draw: np.ndarray) -> tuple[np.ndarray, float]:
-    """Who signs up to platform ``j`` today, and how many were expected to (share of users).
-
-    A user without an account signs up at the daily rate search · e^lead · gate, where lead is
-    the platform's buzz minus its risk of a ban (``shift``) minus its gap to the user's best
-    platform (capped at 20).
-    """
+def sign_up(model, j: int, gap: GapTo, search: np.ndarray, trend: np.float32,
+            gate: np.float32, draw: np.ndarray) -> tuple[np.ndarray, float]:
+    """Who signs up to platform ``j`` today (:func:`rules.sign_up_chance`), and how many were
+    expected to (share of users). Only users without an account there can."""
     account = model.users.account[:, j]
     prospects = len(account) - np.count_nonzero(account)
     if prospects == 0 or gate == 0:
         return np.empty(0, dtype=np.intp), 0.0
     rows = _rows(~account, prospects)
     dense = isinstance(rows, slice)
-    chance = np.empty(len(account) if dense else len(rows), dtype=np.float32)
+    chances = np.empty(len(account) if dense else len(rows), dtype=np.float32)
     joined = []
-    for block in blocks(len(chance)):
+    for block in blocks(len(chances)):
         who = block if dense else rows[block]
-        rate = gap.lead(who, out=chance[block])
-        rate += np.float32(shift)
-        np.minimum(rate, np.float32(20.0), out=rate)
-        np.exp(rate, out=rate)
-        rate *= search[who]
-        if gate != 1:
-            rate *= np.float32(gate)
-        at_least_once(rate)
+        chance = chances[block]
+        chance[:] = rules.sign_up_chance(search[who], gap.at(who), trend, gate)
         if dense:
-            rate *= ~account[block]
-        hit = np.flatnonzero(draw[who] < rate)
+            chance *= ~account[block]
+        hit = np.flatnonzero(draw[who] < chance)
         joined.append(hit + block.start if dense else who[hit])
-    expected = chance.sum(dtype=np.float64) / len(account)
-    return np.concatenate(joined), expected
+    return np.concatenate(joined), chances.sum(dtype=np.float64) / len(account)
 
 
 def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray):
     """Who goes dormant on platform ``j`` today, and who comes back to it (user indices).
 
-    Settled users leave at the base rate, and only a platform that is not their best. Newcomers
-    and accounts on trial face every churn rule (language, moderation, Török–Kertész threshold);
-    today's new accounts cannot leave. A dark platform is forgotten at ``dark_forget_rate`` by
-    everyone. Dormant users come back at up to ``return_rate`` a day, the more often the closer
-    the platform is to their best.
+    Settled users face only the base hazard; newcomers and accounts on trial every churn hazard
+    (:func:`rules.churn_hazard`); today's new accounts cannot leave. A dark platform is forgotten
+    at ``dark_forget_rate`` by everyone. Dormant users come back with
+    :func:`rules.return_chance`. Each user has one draw: only those whose draw is below the
+    highest chance anyone can have get their own chance computed (the same decisions).
     """
     users, rates, day = model.users, model.rates, model.day
     engaged, joined_day = users.engaged[:, j], users.joined_day[:, j]
     if not model.platforms.available[j]:
-        gone = np.flatnonzero(draw < _chance(rates.dark_forget_rate))
+        gone = np.flatnonzero(draw < rules.daily_chance(rates.dark_forget_rate))
         return gone[engaged[gone] & (joined_day[gone] != day)], np.empty(0, dtype=np.intp)
-    settle_chance = _chance(rates.base_churn)
-    most_back = np.float32(2.0 * rates.return_rate)
-    back_chance = most_back / np.float32(2.0)  # at a gap of 0 or less; lower for worse platforms
-    low = np.flatnonzero(draw < max(settle_chance, back_chance))  # the only ones who might
+    settle_most = rules.daily_chance(rules.base_hazard(rates, np.float32(1.0)))
+    back_most = rules.return_chance(rates, np.float32(0.0))  # at the user's best platform
+    low = np.flatnonzero(draw < max(settle_most, back_most))  # the only ones who might
     new = is_new(model, joined_day)  # today's accounts too
-    settled = low[engaged[low] & ~new[low] & (draw[low] < settle_chance)]
-    gone = [settled[gap.at(settled) > 0]]
-    dormant = low[users.account[low, j] & ~engaged[low] & (draw[low] < back_chance)]
-    comeback = most_back / (1.0 + np.exp(np.minimum(np.maximum(gap.at(dormant), 0.0), 30.0)))
-    back = dormant[draw[dormant] < comeback]
+    settled = low[engaged[low] & ~new[low]]
+    gone = [settled[draw[settled] < rules.daily_chance(rules.base_hazard(rates,
+                                                                           gap.at(settled)))]]
+    dormant = low[users.account[low, j] & ~engaged[low]]
+    back = dormant[draw[dormant] < rules.return_chance(rates, gap.at(dormant))]
     new &= engaged
     new &= joined_day != day
     rows = np.flatnonzero(new)
-    might = _chance(newcomer_hazard_bound(model, j) * (1 + 1e-6))  # margin: float32 rounding
-    rows = rows[draw[rows] < might]
+    bound = rules.churn_hazard_bound(rates, model.weights, model.platform_column(j))[0]
+    rows = rows[draw[rows] < rules.daily_chance(bound * (1 + 1e-6))]  # margin: float32 rounding
     gone.append(rows[draw[rows] < _newcomer_churn(model, j, rows, gap, today.rows(rows))])
     return np.sort(np.concatenate(gone)), back
 
 
 def is_new(model, joined_day: np.ndarray) -> np.ndarray:
-    """Whether accounts made on ``joined_day`` are still new today: in their first week or month
-    (newcomer rules: made after day - newcomer_days) or, if made during the run (day 0 or later),
-    on trial (made after day - TRIAL_DAYS). One comparison does both."""
+    """Whether accounts made on ``joined_day`` still face more than the base hazard today: in
+    their first week or month (the language and moderation hazards) or, if made during the run
+    (day 0 or later), on trial. One comparison does both."""
     day = model.day
-    newcomer_since = day - max(model.rates.first_week_days, m.NEWCOMER_DAYS)
-    trial_since = max(day - m.TRIAL_DAYS, -1)
+    newcomer_since = day - max(model.rates.first_week_days, rules.NEWCOMER_DAYS)
+    trial_since = max(day - rules.TRIAL_DAYS, -1)
     return joined_day > max(min(newcomer_since, trial_since), -32768)
 
 
-def newcomer_hazard_bound(model, j: int) -> float:
-    """The highest daily churn hazard a new account on platform ``j`` can have: every rule of
-    ``_newcomer_churn`` at its worst (a gap of 3 or more, traits at 0 or 1, no friends left)."""
-    rates, w, platforms = model.rates, model.weights, model.platforms
-    return (rates.base_churn + 3.0 * rates.trial_churn
-            + w.language * rates.language_churn * float(platforms.language_barrier[j])
-            + w.moderation * rates.moderation_churn * float(platforms.moderation[j])
-            + w.threshold_churn / rates.threshold_churn_days)
-
-
 def _newcomer_churn(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today) -> np.ndarray:
-    """Daily chance that newcomers ``rows`` go dormant on platform ``j`` (every churn rule)."""
-    users, platform = model.users.take(rows), model.platform_column(j)
-    rates, w = model.rates, model.weights
-    gap = np.maximum(gap.at(rows)[:, None], 0.0)
-    trial = (users.joined_day[:, j : j + 1] >= 0) & (today.tenure < m.TRIAL_DAYS)
-    hazard = np.float32(rates.base_churn) * (gap > 0)
-    hazard += trial * (np.float32(rates.trial_churn) * np.minimum(gap, 3.0))
-    hazard += w.language * m.language_churn(
-        users, platform, today, rates.language_churn, rates.first_week_days)
-    hazard += w.moderation * m.moderation_churn(users, platform, today, rates.moderation_churn)
-    hazard += w.threshold_churn * trial * m.threshold_churn(
-        users, today, model.has_friends[rows], rates.threshold_churn_days)
-    return -np.expm1(-hazard[:, 0])
+    """Daily chance that newcomers ``rows`` go dormant on platform ``j`` (every churn hazard)."""
+    users = model.users.take(rows)
+    on_trial = rules.on_trial(users.joined_day[:, j : j + 1], today.tenure)
+    hazard = rules.churn_hazard(model.rates, model.weights, users, model.platform_column(j),
+                                today, gap.at(rows)[:, None], on_trial, model.has_friends[rows])
+    return rules.daily_chance(hazard[:, 0])
 
 
 def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Today, bits,
              joined: np.ndarray) -> None:
-    """Which engaged users open platform ``j`` today (writes ``users.active[:, j]``): the primary
-    with the user's daily chance, others less often, except that a platform new to the user gets
-    attention while it still feels new: activity · max(e^(-focus · gap), freshness).
+    """Which engaged users open platform ``j`` today (:func:`rules.open_chance`; writes
+    ``users.active[:, j]``).
 
     The primary has a gap of 0, so the chance there is the user's activity: whether each user
     opens their primary is drawn once for all platforms (``opens_primary``); the other platforms
@@ -158,22 +129,15 @@ def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Toda
 
 def _open_others(model, active, others, count: int, gap: GapTo, today: m.Today, bits) -> None:
     """``open_app`` for the engaged users of the column whose primary it is not (``others``)."""
-    users = model.users
+    users, rates = model.users, model.rates
     rows = _rows(others, count)
     dense = isinstance(rows, slice)
-    focus = np.float32(model.rates.attention_focus)
-    fading = m.fading(model.rates.curiosity_halflife_days)
     parts = blocks(len(active) if dense else len(rows))
-    chance = np.empty(parts[0].stop, dtype=np.float32)  # one block's worth, used again
-    draws = np.empty_like(chance)
+    draws = np.empty(parts[0].stop, dtype=np.float32)  # one block's worth, used again
     for block in parts:
         who = block if dense else rows[block]
-        pull = gap.lead(who, out=chance[: block.stop - block.start])  # = -gap; one exp for both
-        pull *= focus  # terms of the max
-        np.maximum(pull, today.tenure[who, 0] * fading, out=pull)
-        np.exp(pull, out=pull)
-        pull *= users.activity[who]
-        hit = fill_uniform(draws[: len(pull)], bits) < pull
+        chance = rules.open_chance(rates, users.activity[who], gap.at(who), today.tenure[who, 0])
+        hit = fill_uniform(draws[: len(chance)], bits) < chance
         if dense:
             hit &= others[block]
             active[block] |= hit
@@ -193,11 +157,6 @@ class GapTo:
     def lead(self, rows, out: np.ndarray | None = None) -> np.ndarray:
         """Minus the gap (into ``out`` if given, else a new array)."""
         return np.subtract(self.attractiveness[rows], self.best[rows], out=out)
-
-
-def _chance(rate: float) -> np.float32:
-    """Chance of at least one event in a day at a daily rate (float32 like the per-user rules)."""
-    return -np.expm1(-np.float32(rate))
 
 
 def _rows(mask: np.ndarray, count: int):

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.model import columns as d
 from sim.model import motives as m
+from sim.model import rules
 from sim.model.attraction import Attraction
 from sim.model.blocks import blocks
 from sim.model.events import schedule_events
@@ -28,7 +29,6 @@ from sim.model.threads import Threads, default_count
 from sim.model.users import NEVER, create_users
 from sim.scenario.schema import Scenario
 
-USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level
 UNUSABLE = np.float32(-3e38)  # attractiveness of a platform a user cannot use, for the best-of
 
 
@@ -202,29 +202,6 @@ class MigrationModel(mesa.Model):
         self._each_column(self.attraction.of_column, seen)
         return self.attraction.today
 
-    def _push(self, today: m.Today) -> np.ndarray:
-        """How much harder than usual each user looks for another platform today (N)."""
-        if self._push_per_threat is None:  # every push is proportional to the threat
-            self._push_per_threat = np.zeros(self.users.n, dtype=np.float32)
-            for name, fn in m.PUSHES.items():
-                weight = getattr(self.weights, name)
-                if weight:
-                    unit = replace(today, threat=1.0)
-                    self._push_per_threat += fn(self.users, self.platforms, unit) * np.float32(
-                        weight)
-        push = self._push_per_threat * np.float32(today.threat)
-        push += np.float32(1.0)
-        # the ban, and the refugee story: while an alternative trends, the news of the exodus
-        # makes users of a threatened platform look around harder (for every destination)
-        threat_push = np.float32(self.rates.threat_push * today.threat
-                                 + self.rates.exodus_push * self.buzz().max())
-        if threat_push and self.platforms.threatened.any():
-            push += threat_push * _of_primary(self.platforms.threatened, self.users.primary)
-        if not self.platforms.available.all():
-            push += np.float32(self.rates.outage_push) * _of_primary(
-                ~self.platforms.available, self.users.primary)
-        return push
-
     def _best(self, attractiveness: np.ndarray, rows=None) -> tuple[np.ndarray, np.ndarray]:
         """Each user's (or ``rows``') highest attractiveness among the platforms they use (0 if
         none), and which platform that is: the primary (-1 if none; the first wins a tie)."""
@@ -249,8 +226,17 @@ class MigrationModel(mesa.Model):
     # --- transitions ---------------------------------------------------------------------------
 
     def _search(self, today: m.Today) -> np.ndarray:
-        """Each user's daily rate of looking for another platform (N)."""
-        return np.float32(self.rates.search_rate) * self._push(today)
+        """Each user's daily rate of looking for another platform (N; :func:`rules.search_rate`)."""
+        if self._push_per_threat is None:  # every push is proportional to the threat: kept at 1
+            self._push_per_threat = m.push(self.users, self.platforms, replace(today, threat=1.0),
+                                           self.weights)
+        platforms, primary = self.platforms, self.users.primary
+        on_threatened = (_of_primary(platforms.threatened, primary)
+                         if platforms.threatened.any() else False)
+        on_dark = _of_primary(~platforms.available, primary) if not platforms.available.all() \
+            else False
+        return rules.search_rate(self.rates, self._push_per_threat, today.threat,
+                                 self.buzz().max(), on_threatened, on_dark)
 
     def _sign_up(self, gaps: list[d.GapTo], seen: list[m.Today], draws: np.ndarray,
                  search: np.ndarray):
@@ -260,13 +246,12 @@ class MigrationModel(mesa.Model):
         Returns the new accounts (user indices per platform) and the sign-ups by motive.
         """
         users, platforms = self.users, self.platforms
-        gate = platforms.installable * m.signup_barrier(platforms, self.weights.signup_barrier)
-        # may be banned too, as far as users see it (ByteDance's Lemon8: domain notes)
-        expected_loss = np.float32(self.threat * self.rates.ban_foresight) * platforms.threatened
-        shift = self.buzz() - expected_loss
+        gate = m.signup_gate(platforms, self.weights.signup_barrier)
+        trend = rules.trend(self.rates, self.buzz(), self.threat, platforms.threatened)
 
         def sign_up(j: int, gap: d.GapTo, draw: np.ndarray) -> np.ndarray:
-            new, self.expected_signups[j] = d.sign_up(self, j, gap, search, shift[j], gate[j], draw)
+            new, self.expected_signups[j] = d.sign_up(self, j, gap, search, np.float32(trend[j]),
+                                                      np.float32(gate[j]), draw)
             users.account[new, j] = True
             users.engaged[new, j] = True
             users.joined_day[new, j] = self.day
@@ -313,33 +298,13 @@ class MigrationModel(mesa.Model):
         return fill_uniform(self._primary_draws, self._primary_bits) < self.users.activity
 
     def buzz(self) -> np.ndarray:
-        """Today's trending term of each platform (:func:`trending`)."""
-        return trending(self.signups_recent, self.signups_usual, self.rates)
+        """Today's trending term of each platform (:func:`rules.trending`)."""
+        return rules.trending(self.rates, self.signups_recent, self.signups_usual)
 
     def _remember_signups(self, today: np.ndarray) -> None:
         """Update the short and long averages of sign-ups (expected, so free of draw noise)."""
-        remember_signups(self.signups_recent, self.signups_usual, today, self.rates, self.day == 0)
-
-
-def trending(recent: np.ndarray, usual: np.ndarray, rates) -> np.ndarray:
-    """Trending: sign-ups well above their usual level put a platform in the charts and the news
-    (C1, F3, F4), which raises sign-ups further, up to ``buzz_max`` (log-odds, P); growth from
-    below ``chart_floor`` barely counts. ``recent``, ``usual``: averages of daily sign-ups."""
-    floor = rates.chart_floor
-    ratio = (recent + floor) / (usual + floor)
-    return np.clip(rates.buzz * np.log(ratio), 0.0, rates.buzz_max)
-
-
-def remember_signups(recent: np.ndarray, usual: np.ndarray, today: np.ndarray, rates,
-                     first_day: bool) -> None:
-    """Fold today's sign-ups (share of users, P) into their short (``buzz_memory_days``) and long
-    (``USUAL_DAYS``) averages, in place; the first day starts both at today's level."""
-    if first_day:
-        recent[:] = usual[:] = today
-    for average, days in ((recent, rates.buzz_memory_days), (usual, USUAL_DAYS)):
-        keep = np.exp(-1.0 / days)
-        average *= keep
-        average += (1 - keep) * today
+        rules.remember_signups(self.signups_recent, self.signups_usual, today, self.rates,
+                               self.day == 0)
 
 
 def _best_of(attractiveness, engaged, usable, rows, best, choice) -> None:

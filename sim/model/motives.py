@@ -16,11 +16,24 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+# The strength of each pull and push at its strongest (full trait, full threat), in log-odds of
+# attractiveness (pulls) or in units of the quiet-day search rate (pushes). They are fixed here,
+# not scenario fields, because the motive's weight in [motives] scales each of them: a second free
+# scale could not be told apart from the weight. The weights are 1 in the shipped scenarios.
+CREATOR_PULL = 3.0  # a creator with all their fear, audience and audience share there
+VIEWER_PULL = 0.3  # a viewer with all the creators they follow there: a tenth of a creator's
+PROTEST_PULL = 3.0  # a user with all the anger at the ban, toward a China-owned app
+CURIOSITY_PULL = 2.0  # a fully curious user toward a brand-new, fully novel platform
+LANGUAGE_PULL = 2.0  # repulsion of a foreign interface for a user with no tolerance of it
+MODERATION_PULL = 1.5  # repulsion of full moderation for a fully sensitive user
+PRIVACY_PULL = 2.0  # repulsion of a fully risky app for a fully worried user
 NETWORK_WEIGHT = 2.0  # utility of having all one's friends on a platform (β in u = q + β·share)
+VIEWER_PUSH = 0.3  # search push of fear for a viewer (no audience of their own)
+CREATOR_PUSH = 3.0  # the extra search push of fear for the largest audience
+PROTEST_PUSH = 2.0  # search push of full anger at the ban
+# Shapes fixed by the model's time scale, not by the data
 HABIT_DAYS = 180.0  # tenure after which habit is fully formed
-NEWCOMER_DAYS = 30  # how long moderation removals hit a newcomer hardest
 MAX_TENURE = 1460 + 3650  # the oldest account (4 years) after the longest run
-TRIAL_DAYS = 90  # an account made during the run is on trial this long (threshold churn applies)
 
 
 @dataclass
@@ -113,6 +126,61 @@ def fading(halflife: float) -> np.float32:
 # --- pulls -------------------------------------------------------------------------------------
 
 
+PULLS: dict = {}  # weight name in [motives] -> pull function, in the order they are summed
+CHANGES_WITH: dict[str, str] = {}  # weight name -> when the pull can change (see ``pull``)
+PLATFORM_FACTORS: dict = {}  # weight name -> what the pull is proportional to on each platform
+WHEN = ("day", "account", "platforms", "ties", "threat", "freshness")
+
+
+def pull(changes_with: str = "day", weight: str | None = None, on=None):
+    """Register a pull function under its weight in ``[motives]`` (by default its name without
+    ``_pull``): every registered pull is summed into attractiveness.
+
+    ``changes_with`` says when its value can change, so that the fast model recomputes it only
+    then (:mod:`sim.model.attraction`): ``"day"`` every day (the default, always right);
+    ``"account"`` every day, but 0 where the user has no account (a function of tenure);
+    ``"platforms"`` only when an event changes a platform; ``"ties"`` also when some of the
+    user's ties become engaged or dormant there; ``"threat"`` a platforms- or ties-pull times
+    the ban threat (kept at a threat of 1); ``"freshness"`` a platforms-pull times freshness
+    (its last factor; kept at a freshness of 1). ``on``: a function of the platforms giving what
+    the pull is proportional to on each one (where it is 0 the model skips that platform).
+    """
+    if changes_with not in WHEN:
+        raise ValueError(f"changes_with must be one of {WHEN}")
+
+    def register(fn):
+        name = weight or fn.__name__.removesuffix("_pull")
+        PULLS[name], CHANGES_WITH[name] = fn, changes_with
+        if on is not None:
+            PLATFORM_FACTORS[name] = on
+        return fn
+
+    return register
+
+
+def pulls_changing_with(*when: str) -> tuple[str, ...]:
+    """The registered pulls that change with any of ``when`` (in summing order)."""
+    return tuple(name for name in PULLS if CHANGES_WITH[name] in when)
+
+
+def protest_target(platforms) -> np.ndarray:
+    """1 for the China-owned platforms the ban does not cover, else 0 (P)."""
+    return platforms.china_owned * ~platforms.threatened
+
+
+def _not_threatened(platforms) -> np.ndarray:
+    return ~platforms.threatened
+
+
+def _novelty(platforms) -> np.ndarray:
+    return platforms.novelty
+
+
+def _language_barrier(platforms) -> np.ndarray:
+    return platforms.language_barrier
+
+
+@pull("threat", on=_not_threatened)
 def follower_loss_pull(users, platforms, day: Today) -> np.ndarray:
     """Creators go where their audience can follow; audiences follow the creators they watch.
 
@@ -123,51 +191,54 @@ def follower_loss_pull(users, platforms, day: Today) -> np.ndarray:
     """
     creator_pull = (users.fear * day.stake)[:, None] * day.audience_here
     safe = np.float32(day.threat) * ~platforms.threatened
-    return (3.0 * creator_pull + 0.3 * day.creators_here) * safe[None, :]
+    return (CREATOR_PULL * creator_pull + VIEWER_PULL * day.creators_here) * safe[None, :]
 
 
+@pull("threat", on=protest_target)
 def protest_pull(users, platforms, day: Today) -> np.ndarray:
     """Anger at the ban draws users to China-owned apps while the ban threatens ("take my data").
 
     Seed F16 and article 000. Only apps the ban does not cover count (joining another ByteDance app
     is no protest), and the pull fades when the threat is lifted because it scales with ``threat``.
     """
-    return 3.0 * users.protest[:, None] * protest_target(platforms)[None, :] * day.threat
+    return PROTEST_PULL * users.protest[:, None] * protest_target(platforms)[None, :] * day.threat
 
 
-def protest_target(platforms) -> np.ndarray:
-    """1 for the China-owned platforms the ban does not cover, else 0 (P)."""
-    return platforms.china_owned * ~platforms.threatened
-
-
+@pull("freshness", on=_novelty)
 def curiosity_pull(users, platforms, day: Today) -> np.ndarray:
     """Cultural curiosity: a foreign platform's novelty, decaying with time spent on it.
 
     Seed F11 (20 % of migrants cite curiosity) and article 001 ("cat tax", cultural exchange).
     """
-    return 2.0 * users.curiosity[:, None] * platforms.novelty[None, :] * day.freshness
+    return CURIOSITY_PULL * users.curiosity[:, None] * platforms.novelty[None, :] * day.freshness
 
 
+@pull("platforms", on=_language_barrier)
 def language_pull(users, platforms, day: Today) -> np.ndarray:
     """A foreign-language interface repels users with little tolerance for it (seed F12)."""
-    return -2.0 * (1.0 - users.language_tolerance)[:, None] * platforms.language_barrier[None, :]
+    intolerance = (1.0 - users.language_tolerance)[:, None]
+    return -LANGUAGE_PULL * intolerance * platforms.language_barrier[None, :]
 
 
+@pull("platforms")
 def moderation_pull(users, platforms, day: Today) -> np.ndarray:
     """Strict moderation repels users sensitive to it; lax moderation draws them (F10, F15)."""
-    return -1.5 * users.moderation_sensitivity[:, None] * platforms.moderation[None, :]
+    return -MODERATION_PULL * users.moderation_sensitivity[:, None] * platforms.moderation[None, :]
 
 
+@pull("platforms")
 def privacy_pull(users, platforms, day: Today) -> np.ndarray:
     """Worry about where one's data goes repels users from risky apps (seed F16, article 004)."""
-    return -2.0 * users.privacy[:, None] * platforms.privacy_risk[None, :]
+    return -PRIVACY_PULL * users.privacy[:, None] * platforms.privacy_risk[None, :]
 
 
+@pull("account")
 def habit_pull(users, platforms, day: Today) -> np.ndarray:
     """Habit: a platform used for months is hard to leave (a mooring; Bansal et al. 2005)."""
     return users.habit[:, None] * np.minimum(day.tenure / HABIT_DAYS, 1.0)
 
 
+@pull("ties", weight="network_pull")
 def network_pull(users, platforms, day: Today) -> np.ndarray:
     """Friends already on a platform pull a user there: u = q + β·share (network effects).
 
@@ -177,47 +248,34 @@ def network_pull(users, platforms, day: Today) -> np.ndarray:
     return NETWORK_WEIGHT * day.friends_here
 
 
-PULLS = {
-    "follower_loss": follower_loss_pull,
-    "protest": protest_pull,
-    "curiosity": curiosity_pull,
-    "language": language_pull,
-    "moderation": moderation_pull,
-    "privacy": privacy_pull,
-    "habit": habit_pull,
-    "network_pull": network_pull,
-}
-
-# How often each pull can change, so that the model recomputes it only then: steady pulls when an
-# event changes a platform; social ones also when some of the user's ties become engaged or dormant
-# there (neither uses tenure); threat pulls are steady or social ones times the ban threat (the
-# model keeps them at a threat of 1 and multiplies); the others (freshness, tenure) every day.
-STEADY_PULLS = ("language", "moderation", "privacy")
-SOCIAL_PULLS = ("network_pull",)
-THREAT_PULLS = ("follower_loss", "protest")
-# Steady pulls times freshness (their last factor; 1 where the user has no account): the model
-# keeps them at a freshness of 1 and multiplies only where there is an account.
-FRESHNESS_PULLS = ("curiosity",)
-DAILY_PULLS = tuple(p for p in PULLS if p not in (*STEADY_PULLS, *SOCIAL_PULLS, *THREAT_PULLS,
-                                                  *FRESHNESS_PULLS))
-# Daily pulls that are 0 where the user has no account (a function of tenure, which is 0 there):
-# on a platform where few users have one, the model computes them for those users only.
-ACCOUNT_PULLS = ("habit",)
-
-# What a pull is proportional to on each platform: where it is 0, the pull is 0 for every user,
-# and the model skips that platform (e.g. curiosity where there is no novelty).
-PLATFORM_FACTORS = {
-    "protest": protest_target,
-    "follower_loss": lambda platforms: ~platforms.threatened,
-    "curiosity": lambda platforms: platforms.novelty,
-    "language": lambda platforms: platforms.language_barrier,
-}
-
-
 def acts_on(name: str, platforms) -> np.ndarray:
     """Whether the pull ``name`` can be non-zero on each platform (P bool)."""
     factor = PLATFORM_FACTORS.get(name)
     return np.ones(len(platforms.available), bool) if factor is None else factor(platforms) != 0
+
+
+def add_pull(total: np.ndarray, name: str, users, platforms, today: Today, weights) -> None:
+    """Add the pull ``name``, by its weight in ``[motives]``, to ``total`` (in place); nothing if
+    the weight is 0 or the pull is 0 on every platform given."""
+    weight = getattr(weights, name)
+    if weight and acts_on(name, platforms).any():
+        pull = PULLS[name](users, platforms, today)
+        total += pull if weight == 1 else np.float32(weight) * pull
+
+
+def attractiveness(users, platforms, today: Today, weights, names=tuple(PULLS),
+                   appeal: bool = True) -> np.ndarray:
+    """Summary of rule: how much a user wants a platform is its appeal plus the sum of every
+    pull, each by its weight (log-odds, N×P; ``names``: only these pulls; ``appeal``: with it).
+
+    The fast model keeps sums of some pulls between days (:mod:`sim.model.attraction`); tests
+    check those against this sum from scratch."""
+    total = np.zeros((len(users.habit), len(platforms.appeal)), dtype=np.float32)
+    if appeal:
+        total += platforms.appeal
+    for name in names:
+        add_pull(total, name, users, platforms, today, weights)
+    return total
 
 
 # --- pushes ------------------------------------------------------------------------------------
@@ -225,12 +283,12 @@ def acts_on(name: str, platforms) -> np.ndarray:
 
 def follower_loss_push(users, platforms, day: Today) -> np.ndarray:
     """The threat of losing one's audience sends creators (and fans) to look elsewhere (F9)."""
-    return day.threat * users.fear * (0.3 + 3.0 * day.stake)
+    return day.threat * users.fear * (VIEWER_PUSH + CREATOR_PUSH * day.stake)
 
 
 def protest_push(users, platforms, day: Today) -> np.ndarray:
     """Anger at the ban is a reason to act now, not only a direction (seed F16)."""
-    return day.threat * 2.0 * users.protest
+    return day.threat * PROTEST_PUSH * users.protest
 
 
 PUSHES = {"follower_loss": follower_loss_push, "protest": protest_push}
@@ -238,34 +296,24 @@ PUSHES = {"follower_loss": follower_loss_push, "protest": protest_push}
 # of 1 and multiplies.
 
 
+def push(users, platforms, today: Today, weights) -> np.ndarray:
+    """The motives' push on how hard each user looks for another platform: the sum of every push,
+    each by its weight (N; in units of the quiet-day search rate)."""
+    total = np.zeros(len(users.habit), dtype=np.float32)
+    for name, fn in PUSHES.items():
+        weight = getattr(weights, name)
+        if weight:
+            total += fn(users, platforms, today) * np.float32(weight)
+    return total
+
+
 # --- barriers and churn ------------------------------------------------------------------------
 
 
-def signup_barrier(platforms, weight: float) -> np.ndarray:
-    """Share of would-be joiners who get through sign-up (Douyin's Chinese phone number, F14)."""
-    return (1.0 - platforms.signup_barrier) ** weight
-
-
-def language_churn(users, platforms, day: Today, rate: float, first_week: int) -> np.ndarray:
-    """Newcomers who cannot read the interface leave in their first week (F12: 20 %).
-
-    A translation launch lowers ``language_barrier`` and with it this hazard.
-    """
-    newcomer = (day.tenure < first_week).astype(np.float32)
-    intolerance = (1.0 - users.language_tolerance)[:, None]
-    return rate * platforms.language_barrier[None, :] * intolerance * newcomer
-
-
-def moderation_churn(users, platforms, day: Today, rate: float) -> np.ndarray:
-    """Removals of newcomers' posts push the sensitive ones away (domain notes, week of 01-13)."""
-    newcomer = (day.tenure < NEWCOMER_DAYS).astype(np.float32)
-    return rate * platforms.moderation[None, :] * users.moderation_sensitivity[:, None] * newcomer
-
-
-def threshold_churn(users, day: Today, has_friends: np.ndarray, tau: float) -> np.ndarray:
-    """Török–Kertész: once the share of engaged friends falls below λ, leave at rate 1/τ."""
-    below = (day.friends_here < users.threshold[:, None]) & has_friends[:, None]
-    return below.astype(np.float32) / tau
+def signup_gate(platforms, weight: float) -> np.ndarray:
+    """Share of would-be joiners who get through sign-up (P): none where the platform cannot be
+    installed, and fewer behind a sign-up barrier (Douyin's Chinese phone number, F14)."""
+    return platforms.installable * (1.0 - platforms.signup_barrier) ** weight
 
 
 # --- why did they come? ------------------------------------------------------------------------
@@ -298,7 +346,7 @@ def primary_motives(who, platforms, day: Today, weights, joined: np.ndarray) -> 
                                  + follower_loss_push(who, platforms, day)[:, None]),
         weights.protest * (protest_pull(who, platforms, day)
                            + protest_push(who, platforms, day)[:, None]),
-        weights.moderation * 1.5 * who.moderation_sensitivity[:, None] * relief,
+        weights.moderation * MODERATION_PULL * who.moderation_sensitivity[:, None] * relief,
         weights.curiosity * curiosity_pull(who, platforms, day),
         weights.network_pull * network_pull(who, platforms, day),
     ])

@@ -14,14 +14,15 @@ order (``agents.shuffle_do("step")``), so nobody reacts to a tie's decision of t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import mesa
 import numpy as np
 
 from sim.model import motives as m
+from sim.model import rules
 from sim.model.events import schedule_events
-from sim.model.migration import remember_signups, trending
 from sim.model.network import build_ties
 from sim.model.platforms import Platforms
 from sim.model.users import NEVER, create_users
@@ -59,6 +60,7 @@ class User(mesa.Agent):
         self.today: m.Today | None = None
         self.attractiveness = np.zeros(len(self.engaged))
         self.steady, self.steady_version = None, -1
+        self.motive_push = None
 
     # --- what the user sees --------------------------------------------------------------------
 
@@ -73,20 +75,13 @@ class User(mesa.Agent):
         tenure = np.where(self.account, day - self.joined_day, 0).astype(np.float32)[None, :]
         self.today = m.Today(day, model.threat, tenure, self.stake, model.buzz,
                              model.rates.curiosity_halflife_days, shares)
+        weights, steady = model.weights, m.pulls_changing_with("platforms")
         if self.steady_version != platforms.version:  # what only changes with the platforms
-            self.steady = self.pulls(m.STEADY_PULLS, platforms.appeal.astype(np.float32))
+            self.steady = m.attractiveness(self.row, platforms, self.today, weights, steady)
             self.steady_version = platforms.version
-        self.attractiveness = self.pulls(
-            [name for name in m.PULLS if name not in m.STEADY_PULLS], self.steady.copy())
-
-    def pulls(self, names, total: np.ndarray) -> np.ndarray:
-        """``total`` plus the user's pulls ``names`` toward every platform, each by its weight."""
-        weights, platforms = self.model.weights, self.model.platforms
-        for name in names:
-            weight = getattr(weights, name)
-            if weight:
-                total += np.float32(weight) * m.PULLS[name](self.row, platforms, self.today)[0]
-        return total
+        others = [name for name in m.PULLS if name not in steady]
+        self.attractiveness = (self.steady + m.attractiveness(
+            self.row, platforms, self.today, weights, others, appeal=False))[0]
 
     def best(self) -> tuple[float, int]:
         """The most attractive platform the user can use, and its attractiveness (0, -1: none)."""
@@ -107,32 +102,35 @@ class User(mesa.Agent):
         draw = model.rng.random(len(gap), dtype=np.float32)
         joined = self.sign_up(gap, draw)
         engaged = self.engaged & ~joined
-        gone = engaged & (draw < -np.expm1(-self.hazard(gap)))
+        gone = engaged & (draw < self.churn_chance(gap))
         dormant = self.account & ~self.engaged & platforms.available
-        back = dormant & (draw < np.float32(2.0 * rates.return_rate)
-                          / (1.0 + np.exp(np.minimum(np.maximum(gap, 0.0), 30.0))))
+        back = dormant & (draw < rules.return_chance(rates, gap))
         self.engaged &= ~gone
         self.engaged |= back
         self.left_day[gone & (self.left_day == NEVER)] = model.day
         best, self.primary = self.best()
         self.open_apps(np.float32(best) - self.attractiveness)
 
-    def sign_up(self, gap: np.ndarray, draw: np.ndarray) -> np.ndarray:
-        model, rates, platforms = self.model, self.model.rates, self.model.platforms
-        push = 1.0
-        for name, fn in m.PUSHES.items():
-            weight = getattr(model.weights, name)
-            if weight:
-                push += weight * float(fn(self.row, platforms, self.today)[0])
-        if self.primary >= 0:
-            push += ((rates.threat_push * model.threat + rates.exodus_push * model.buzz.max())
-                     * platforms.threatened[self.primary])
-            push += rates.outage_push * (not platforms.available[self.primary])
-        gate = platforms.installable * m.signup_barrier(platforms, model.weights.signup_barrier)
-        expected_loss = model.threat * rates.ban_foresight * platforms.threatened
-        lead = np.minimum(model.buzz - expected_loss - gap, 20.0)
-        chance = -np.expm1(-rates.search_rate * push * np.exp(lead) * gate)
+    def sign_up_chance(self, gap: np.ndarray) -> np.ndarray:
+        """Today's chance of signing up to each platform (0 where the user has an account)."""
+        model, platforms = self.model, self.model.platforms
+        if self.motive_push is None:  # every push is proportional to the threat: kept at 1
+            self.motive_push = m.push(self.row, platforms, replace(self.today, threat=1.0),
+                                      model.weights)
+        on = self.primary >= 0
+        search = rules.search_rate(
+            model.rates, self.motive_push, model.threat, model.buzz.max(),
+            on and platforms.threatened[self.primary], on and not platforms.available[self.primary])
+        trend = rules.trend(model.rates, model.buzz, model.threat, platforms.threatened)
+        gate = m.signup_gate(platforms, model.weights.signup_barrier)
+        chance = rules.sign_up_chance(search, gap, trend.astype(np.float32),
+                                      gate.astype(np.float32))
         chance[self.account] = 0.0
+        return chance
+
+    def sign_up(self, gap: np.ndarray, draw: np.ndarray) -> np.ndarray:
+        model = self.model
+        chance = self.sign_up_chance(gap)
         model.expected_signups += chance
         joined = draw < chance
         self.account |= joined
@@ -141,26 +139,21 @@ class User(mesa.Agent):
         model.signups += joined
         return joined
 
-    def hazard(self, gap: np.ndarray) -> np.ndarray:
-        """Daily hazard of going dormant on each platform (every churn rule)."""
-        model, rates, w, today = self.model, self.model.rates, self.model.weights, self.today
-        gap = np.maximum(gap, 0.0)[None, :]
-        trial = (self.joined_day >= 0)[None, :] & (today.tenure < m.TRIAL_DAYS)
-        hazard = np.float32(rates.base_churn) * (gap > 0)
-        hazard += trial * (np.float32(rates.trial_churn) * np.minimum(gap, 3.0))
-        hazard += w.language * m.language_churn(
-            self.row, model.platforms, today, rates.language_churn, rates.first_week_days)
-        hazard += w.moderation * m.moderation_churn(
-            self.row, model.platforms, today, rates.moderation_churn)
-        hazard += w.threshold_churn * trial * m.threshold_churn(
-            self.row, today, self.has_friends, rates.threshold_churn_days)
-        return np.where(model.platforms.available, hazard[0], np.float32(rates.dark_forget_rate))
+    def churn_chance(self, gap: np.ndarray) -> np.ndarray:
+        """Today's chance of going dormant on each platform: every churn hazard where the
+        platform is up (for a settled account only the base hazard is not 0), forgetting where
+        it is dark."""
+        model, rates = self.model, self.model.rates
+        on_trial = rules.on_trial(self.joined_day[None, :], self.today.tenure)
+        hazard = rules.churn_hazard(rates, model.weights, self.row, model.platforms, self.today,
+                                    gap[None, :], on_trial, self.has_friends)[0]
+        return rules.daily_chance(np.where(model.platforms.available, hazard,
+                                           np.float32(rates.dark_forget_rate)))
 
     def open_apps(self, gap: np.ndarray) -> None:
         model = self.model
         usable = self.engaged & model.platforms.available
-        focus = np.exp(-np.float32(model.rates.attention_focus) * gap)
-        chance = self.row.activity[0] * np.maximum(focus, self.today.freshness[0])
+        chance = rules.open_chance(model.rates, self.row.activity[0], gap, self.today.tenure[0])
         opened = model.rng.random(len(gap), dtype=np.float32) < chance
         self.active = usable & (opened | (self.joined_day == model.day))  # a sign-up opens it
 
@@ -221,7 +214,7 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         if self.rates.threat_decay_days > 0:
             self.threat *= float(np.exp(-1.0 / self.rates.threat_decay_days))
-        self.buzz = trending(self.signups_recent, self.signups_usual, self.rates)
+        self.buzz = rules.trending(self.rates, self.signups_recent, self.signups_usual)
         n_platforms = len(self.platforms)
         self.expected_signups = np.zeros(n_platforms)
         self.signups = np.zeros(n_platforms, int)
@@ -239,8 +232,8 @@ class ReferenceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _remember_signups(self, today: np.ndarray) -> None:
-        remember_signups(self.signups_recent, self.signups_usual, today, self.rates,
-                         self.day == 0)
+        rules.remember_signups(self.signups_recent, self.signups_usual, today, self.rates,
+                               self.day == 0)
 
 
 class _OwnShares:

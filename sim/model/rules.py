@@ -1,0 +1,228 @@
+"""The daily rules: each written once, as a small function of arrays, element by element.
+
+A user's day (:meth:`~sim.model.migration.MigrationModel.step`): look around at the
+:func:`search_rate`; sign up to a platform with :func:`sign_up_chance`; go dormant at the
+:func:`churn_hazard` (the sum of the base, trial, language, moderation and threshold hazards); come
+back to a dormant account with :func:`return_chance`; open each app with :func:`open_chance`. What a
+user wants is the attractiveness of each platform, the sum of the pulls
+(:func:`sim.model.motives.attractiveness`); a platform's *gap* is how far it lags the user's best.
+
+Every function is element-wise: its arguments broadcast, so the same function gives the fast
+model's answer for a block of users (:mod:`sim.model.columns`) and the plain-Mesa reference's for
+one user's row (:mod:`sim.model.reference`). Arrays are float32; scenario numbers are cast to
+float32, so that both get the same numbers. Names: ``rates`` is the scenario's ``[dynamics]``,
+``weights`` its ``[motives]``, ``users`` anything with the users' trait arrays, ``platforms``
+anything with the platforms' arrays (all platforms, or one column), ``today``
+(:class:`~sim.model.motives.Today`) what users see today.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from sim.model.kernels import at_least_once
+from sim.model.motives import fading
+
+# Numbers fixed by the form of the rules, not by the data (each a cap that keeps exp() finite).
+LEAD_CAP = np.float32(20.0)  # the sign-up lead is capped at e^20: beyond, the chance is 1 anyway
+RETURN_GAP_CAP = np.float32(30.0)  # gaps above this give a return chance of 0 to float32 rounding
+TRIAL_DAYS = 90  # an account made during the run is on trial this long (threshold churn applies)
+NEWCOMER_DAYS = 30  # how long moderation removals hit a newcomer hardest
+USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level (the charts compare with a month)
+
+
+def f32(value) -> np.float32:
+    """A scenario number as the rules compute with it."""
+    return np.float32(value)
+
+
+# --- looking around and signing up -------------------------------------------------------------
+
+
+def search_rate(rates, motive_push, threat, strongest_buzz, on_threatened, on_dark):
+    """Summary of rule: a user looks for another platform at search_rate × push, where the push is
+    1 plus the motives' pushes, the ban's push on users of a threatened app and the outage's push
+    on users of a dark one.
+
+    Args:
+        motive_push: the users' pushes by motive at a ban threat of 1 (N;
+            :func:`sim.model.motives.push`).
+        threat: perceived probability that the ban takes the threatened apps away (0..1).
+        strongest_buzz: the highest trending term among the platforms today.
+        on_threatened, on_dark: whether each user's primary platform is threatened / dark (N).
+    """
+    push = motive_push * f32(threat)  # fear of losing followers, protest: while the ban threatens
+    push += f32(1.0)  # a quiet day
+    # the ban, and the refugee story: while an alternative trends, the news of the exodus makes
+    # users of a threatened platform look around harder (for every destination)
+    ban = f32(rates.threat_push * threat + rates.exodus_push * strongest_buzz)
+    push += ban * on_threatened
+    push += f32(rates.outage_push) * on_dark  # their app is dark: look elsewhere
+    return f32(rates.search_rate) * push
+
+
+def trend(rates, buzz, threat, threatened):
+    """Summary of rule: a platform in the charts draws sign-ups (its buzz), one users see the ban
+    cover too repels them (threat × ban_foresight).
+
+    Args:
+        buzz: the platform's trending term (:func:`trending`).
+        threatened: whether the ban covers the platform (bool).
+    """
+    expected_loss = f32(threat * rates.ban_foresight) * threatened  # may be banned too (Lemon8)
+    return buzz - expected_loss
+
+
+def sign_up_chance(search, gap, trend, gate):
+    """Summary of rule: a user without an account signs up at the daily rate
+    search × e^(trend − gap) × gate.
+
+    Args:
+        search: how hard the user looks today (:func:`search_rate`).
+        gap: how far the platform lags the user's best (log-odds; negative = better).
+        trend: the platform's :func:`trend`.
+        gate: share of would-be joiners who get through sign-up
+            (:func:`sim.model.motives.signup_gate`).
+    """
+    lead = trend - gap  # in the charts, and better than what the user has
+    rate = np.exp(np.minimum(lead, LEAD_CAP))  # (capped: the chance is 1 long before)
+    rate *= search  # how hard the user is looking
+    rate *= gate  # through the sign-up barrier (Douyin's Chinese phone number)
+    return at_least_once(rate)
+
+
+def trending(rates, recent, usual):
+    """Summary of rule: sign-ups well above their usual level put a platform in the charts and the
+    news (C1, F3, F4): buzz = buzz · log((recent + floor) / (usual + floor)), between 0 and
+    buzz_max; growth from below ``chart_floor`` barely counts.
+
+    Args:
+        recent, usual: short and long averages of the platform's daily sign-ups (share of users).
+    """
+    floor = rates.chart_floor  # sign-ups a platform needs to register in the charts
+    ratio = (recent + floor) / (usual + floor)  # growth over the usual level
+    return np.clip(rates.buzz * np.log(ratio), 0.0, rates.buzz_max)
+
+
+def remember_signups(recent, usual, today, rates, first_day: bool) -> None:
+    """Summary of rule: the charts remember a platform's sign-ups over ``buzz_memory_days``
+    (recent) and ``USUAL_DAYS`` (usual); in place, the first day starting both at today's level.
+
+    Args:
+        today: today's expected sign-ups (share of users, P): free of draw noise.
+    """
+    if first_day:
+        recent[:] = usual[:] = today
+    for average, days in ((recent, rates.buzz_memory_days), (usual, USUAL_DAYS)):
+        keep = np.exp(-1.0 / days)  # what a day of memory keeps
+        average *= keep
+        average += (1 - keep) * today
+
+
+# --- going dormant ------------------------------------------------------------------------------
+
+
+def base_hazard(rates, gap):
+    """Summary of rule: a settled user leaves a platform that is not their best at base_churn."""
+    return f32(rates.base_churn) * (gap > 0)
+
+
+def trial_hazard(rates, gap, on_trial):
+    """Summary of rule: an account on trial is dropped at trial_churn per unit of gap (up to 3)."""
+    return on_trial * (f32(rates.trial_churn) * np.minimum(gap, f32(3.0)))
+
+
+def language_hazard(rates, users, platforms, today):
+    """Summary of rule: newcomers who cannot read the interface leave in their first week (F12:
+    20 %); a translation launch lowers ``language_barrier`` and with it this hazard."""
+    newcomer = (today.tenure < rates.first_week_days).astype(np.float32)  # in their first week
+    intolerance = (1.0 - users.language_tolerance)[:, None]  # cannot read the interface
+    return rates.language_churn * platforms.language_barrier[None, :] * intolerance * newcomer
+
+
+def moderation_hazard(rates, users, platforms, today):
+    """Summary of rule: removals of newcomers' posts push the sensitive ones away in their first
+    month (domain notes, week of 01-13)."""
+    newcomer = (today.tenure < NEWCOMER_DAYS).astype(np.float32)  # in their first month
+    return (rates.moderation_churn * platforms.moderation[None, :]  # how strict the platform is
+            * users.moderation_sensitivity[:, None] * newcomer)  # how much the user minds
+
+
+def threshold_hazard(rates, users, today, has_friends):
+    """Summary of rule (Török–Kertész): once the share of a user's friends engaged on a platform
+    falls below their threshold λ, they leave it at rate 1/τ."""
+    below = (today.friends_here < users.threshold[:, None]) & has_friends[:, None]
+    return below.astype(np.float32) / rates.threshold_churn_days
+
+
+def churn_hazard(rates, weights, users, platforms, today, gap, on_trial, has_friends):
+    """Summary of rule: an engaged user goes dormant at the sum of every churn hazard (per day).
+
+    Args:
+        gap: how far each platform lags the user's best (N×P or N×1).
+        on_trial: whether the account was made during the run, less than ``TRIAL_DAYS`` ago.
+        has_friends: whether the user has any friend at all (N).
+    """
+    gap = np.maximum(gap, 0.0)
+    hazard = base_hazard(rates, gap)
+    hazard += trial_hazard(rates, gap, on_trial)
+    hazard += weights.language * language_hazard(rates, users, platforms, today)
+    hazard += weights.moderation * moderation_hazard(rates, users, platforms, today)
+    hazard += weights.threshold_churn * on_trial * threshold_hazard(rates, users, today,
+                                                                    has_friends)
+    return hazard
+
+
+def churn_hazard_bound(rates, weights, platforms):
+    """The highest :func:`churn_hazard` any user can have on each platform (P): the same function
+    at its worst inputs (a large gap, on trial, traits at their worst, no friend left), so that
+    the fast model can test a draw against it before computing a user's own hazard."""
+    worst_user = SimpleNamespace(language_tolerance=np.zeros(1, np.float32),
+                                 moderation_sensitivity=np.ones(1, np.float32),
+                                 threshold=np.ones(1, np.float32))
+    worst_day = SimpleNamespace(tenure=np.zeros((1, 1), np.float32),
+                                friends_here=np.zeros((1, 1), np.float32))
+    gap = np.full((1, 1), np.inf, np.float32)
+    on_trial = np.ones((1, 1), bool)
+    return churn_hazard(rates, weights, worst_user, platforms, worst_day, gap, on_trial,
+                        np.ones(1, bool))[0]
+
+
+def on_trial(joined_day, tenure):
+    """Whether an account is on trial: made during the run (day 0 or later), less than
+    ``TRIAL_DAYS`` ago."""
+    return (joined_day >= 0) & (tenure < TRIAL_DAYS)
+
+
+def daily_chance(rate):
+    """Summary of rule: an event at a daily rate happens today with chance 1 − e^(−rate)."""
+    rate = f32(rate) if np.isscalar(rate) else rate
+    return -np.expm1(-rate)
+
+
+# --- coming back and opening apps ---------------------------------------------------------------
+
+
+def return_chance(rates, gap):
+    """Summary of rule: a dormant user comes back to a platform with chance
+    2 · return_rate / (1 + e^gap): return_rate at their best platform, less for worse ones."""
+    most = f32(2.0 * rates.return_rate)  # a platform far better than the user's best
+    return most / (1.0 + np.exp(np.minimum(np.maximum(gap, 0.0), RETURN_GAP_CAP)))
+
+
+def open_chance(rates, activity, gap, tenure):
+    """Summary of rule: an engaged user opens a platform with chance
+    activity × max(e^(−attention_focus · gap), freshness): the best one at their daily activity,
+    others less, unless the platform still feels new (freshness halves every curiosity half-life).
+
+    Args:
+        activity: the user's chance of opening their primary platform on a day (N).
+        gap: how far the platform lags the user's best (0 for the best).
+        tenure: days since the account was made (for freshness).
+    """
+    pull = -gap * f32(rates.attention_focus)  # attention goes to the best platform
+    pull = np.maximum(pull, tenure * fading(rates.curiosity_halflife_days))  # unless it is new
+    return np.exp(pull) * activity
+
