@@ -29,6 +29,7 @@ from sim.model.motives import fading
 LEAD_CAP = np.float32(20.0)  # the sign-up lead is capped at e^20: beyond, the chance is 1 anyway
 RETURN_GAP_CAP = np.float32(30.0)  # gaps above this give a return chance of 0 to float32 rounding
 TRIAL_DAYS = 90  # an account made during the run is on trial this long (threshold churn applies)
+TRIAL_GAP_CAP = np.float32(3.0)  # a trial account 3 log-odds (20×) below the best is as good as gone
 NEWCOMER_DAYS = 30  # how long moderation removals hit a newcomer hardest
 USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level (the charts compare with a month)
 
@@ -130,8 +131,8 @@ def base_hazard(rates, gap):
 
 
 def trial_hazard(rates, gap, on_trial):
-    """Summary of rule: an account on trial is dropped at trial_churn per unit of gap (up to 3)."""
-    return on_trial * (f32(rates.trial_churn) * np.minimum(gap, f32(3.0)))
+    """Summary of rule: an account on trial is dropped at trial_churn per unit of gap (up to TRIAL_GAP_CAP)."""
+    return on_trial * (f32(rates.trial_churn) * np.minimum(gap, TRIAL_GAP_CAP))
 
 
 def language_hazard(rates, users, platforms, today):
@@ -184,8 +185,8 @@ def churn_hazard_bound(rates, weights, platforms):
                                  threshold=np.ones(1, np.float32))
     worst_day = SimpleNamespace(tenure=np.zeros((1, 1), np.float32),
                                 friends_here=np.zeros((1, 1), np.float32))
-    gap = np.full((1, 1), np.inf, np.float32)
-    on_trial = np.ones((1, 1), bool)
+    gap = np.full((1, len(platforms.appeal)), np.inf, np.float32)  # a platform far from the best
+    on_trial = np.ones_like(gap, dtype=bool)
     return churn_hazard(rates, weights, worst_user, platforms, worst_day, gap, on_trial,
                         np.ones(1, bool))[0]
 

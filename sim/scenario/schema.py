@@ -57,10 +57,10 @@ class Population(Strict):
             "13-17": 0.13, "18-29": 0.30, "30-49": 0.34, "50-64": 0.17, "65+": 0.06,
         }
     )
-    creator_share: Share = 0.04
+    creator_share: Share = Field(0.04, description="share of users who are creators")
     follows_per_user: float = Field(15.0, ge=0.0, description="creators a user follows, mean")
     creator_popularity_tail: float = Field(1.2, gt=0.0, description="Pareto shape of audiences")
-    friends_per_user: float = Field(10.0, ge=0.0)
+    friends_per_user: float = Field(10.0, ge=0.0, description="friends a user has, mean")
     daily_activity: Trait = Trait(mean=0.48, concentration=3.0)
     fear_of_losing_followers: Trait = Trait(mean=0.5)
     protest: Trait = Trait(mean=0.25, concentration=2.0)
@@ -69,8 +69,9 @@ class Population(Strict):
     moderation_sensitivity: Trait = Trait(mean=0.4)
     language_tolerance: Trait = Trait(mean=0.35)
     habit: Trait = Trait(mean=0.6)
-    churn_threshold_mean: Share = 0.5
-    churn_threshold_spread: Share = 0.2
+    churn_threshold_mean: Share = Field(0.5,
+        description="λ: share of friends below which a user leaves, mean")
+    churn_threshold_spread: Share = Field(0.2, description="spread of λ across users")
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Population:
@@ -80,69 +81,99 @@ class Population(Strict):
         return self
 
 
-class Motives(Strict):
-    """Weight of each motive and mooring in users' choices; 0 switches one off (ablation)."""
+def _w(what: str):
+    """A motive's weight: 1 as calibrated, 0 switches it off (``sim ablate``)."""
+    return Field(1.0, ge=0.0, description=what)
 
-    follower_loss: NonNegative = 1.0
-    protest: NonNegative = 1.0
-    curiosity: NonNegative = 1.0
-    language: NonNegative = 1.0
-    signup_barrier: NonNegative = 1.0
-    moderation: NonNegative = 1.0
-    privacy: NonNegative = 1.0
-    habit: NonNegative = 1.0
-    network_pull: NonNegative = 1.0
-    threshold_churn: NonNegative = 1.0
+
+class Motives(Strict):
+    """Weight of each motive and mooring in users' choices (sim/model/motives.py: each pull's
+    strength at weight 1 is a named constant there); 0 switches one off (ablation)."""
+
+    follower_loss: float = _w("creators go where their audience can follow; fans follow them (F9)")
+    protest: float = _w("anger at the ban draws users to China-owned apps it does not cover (F16)")
+    curiosity: float = _w("a foreign platform's novelty, fading with time spent on it (F11)")
+    language: float = _w("a foreign-language interface repels, and drives newcomers out (F12)")
+    signup_barrier: float = _w("how much a sign-up barrier stops would-be joiners (F14)")
+    moderation: float = _w("strict moderation repels the sensitive, and drives newcomers out")
+    privacy: float = _w("worry about where data goes repels users from risky apps (F16)")
+    habit: float = _w("a platform used for months is hard to leave (a mooring)")
+    network_pull: float = _w("friends already on a platform pull a user there (u = q + β·share)")
+    threshold_churn: float = _w(
+        "Török–Kertész: leave once too few friends are left (on trial accounts)")
+
+
+def _rate(default: float, what: str, **bounds):
+    return Field(default, **({"ge": 0.0} | bounds), description=what)
 
 
 class Dynamics(Strict):
-    """Rates of the daily rules (per day unless named otherwise)."""
+    """Rates of the daily rules (per day unless named otherwise; sim/model/rules.py). The defaults
+    are the values fitted to observed-2025 (see baseline.toml for the command)."""
 
-    search_rate: NonNegative = 0.002
-    threat_push: NonNegative = 5.0
-    buzz: NonNegative = Field(3.0, description="elasticity of sign-ups to their recent growth")
-    buzz_max: NonNegative = Field(4.0, description="cap of the buzz term (log-odds)")
-    buzz_memory_days: float = Field(1.0, gt=0.0)
-    chart_floor: NonNegative = Field(
-        1e-5, description="daily sign-ups (share of users) a platform needs to register in the "
-        "charts: below it, growth barely trends")
-    exodus_push: NonNegative = Field(
-        0.0, description="extra search by users of a threatened platform per unit of the "
-        "strongest buzz (the news of the exodus)")
-    ban_foresight: Share = Field(
-        1.0, description="how far users see that a destination is covered by the ban too")
-    outage_push: NonNegative = 1.0
-    base_churn: NonNegative = 0.0005
-    trial_churn: NonNegative = 0.01
-    first_week_days: int = Field(7, ge=1)
-    language_churn: NonNegative = 0.06
-    moderation_churn: NonNegative = 0.01
-    return_rate: NonNegative = 0.004
-    dark_forget_rate: NonNegative = 0.01
-    curiosity_halflife_days: float = Field(10.0, gt=0.0)
-    threshold_churn_days: float = Field(30.0, gt=0.0)
-    attention_focus: NonNegative = 0.6
-    protest_posting: Share = 0.1
-    threat_decay_days: float = Field(0.0, ge=0.0, description="0 keeps the threat until an event")
+    search_rate: float = _rate(0.000409258, "how often a user looks around on a quiet day; fitted")
+    threat_push: float = _rate(1.45111, "extra search per unit of ban threat, for users of a "
+                               "threatened app; fitted")
+    buzz: float = _rate(2.61058, "elasticity of sign-ups to their recent growth (charts, news); "
+                        "fitted")
+    buzz_max: float = _rate(3.2, "cap of the buzz term (log-odds); held at most 3.2 (see "
+                            "baseline.toml)")
+    buzz_memory_days: float = Field(2.57124, gt=0.0, description="memory of 'recent' sign-ups "
+                                    "(days); fitted")
+    chart_floor: float = _rate(
+        0.000129628, "daily sign-ups (share of users) a platform needs to register in the "
+        "charts: below it, growth barely trends; fitted")
+    exodus_push: float = _rate(
+        3.0, "extra search by users of a threatened platform per unit of the strongest buzz "
+        "(the news of the exodus); fitted")
+    ban_foresight: float = _rate(
+        0.3, "how far users see that a destination is covered by the ban too; fitted", le=1.0)
+    outage_push: float = _rate(1.0, "extra search by users whose primary platform is dark")
+    base_churn: float = _rate(0.0005, "daily chance a settled user leaves a platform that is "
+                              "not their best")
+    trial_churn: float = _rate(0.01, "daily hazard per unit of gap of dropping an account on "
+                               "trial")
+    first_week_days: int = Field(7, ge=1, description="how long a newcomer faces the language "
+                                 "hazard (days)")
+    language_churn: float = _rate(0.06, "daily hazard of a newcomer leaving an interface they "
+                                  "cannot read (F12: 20 % in the first week)")
+    moderation_churn: float = _rate(0.01, "daily hazard of a sensitive newcomer leaving a "
+                                    "strictly moderated platform in their first month")
+    return_rate: float = _rate(0.004, "daily chance a dormant user comes back to their best "
+                               "platform")
+    dark_forget_rate: float = _rate(0.01, "daily chance an engaged user gives up on a dark "
+                                    "platform")
+    curiosity_halflife_days: float = Field(10.0, gt=0.0, description="days of tenure in which "
+                                           "a platform's freshness halves")
+    threshold_churn_days: float = Field(30.0, gt=0.0, description="τ: mean days to leave once "
+                                        "below the friends threshold")
+    attention_focus: float = _rate(0.6, "how fast the chance of opening an app falls with its "
+                                   "gap to the user's best")
+    protest_posting: float = _rate(0.0224302, "daily chance that a protesting RedNote user "
+                                   "posts #TikTokRefugee (C11); fitted", le=1.0)
+    threat_decay_days: float = _rate(0.0, "days in which the ban threat fades by e; 0 keeps it "
+                                     "until an event")
 
 
 class Platform(Strict):
     """One short-video platform and what users see of it."""
 
-    label: str
-    owner: str
-    owner_country: str = "US"
-    available: bool = True
-    installable: bool = True
-    threatened: bool = False
-    signup_barrier: Share = 0.0
-    language_barrier: Share = 0.0
-    moderation: Share = 0.2
-    appeal: float = 0.0
-    privacy_risk: Share = 0.2
-    novelty: Share = 0.0
-    initial_accounts: Share = 0.0
-    initial_engaged: Share = 0.8
+    label: str = Field(description="name shown in figures and tables")
+    owner: str = Field(description="company that owns it (events can target an owner)")
+    owner_country: str = Field("US", description="owner's country; CN makes it a protest target")
+    available: bool = Field(True, description="the app works (an outage makes it dark)")
+    installable: bool = Field(True, description="new users can install it (store removal)")
+    threatened: bool = Field(False, description="covered by the ban law")
+    signup_barrier: Share = Field(0.0,
+        description="share of would-be joiners stopped at sign-up (F14)")
+    language_barrier: Share = Field(0.0, description="how foreign the interface is (F12)")
+    moderation: Share = Field(0.2, description="how strict its content moderation is (F15)")
+    appeal: float = Field(0.0,
+        description="quality of the feed, in log-odds of attractiveness (F18)")
+    privacy_risk: Share = Field(0.2, description="how risky users think it is with their data")
+    novelty: Share = Field(0.0, description="how new and foreign its content is (curiosity)")
+    initial_accounts: Share = Field(0.0, description="share of users with an account on day 0")
+    initial_engaged: Share = Field(0.8, description="share of those accounts in use on day 0")
     outside_daily_users: NonNegative = Field(
         0.0, description="US daily users outside the simulated population (added to dau_us)"
     )

@@ -1,0 +1,222 @@
+"""Each daily rule is written once, and both models and the speed machinery obey it.
+
+- The scenario schema's defaults are the values the model runs with (baseline.toml).
+- The fast model's kept sums of pulls equal the sum of every pull from scratch, on random days of
+  random scenarios.
+- The fast model and the plain-Mesa reference, given the same users and the same draws, make the
+  same decisions user by user (sign-up, churn, return, opening apps).
+- A new motive is one registered function plus one weight: a toy one acts as soon as it exists.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.model import columns, motives, rules
+from sim.model.migration import MigrationModel
+from sim.model.reference import ReferenceModel
+from sim.scenario.loading import SCENARIO_DIR, load_scenario
+from sim.scenario.schema import Motives, Scenario
+
+# --- defaults -----------------------------------------------------------------------------------
+
+SECTIONS = ("simulation", "population", "motives", "dynamics")
+
+
+def test_schema_defaults_are_what_baseline_runs():
+    """A field's pydantic default equals its value in baseline.toml, unless baseline.toml says
+    why not in a comment ``# not the default: SECTION.FIELD ...``. (Platform fields describe one
+    platform each, so they have no single value to default to and are not compared.)"""
+    text = (SCENARIO_DIR / "baseline.toml").read_text()
+    excused = set(re.findall(r"# not the default: (\w+\.\w+)", text))
+    baseline = load_scenario("baseline")
+    differing = []
+    for section in SECTIONS:
+        ran, default = getattr(baseline, section), type(getattr(baseline, section))()
+        for name in type(default).model_fields:
+            if getattr(ran, name) != getattr(default, name) and f"{section}.{name}" not in excused:
+                differing.append(f"{section}.{name}: default {getattr(default, name)!r}, "
+                                 f"baseline runs {getattr(ran, name)!r}")
+    assert not differing, "\n".join(differing)
+
+
+def test_baseline_file_sets_only_what_it_documents():
+    """baseline.toml's [dynamics] values are the fitted ones the schema's defaults repeat."""
+    fitted = tomllib.loads((SCENARIO_DIR / "baseline.toml").read_text())["dynamics"]
+    defaults = type(load_scenario("baseline").dynamics)()
+    assert {name: getattr(defaults, name) for name in fitted} == pytest.approx(fitted)
+
+
+# --- kept sums ----------------------------------------------------------------------------------
+
+SCENARIOS = ("observed-2025", "ban-enforced", "translation-early", "rednote-crackdown",
+             "douyin-open")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(SCENARIOS), days=st.integers(0, 30), seed=st.integers(0, 10**6),
+       curiosity=st.sampled_from([0.0, 1.0, 2.5]), network=st.sampled_from([0.0, 1.0, 3.0]),
+       appeal=st.floats(0.0, 2.0))
+def test_kept_sums_equal_every_pull_summed_from_scratch(name, days, seed, curiosity, network,
+                                                        appeal):
+    """Whatever the scenario and the day, today's attractiveness from the kept sums equals the
+    appeal plus every pull by its weight, summed from scratch (to float32 rounding)."""
+    scenario = load_scenario(name, ["simulation.users=1500", "simulation.days=40",
+                                    f"motives.curiosity={curiosity}",
+                                    f"motives.network_pull={network}",
+                                    f"platforms.rednote.appeal={appeal}"])
+    model = MigrationModel(scenario, rng=seed)
+    for _ in range(days):
+        model.step()
+    day = model.day + 1
+    kept = model._attractiveness(model._seen(day)).copy()
+    scratch = motives.attractiveness(model.users, model.platforms, model._today(day),
+                                     model.weights)
+    np.testing.assert_allclose(kept, scratch, rtol=2e-6, atol=2e-5)
+
+
+# --- the fast model and the plain-Mesa reference, user by user ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def twins():
+    """The two models built from the same scenario and seed (so the same users and ties), both
+    looking at day 10 with a third of the accounts made in the run's first days (newcomers and
+    accounts on trial), and one draw per user and platform."""
+    scenario = load_scenario("observed-2025", ["simulation.users=3000", "simulation.days=30",
+                                               "initial_threat=0.8"])
+    fast, reference = MigrationModel(scenario, rng=5), ReferenceModel(scenario, rng=5)
+    fast.steps = reference.steps = 11  # both look at day 10
+    rng = np.random.default_rng(2)
+    new = fast.users.account & (rng.random(fast.users.account.shape) < 0.3)
+    joined = rng.integers(0, 11, fast.users.account.shape)
+    fast.users.joined_day[new] = joined[new]
+    for i, user in enumerate(reference.users):
+        user.joined_day[new[i]] = joined[i, new[i]]
+    fast._tenure = None  # made again from the accounts' new ages
+    reference.agents.do("look")
+    draws = np.random.default_rng(1).random(fast.users.account.shape, dtype=np.float32)
+    return fast, reference, draws
+
+
+def _fast_gaps(fast):
+    seen = fast._seen(fast.day)
+    attractiveness = fast._attractiveness(seen)
+    best, _ = fast._best(attractiveness)
+    return seen, attractiveness, [columns.GapTo(best, attractiveness[:, j])
+                                  for j in range(attractiveness.shape[1])]
+
+
+def test_both_models_see_the_same_users_and_attractiveness(twins):
+    fast, reference, _ = twins
+    _, attractiveness, _ = _fast_gaps(fast)
+    np.testing.assert_array_equal(fast.users.account, [u.account for u in reference.users])
+    np.testing.assert_allclose(attractiveness, [u.attractiveness for u in reference.users],
+                               rtol=2e-6, atol=2e-5)
+    assert np.array_equal(fast.users.primary, [u.primary for u in reference.users])
+
+
+def test_both_models_sign_up_the_same_users(twins):
+    fast, reference, draws = twins
+    seen, _, gaps = _fast_gaps(fast)
+    search = fast._search(seen[0])
+    trend = rules.trend(fast.rates, fast.buzz(), fast.threat, fast.platforms.threatened)
+    gate = motives.signup_gate(fast.platforms, fast.weights.signup_barrier)
+    chances = np.array([u.sign_up_chance(np.float32(u.best()[0]) - u.attractiveness)
+                        for u in reference.users])
+    for j in range(len(fast.platforms)):
+        joined, expected = columns.sign_up(fast, j, gaps[j], search, np.float32(trend[j]),
+                                           np.float32(gate[j]), draws[:, j])
+        assert expected == pytest.approx(chances[:, j].mean(), rel=1e-5, abs=1e-12)
+        assert np.array_equal(joined, np.flatnonzero(draws[:, j] < chances[:, j]))
+    assert chances.sum() > 0  # the threat makes some users sign up somewhere
+
+
+def test_both_models_let_the_same_users_churn_and_return(twins):
+    fast, reference, draws = twins
+    seen, _, gaps = _fast_gaps(fast)
+    gone_somewhere = 0
+    for user in reference.users:
+        user.churn = user.churn_chance(np.float32(user.best()[0]) - user.attractiveness)
+        user.back = rules.return_chance(fast.rates,
+                                        np.float32(user.best()[0]) - user.attractiveness)
+    churn = np.array([u.churn for u in reference.users])
+    back = np.array([u.back for u in reference.users])
+    engaged, account = fast.users.engaged, fast.users.account
+    for j in range(len(fast.platforms)):
+        gone, returned = columns.churn_and_return(fast, j, gaps[j], seen[j], draws[:, j])
+        stays = fast.users.joined_day[:, j] == fast.day  # today's new accounts stay today
+        assert np.array_equal(gone, np.flatnonzero(engaged[:, j] & ~stays
+                                                   & (draws[:, j] < churn[:, j])))
+        dormant = account[:, j] & ~engaged[:, j]
+        assert np.array_equal(np.sort(returned),
+                              np.flatnonzero(dormant & (draws[:, j] < back[:, j])))
+        gone_somewhere += len(gone)
+    assert gone_somewhere > 0
+
+
+def test_both_models_give_the_same_chance_of_opening_an_app(twins):
+    fast, reference, _ = twins
+    _, attractiveness, gaps = _fast_gaps(fast)
+    tenure = fast._tenure_on(fast.day)
+    for i in range(0, fast.users.n, 97):
+        user = reference.users[i]
+        gap = np.float32(user.best()[0]) - user.attractiveness
+        theirs = rules.open_chance(fast.rates, user.row.activity[0], gap, user.today.tenure[0])
+        ours = rules.open_chance(fast.rates, fast.users.activity[i],
+                                 np.array([g.at(i) for g in gaps]), tenure[i])
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_the_churn_bound_is_above_every_users_hazard(twins):
+    fast, _, _ = twins
+    seen = fast._seen(fast.day)
+    today = fast._today(fast.day)
+    gap = np.full(fast.users.account.shape, 10.0, np.float32)
+    on_trial = np.ones_like(gap, dtype=bool)
+    hazard = rules.churn_hazard(fast.rates, fast.weights, fast.users, fast.platforms, today, gap,
+                                on_trial, np.ones(fast.users.n, bool))
+    bound = rules.churn_hazard_bound(fast.rates, fast.weights, fast.platforms)
+    assert (hazard <= bound).all()
+    assert np.isclose(hazard.max(axis=0), bound, rtol=0.2).any()  # and not far above all
+    assert seen  # (the day was seen first, as the model does)
+
+
+# --- adding a motive ----------------------------------------------------------------------------
+
+
+class ToyMotives(Motives):
+    """[motives] with one more weight, as the README's "add a motive" section adds it."""
+
+    rednote_fandom: float = 1.0
+
+
+def test_a_toy_motive_added_as_the_readme_says_acts(monkeypatch):
+    """One function registered with @motives.pull, one weight in [motives]: RedNote sign-ups
+    rise with the toy pull toward RedNote, and a weight of 0 switches it off."""
+    monkeypatch.setattr(motives, "PULLS", dict(motives.PULLS))
+    monkeypatch.setattr(motives, "CHANGES_WITH", dict(motives.CHANGES_WITH))
+
+    @motives.pull("platforms")
+    def rednote_fandom_pull(users, platforms, day):
+        """A made-up fandom: everyone is drawn to China-owned apps."""
+        return np.float32(2.0) * platforms.china_owned[None, :] * np.ones((len(users.habit), 1),
+                                                                           np.float32)
+
+    base = load_scenario("observed-2025", ["simulation.users=3000", "simulation.days=20"])
+
+    def rednote_signups(weight: float) -> float:
+        scenario = Scenario.model_validate(base.model_dump() | {
+            "motives": ToyMotives(**base.motives.model_dump(), rednote_fandom=weight)})
+        model = MigrationModel(scenario, rng=3).run()
+        frame = model.timeseries()
+        return float(frame.query("platform == 'rednote'").signups.sum())
+
+    assert "rednote_fandom" in motives.PULLS
+    assert rednote_signups(1.0) > 1.5 * rednote_signups(0.0)
