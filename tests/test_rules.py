@@ -163,7 +163,7 @@ def test_both_models_let_the_same_users_churn_and_return(twins):
 
 def test_both_models_give_the_same_chance_of_opening_an_app(twins):
     fast, reference, _ = twins
-    _, attractiveness, gaps = _fast_gaps(fast)
+    _, _, gaps = _fast_gaps(fast)
     tenure = fast._tenure_on(fast.day)
     for i in range(0, fast.users.n, 97):
         user = reference.users[i]

@@ -29,7 +29,7 @@ from sim.model.motives import fading
 LEAD_CAP = np.float32(20.0)  # the sign-up lead is capped at e^20: beyond, the chance is 1 anyway
 RETURN_GAP_CAP = np.float32(30.0)  # gaps above this give a return chance of 0 to float32 rounding
 TRIAL_DAYS = 90  # an account made during the run is on trial this long (threshold churn applies)
-TRIAL_GAP_CAP = np.float32(3.0)  # a trial account 3 log-odds (20×) below the best is as good as gone
+TRIAL_GAP_CAP = np.float32(3.0)  # a trial account 3 log-odds (20×) below the best: as good as gone
 NEWCOMER_DAYS = 30  # how long moderation removals hit a newcomer hardest
 USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level (the charts compare with a month)
 
@@ -131,7 +131,8 @@ def base_hazard(rates, gap):
 
 
 def trial_hazard(rates, gap, on_trial):
-    """Summary of rule: an account on trial is dropped at trial_churn per unit of gap (up to TRIAL_GAP_CAP)."""
+    """Summary of rule: an account on trial is dropped at trial_churn per unit of gap (up to
+    TRIAL_GAP_CAP)."""
     return on_trial * (f32(rates.trial_churn) * np.minimum(gap, TRIAL_GAP_CAP))
 
 
