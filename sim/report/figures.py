@@ -99,11 +99,9 @@ def fan_chart(table: pd.DataFrame, scenario: str, metric: Metric, markers: list[
         f"{BAND_WORDS}. {metric.note[0].upper()}{metric.note[1:]}.")
 
 
-def overlay(table: pd.DataFrame, metric: Metric, markers: list[Marker], palette: Palette,
-            labels: dict[str, str], window) -> object:
-    """Every scenario on each platform's panel, one colour per scenario, median and bands."""
-    scenarios = list(dict.fromkeys(table["scenario"]))
-    platforms = list(dict.fromkeys(table["platform"]))
+def _scenario_bands(scenarios: list[str], palette: Palette):
+    """How a panel draws several scenarios (median and bands, one colour and width each), and
+    their legend handles."""
 
     def draw(ax, rows):
         platform = rows["platform"].iloc[0]
@@ -111,7 +109,16 @@ def overlay(table: pd.DataFrame, metric: Metric, markers: list[Marker], palette:
             _band(ax, rows[rows["scenario"] == scenario], palette.scenario(scenario),
                   f"{scenario}:{platform}", width=_width(i))
 
-    handles = [Line2D([], [], color=palette.scenario(s), lw=2.5) for s in scenarios]
+    return draw, [Line2D([], [], color=palette.scenario(s), lw=2.5) for s in scenarios]
+
+
+def overlay(table: pd.DataFrame, metric: Metric, markers: list[Marker], palette: Palette,
+            labels: dict[str, str], window) -> object:
+    """Every scenario on each platform's panel, one colour per scenario, median and bands."""
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    platforms = list(dict.fromkeys(table["platform"]))
+
+    draw, handles = _scenario_bands(scenarios, palette)
     kind = "percent" if metric.percent else "count"
     return _trajectory_panels(
         table, platforms, labels, palette, markers, window, kind, draw,
@@ -125,13 +132,7 @@ def difference_chart(table: pd.DataFrame, baseline: str, metric: Metric, markers
     scenarios = [s for s in dict.fromkeys(table["scenario"]) if s != baseline]
     platforms = list(dict.fromkeys(table["platform"]))
 
-    def draw(ax, rows):
-        platform = rows["platform"].iloc[0]
-        for i, scenario in enumerate(scenarios):
-            _band(ax, rows[rows["scenario"] == scenario], palette.scenario(scenario),
-                  f"{scenario}:{platform}", width=_width(i))
-
-    handles = [Line2D([], [], color=palette.scenario(s), lw=2.5) for s in scenarios]
+    draw, handles = _scenario_bands(scenarios, palette)
     names = [f"{s} − {baseline}" for s in scenarios]
     kind = "signed_percent" if metric.percent else "signed"
     return _trajectory_panels(
