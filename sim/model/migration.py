@@ -68,7 +68,7 @@ class MigrationModel(mesa.Model):
         self.users = create_users(scenario, self.rng)
         self.ties = build_ties(self.users, scenario.population, self.rng, self.threads)
         self.tie_counts = TieCounts.count(self.ties, self.users.engaged, self.threads)
-        self.stake = _audience_stake(self.ties.followers)
+        self.stake = m.audience_stake(self.ties.followers)
         self.has_friends = np.diff(self.ties.friends.indptr) > 0
         self.threat = scenario.initial_threat
         self.scale = scenario.population.real_users / self.users.n
@@ -334,12 +334,6 @@ def _tenure(day: int, account: np.ndarray, joined_day: np.ndarray) -> np.ndarray
     np.subtract(np.float32(day), tenure, out=tenure)
     tenure *= account
     return tenure
-
-
-def _audience_stake(followers: np.ndarray) -> np.ndarray:
-    """0..1: log audience size relative to the largest audience."""
-    top = np.log1p(followers.max()) if followers.size and followers.max() > 0 else 1.0
-    return (np.log1p(followers) / top).astype(np.float32)
 
 
 def _platform_reporters(names: list[str]) -> dict:

@@ -123,6 +123,13 @@ def fading(halflife: float) -> np.float32:
     return np.float32(-np.log(2.0) / halflife)
 
 
+def audience_stake(followers: np.ndarray) -> np.ndarray:
+    """How much audience each user has to lose, 0..1: log audience size relative to the largest
+    audience (N; ``Today.stake``)."""
+    top = np.log1p(followers.max()) if followers.size and followers.max() > 0 else 1.0
+    return (np.log1p(followers) / top).astype(np.float32)
+
+
 # --- pulls -------------------------------------------------------------------------------------
 
 

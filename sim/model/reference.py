@@ -174,9 +174,7 @@ class ReferenceModel(mesa.Model):
         self.population = create_users(scenario, self.rng)
         self.ties = build_ties(self.population, scenario.population, self.rng)
         self.has_friends = np.diff(self.ties.friends.indptr) > 0
-        followers = np.diff(self.ties.followed_by.indptr).astype(np.float32)
-        top = np.log1p(followers.max()) if followers.max() > 0 else 1.0
-        self.stake = (np.log1p(followers) / top).astype(np.float32)
+        self.stake = m.audience_stake(self.ties.followers)
         self.threat = scenario.initial_threat
         self.scale = scenario.population.real_users / self.population.n
         n_platforms = len(self.platforms)
