@@ -40,3 +40,9 @@ lint: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV)
+
+# Documentation (issue 10): rewrite every generated table and figure of README.md and docs/*.md
+# from the command its marker names (the benchmark table only after a full `make bench`).
+.PHONY: docs
+docs: $(STAMP)
+	$(VENV)/bin/sim docs

@@ -263,6 +263,31 @@ def list_scenarios() -> None:
         typer.echo(line, err=True)
 
 
+@app.command()
+def docs(
+    table: Annotated[str | None, typer.Option(
+        help="Print one generated table: fields, events, targets, scenarios or api.")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; exit 3 naming each block that differs.")] = False,
+) -> None:
+    """Rewrite the generated tables and figures of README.md and docs/ from their commands."""
+    from sim.report import docs as pages
+    from sim.report.schema_tables import TABLES
+
+    if table is not None:
+        if table not in TABLES:
+            raise InputError("--table", table, f"one of {', '.join(TABLES)}"
+                             + did_you_mean(table, TABLES))
+        typer.echo(TABLES[table]())
+        return
+    changed = pages.regenerate(write=not check, quiet=False)
+    for block in changed:
+        typer.echo(f"{'differs' if check else 'rewritten'}: "
+                   f"{block.page.relative_to(pages.ROOT)}: {block.marker}")
+    if check and changed:
+        raise typer.Exit(3)
+
+
 def _load_all(names: list[str], overrides: list[str]):
     from sim.scenario.loading import load_scenario, resolve_path
 
