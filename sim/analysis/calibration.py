@@ -21,8 +21,6 @@ to about one spacing from the nearest candidate tried).
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from sim.analysis.evaluate import evaluate, target_values
 from sim.analysis.targets import loss
 from sim.errors import InputError, did_you_mean
 from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, points
+from sim.experiments.progress import Progress
 from sim.experiments.runs import replicate_seeds, run_pool
 from sim.scenario.loading import load_scenario
 
@@ -94,9 +93,9 @@ def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
         raise InputError(str(file), "targets", "this scenario has no [[targets]] to fit")
     if budget < MIN_BUDGET:
         raise InputError("--budget", str(budget), f"needs at least {MIN_BUDGET} candidates")
-    with _pool(workers) as pool:
+    with _pool(workers) as pool, Progress(budget, "candidates", "calibrate", quiet) as shown:
         objective = _Objective(file, overrides, fits, replicate_seeds(seed, replicates), pool,
-                               _Report(budget, quiet), margin)
+                               _Report(budget, shown), margin)
         objective.many(points(ExperimentSpec(fits, "sobol", budget // 2), seed), "global")
         objective.polish(budget // 4)
         best = objective.best()
@@ -129,23 +128,17 @@ def _pool(workers: int):
 
 
 class _Report:
-    """A line on stderr about every twentieth of the budget: candidates tried, best loss, time."""
+    """Progress about every twentieth of the budget: candidates tried, the stage, the best loss."""
 
-    def __init__(self, budget: int, quiet: bool):
-        self.budget, self.quiet = budget, quiet
-        self.every = max(1, budget // 20)
-        self.started = time.perf_counter()
+    def __init__(self, budget: int, progress: Progress):
+        self.every, self.progress = max(1, budget // 20), progress
 
     def chunks(self, candidates: list[dict]) -> list[list[dict]]:
         return [candidates[i:i + self.every] for i in range(0, len(candidates), self.every)]
 
     def __call__(self, rows: list[dict], stage: str) -> None:
-        if self.quiet:
-            return
         best = min(row["loss"] for row in rows)
-        elapsed = time.perf_counter() - self.started
-        print(f"calibrate: {len(rows)}/{self.budget} candidates ({stage}), best loss {best:.4g}, "
-              f"{elapsed:.0f}s", file=sys.stderr, flush=True)
+        self.progress.update(len(rows), "calibrate", f"{stage}, best loss {best:.4g}")
 
 
 class _Objective:

@@ -87,12 +87,15 @@ def pending_runs(folder: Path, design: list[RunSpec]) -> list[RunSpec]:
 def execute(executor: Executor, scenario_of: dict, runs: list[RunSpec], folder: Path,
             quiet: bool = False) -> None:
     """Submit every run; gather only their small status records."""
-    progress = Progress(len(runs), quiet)
-    futures = [executor.submit(run_one, scenario_of[(s.scenario, s.point)], s, str(folder))
-               for s in runs]
-    for future in as_completed(futures):
-        progress.update(future.result())
-    progress.close()
+    done = failed = 0
+    with Progress(len(runs), "runs", "experiment", quiet) as progress:
+        futures = [executor.submit(run_one, scenario_of[(s.scenario, s.point)], s, str(folder))
+                   for s in runs]
+        for future in as_completed(futures):
+            record = future.result()
+            done, failed = done + 1, failed + (record["status"] != "ok")
+            progress.update(done, f"run {record['run_id']} {record['status']} in "
+                            f"{record['duration_s']:.1f}s", f"{failed} failed")
 
 
 def finalize(folder: Path, design: list[RunSpec], manifest: dict) -> pd.DataFrame:

@@ -1,47 +1,64 @@
-"""Progress of an experiment: a bar on a terminal, plain log lines otherwise, nothing if quiet."""
+"""Progress of long work on stderr (an experiment's runs, a calibration's candidates): a rich bar
+on a terminal, one plain line per update when stderr is not a terminal (a log), nothing if quiet.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
-import time
+from typing import TextIO
 
-BAR_WIDTH = 28
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as Bar
 
 
 class Progress:
-    """Runs done and failed, rate and ETA, on stderr."""
+    """``done`` of ``total`` items of work, with the rate and the time left.
 
-    def __init__(self, total: int, quiet: bool = False, stream=None):
-        self.total, self.quiet = total, quiet
+    Use it as a context manager, so that the bar is closed even when the work fails.
+
+    Attributes:
+        total: items of work in all.
+        unit: what an item is, in the plural (``runs``, ``candidates``).
+        tty: whether a bar is drawn (stderr is a terminal and not quiet).
+    """
+
+    def __init__(self, total: int, unit: str, label: str, quiet: bool = False,
+                 stream: TextIO | None = None, terminal: bool | None = None):
+        self.total, self.unit, self.quiet = total, unit, quiet
         self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
-        self.done = self.failed = 0
-        self.started = time.perf_counter()
+        console = Console(file=self.stream, force_terminal=terminal, highlight=False)
+        self.tty = console.is_terminal and not quiet
+        self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn(unit + " {task.fields[status]}"), TimeElapsedColumn(),
+                        TextColumn("ETA"), TimeRemainingColumn(), console=console,
+                        disable=not self.tty)
+        self._task = self._bar.add_task(label, total=total, status="")
 
-    def update(self, record: dict) -> None:
-        self.done += 1
-        self.failed += record["status"] != "ok"
-        if self.quiet:
+    def __enter__(self) -> Progress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._bar.stop()
+
+    def update(self, done: int, event: str, status: str = "") -> None:
+        """``done`` items finished so far; ``event`` says what just happened (for the log line)
+        and ``status`` what to show beside the counts (``1 failed``, ``best loss 3.2``)."""
+        self._bar.update(self._task, completed=done, status=f"({status})" if status else "")
+        if self.tty or self.quiet:
             return
-        elapsed = time.perf_counter() - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate else 0.0
-        counts = (f"{self.done}/{self.total} runs, {self.failed} failed, "
-                  f"{rate * 60:.1f} runs/min, ETA {_clock(eta)}")
-        if self.tty:
-            filled = round(BAR_WIDTH * self.done / max(self.total, 1))
-            bar = "#" * filled + "." * (BAR_WIDTH - filled)
-            print(f"\r[{bar}] {counts}", end="", file=self.stream, flush=True)
-        else:
-            print(f"run {record['run_id']} {record['status']} in {record['duration_s']:.1f}s "
-                  f"({counts})", file=self.stream, flush=True)
-
-    def close(self) -> None:
-        if self.tty and not self.quiet and self.total:
-            print(file=self.stream, flush=True)
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+        task = self._bar.tasks[0]
+        rate = done / task.elapsed if task.elapsed else 0.0
+        eta = max(self.total - done, 0) / rate if rate else 0.0
+        counts = ", ".join([f"{done}/{self.total} {self.unit}", *([status] if status else []),
+                            f"{rate * 60:.1f} {self.unit}/min",
+                            f"ETA {dt.timedelta(seconds=round(eta))}"])
+        print(f"{event} ({counts})", file=self.stream, flush=True)
