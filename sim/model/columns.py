@@ -69,15 +69,15 @@ def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
     back_most = rules.return_chance(rates, np.float32(0.0))  # at the user's best platform
     low = np.flatnonzero(draw < max(settle_most, back_most))  # the only ones who might
     new = is_new(model, joined_day)  # today's accounts too
-    settled = low[engaged[low] & ~new[low]]
+    settled = low[engaged[low] & ~new[low] & (draw[low] < settle_most)]
     gone = [settled[draw[settled] < rules.daily_chance(rules.base_hazard(rates,
                                                                            gap.at(settled)))]]
-    dormant = low[users.account[low, j] & ~engaged[low]]
+    dormant = low[users.account[low, j] & ~engaged[low] & (draw[low] < back_most)]
     back = dormant[draw[dormant] < rules.return_chance(rates, gap.at(dormant))]
     new &= engaged
     new &= joined_day != day
     rows = np.flatnonzero(new)
-    bound = rules.churn_hazard_bound(rates, model.weights, model.platform_column(j))[0]
+    bound = model.churn_bound()[j]
     rows = rows[draw[rows] < rules.daily_chance(bound * (1 + 1e-6))]  # margin: float32 rounding
     gone.append(rows[draw[rows] < _newcomer_churn(model, j, rows, gap, today.rows(rows))])
     return np.sort(np.concatenate(gone)), back

@@ -90,6 +90,7 @@ class MigrationModel(mesa.Model):
             np.random.Generator(np.random.SFC64(seed))
             for seed in self.rng.integers(2**63, size=2 + len(self.platforms)))
         self._push_per_threat = None
+        self._churn_bound = (-1, None)
         self.attraction = Attraction(self)
         self._tenure, self._tenure_day = None, -1
         self._tenure_on(0)
@@ -195,6 +196,14 @@ class MigrationModel(mesa.Model):
     def platform_column(self, j: int):
         """Platform ``j`` as length-1 arrays (:class:`~sim.model.platforms.PlatformColumn`)."""
         return self.attraction.columns()[j]
+
+    def churn_bound(self) -> np.ndarray:
+        """:func:`rules.churn_hazard_bound` of every platform, made again only when an event
+        changes a platform (P)."""
+        if self._churn_bound[0] != self.platforms.version:
+            self._churn_bound = (self.platforms.version, rules.churn_hazard_bound(
+                self.rates, self.weights, self.platforms))
+        return self._churn_bound[1]
 
     def _attractiveness(self, seen: list[m.Today]) -> np.ndarray:
         """N×P log-odds of how much each user wants each platform today (all pulls summed)."""

@@ -88,7 +88,7 @@ def sign_up_chance(search, gap, trend, gate):
             (:func:`sim.model.motives.signup_gate`).
     """
     lead = trend - gap  # in the charts, and better than what the user has
-    rate = np.exp(np.minimum(lead, LEAD_CAP))  # (capped: the chance is 1 long before)
+    rate = np.exp(np.minimum(lead, LEAD_CAP, out=lead), out=lead)  # (capped: 1 long before)
     rate *= search  # how hard the user is looking
     rate *= gate  # through the sign-up barrier (Douyin's Chinese phone number)
     return at_least_once(rate)
