@@ -194,3 +194,17 @@ def test_experiment_table_in_the_scenario_file_drives_the_run(tmp_path):
     assert result.returncode == 0, result.stderr
     design = pd.read_parquet(tmp_path / "out" / "design.parquet")
     assert len(design) == 4 and set(design["dynamics.buzz"]) == {1.0, 2.0}
+
+
+def test_the_resolved_config_keeps_any_scenario_name(tmp_path):
+    import tomllib
+
+    from sim.experiments.store import write_config
+    from sim.scenario.loading import load_scenario
+    from sim.scenario.schema import Scenario
+
+    odd = load_scenario("baseline").model_copy(update={"name": 'it\'s "odd" \\ one'})
+    write_config(tmp_path, [odd])
+    stored = tomllib.loads((tmp_path / "config.resolved.toml").read_text())["scenarios"]
+    assert list(stored) == [odd.name]
+    assert Scenario.model_validate(stored[odd.name]) == odd

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,30 @@ def test_fitted_scenario_extends_the_original_and_loads(tmp_path):
     assert out.read_text().startswith("# Fitted by: sim calibrate")
     with pytest.raises(Exception, match="never overwritten"):
         write_fitted(SCENARIO_DIR / "observed-2025.toml", Fit(table, table, 0.1), out, "again")
+
+
+def test_a_fitted_file_is_valid_toml_whatever_the_path_and_command(tmp_path):
+    from sim.analysis.calibration import Fit, write_fitted
+
+    folder = tmp_path / 'a "quoted" \\ folder'
+    folder.mkdir()
+    original = folder / 'it\'s "observed" \\ 2025.toml'
+    original.write_text((SCENARIO_DIR / "observed-2025.toml").read_text())
+    table = pd.DataFrame([
+        {"field": "dynamics.buzz", "fitted": 2.5, "low": 2.0, "high": 3.0, "range": "1:4"},
+        {"field": "platforms.rednote.appeal", "fitted": 0.75, "low": 0.5, "high": 1.0,
+         "range": "0:2"},
+        {"field": "initial_threat", "fitted": 0.4, "low": 0.3, "high": 0.5, "range": "0:1"}])
+    out = tmp_path / "fitted.toml"
+    command = 'sim calibrate "it\'s \\ odd"\n--fit dynamics.buzz\x01'
+    write_fitted(original, Fit(table, table, 0.1), out, command)
+    doc = tomllib.loads(out.read_text())
+    assert doc == {"extends": str(original.relative_to(tmp_path)), "initial_threat": 0.4,
+                   "dynamics": {"buzz": 2.5}, "platforms": {"rednote": {"appeal": 0.75}}}
+    fitted = load_scenario(out)
+    assert (fitted.dynamics.buzz, fitted.platforms["rednote"].appeal) == (2.5, 0.75)
+    assert fitted.initial_threat == 0.4
+    assert fitted.events == load_scenario("observed-2025").events
 
 
 def test_check_scores_targets_and_exits_3_when_some_are_missed(tmp_path):

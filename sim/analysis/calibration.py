@@ -21,6 +21,8 @@ to about one spacing from the nearest candidate tried).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,7 @@ from sim.scenario.loading import load_scenario
 
 MIN_BUDGET = 12
 LOCAL_BOX = 0.15  # the local stage samples the optimum ± this share of each range
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # not allowed in a TOML comment
 
 
 @dataclass
@@ -213,25 +216,28 @@ def _confidence_region(scored: pd.DataFrame, n_parameters: int) -> pd.DataFrame:
 
 
 def write_fitted(file: Path, fit: Fit, out: Path, command: str) -> Path:
-    """A scenario file that ``extends`` the original with the fitted values."""
+    """A scenario file that ``extends`` the original with the fitted values (written with
+    ``tomli_w``, so that any path or name is quoted correctly); the search is told in comments."""
+    import tomli_w
+
     if out.exists():
         raise InputError("--out", str(out), "exists; results are never overwritten")
-    lines = [f"# Fitted by: {command}",
-             f"# on {dt.date.today()}; loss {fit.best_loss:.3g} (sum of squared target misses"
-             " in tolerances); value # 95 % interval of the accepted candidates",
-             f'extends = "{_relative(file, out)}"', ""]
-    tables: dict[str, list[str]] = {}
+    notes = [f"Fitted by: {command}",
+             f"on {dt.date.today()}; loss {fit.best_loss:.3g} (sum of squared target misses in "
+             "tolerances); each value with the 95 % interval of the accepted candidates:"]
+    doc: dict = {"extends": _relative(file, out)}
     for row in fit.table.itertuples():
-        table, _, key = row.field.rpartition(".")
-        tables.setdefault(table, []).append(
-            f"{key} = {row.fitted:.6g}  # [{row.low:.4g}, {row.high:.4g}], searched {row.range}")
-    for table, entries in tables.items():
-        lines += [f"[{table}]" if table else "", *entries, ""]
-    out.write_text("\n".join(lines))
+        *tables, key = row.field.split(".")
+        node = doc
+        for table in tables:
+            node = node.setdefault(table, {})
+        node[key] = float(f"{row.fitted:.6g}")
+        notes.append(f"  {row.field} = {row.fitted:.6g} [{row.low:.4g}, {row.high:.4g}], "
+                     f"searched {row.range}")
+    header = "".join(f"# {_CONTROL.sub(' ', note)}\n" for note in notes)  # one line each
+    out.write_text(header + tomli_w.dumps(doc), encoding="utf-8")
     return out
 
 
 def _relative(target: Path, out: Path) -> str:
-    import os
-
     return os.path.relpath(target.resolve(), out.resolve().parent)
