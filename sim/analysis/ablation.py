@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim import tables
 from sim.analysis.evaluate import evaluate, run_tables
 from sim.analysis.targets import RunTables
 from sim.errors import InputError
@@ -86,12 +87,9 @@ def ablate(file: Path, overrides: list[str], replicates: int, seed: int, workers
 def as_markdown(table: pd.DataFrame) -> str:
     """Motives as rows, outcomes as columns: median change [90 % interval] when switched off."""
     outcomes = list(dict.fromkeys(table["outcome"]))
-    head = "| motive switched off | " + " | ".join(HEADLINES[o] for o in outcomes) + " |"
-    lines = [head, "|---" * (len(outcomes) + 1) + "|"]
     full = table.drop_duplicates("outcome").set_index("outcome")["full_median"]
-    lines.append("| *(full model, level)* | " + " | ".join(human(full[o]) for o in outcomes) + " |")
-    for motive, rows in table.groupby("motive_off", sort=False):
-        cells = [f"{signed(r.change_median)} [{signed(r.change_q05)}, {signed(r.change_q95)}]"
-                 for r in rows.itertuples()]
-        lines.append(f"| {motive} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    rows = [["*(full model, level)*", *(human(full[o]) for o in outcomes)]]
+    for motive, changes in table.groupby("motive_off", sort=False):
+        rows.append([motive, *(f"{signed(r.change_median)} [{signed(r.change_q05)}, "
+                               f"{signed(r.change_q95)}]" for r in changes.itertuples())])
+    return tables.markdown(["motive switched off", *(HEADLINES[o] for o in outcomes)], rows) + "\n"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim import tables
 from sim.analysis.periods import dark_days
 from sim.analysis.trajectories import quantile_rows
 from sim.experiments.store import Stored
@@ -237,37 +238,26 @@ def wide(summary: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
 def as_markdown(summary: pd.DataFrame, swept: list[str], replicates: str) -> str:
     """One Markdown table: a bold row per platform, then its outcomes, one column per scenario."""
     table = wide(summary, swept)
-    head = ["| outcome | " + " | ".join(table.columns) + " |",
-            "|---|" + "---|" * len(table.columns)]
-    lines = [f"Median across replicates [90 % interval]; {replicates}.", "", *head]
-    current = None
-    for (platform, label), cells in table.iterrows():
-        if platform != current:
-            lines.append(f"| **{platform}** |" + " |" * len(table.columns))
-            current = platform
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    body = tables.markdown(["outcome", *table.columns], _rows(table))
+    return f"Median across replicates [90 % interval]; {replicates}.\n\n{body}\n"
 
 
 def as_text(summary: pd.DataFrame, swept: list[str], replicates: str) -> str:
     """The same table for a terminal: side by side for a few scenarios, else one block each."""
     table = wide(summary, swept)
     if len(table.columns) > 4:
-        blocks = [_text_block(table[[c]], c) for c in table.columns]
+        blocks = [f"{c}\n" + tables.text(_rows(table[[c]], "  ")) for c in table.columns]
         return f"median [90 % interval], {replicates}\n\n" + "\n\n".join(blocks)
-    return f"median [90 % interval], {replicates}\n" + _text_block(table, None)
+    return (f"median [90 % interval], {replicates}\n"
+            + tables.text(_rows(table, "  "), header=["", *table.columns]))
 
 
-def _text_block(table: pd.DataFrame, title: str | None) -> str:
-    width = max(len(label) for _, label in table.index) + 4
-    cols = [max(len(str(c)), *(len(v) for v in table[c])) for c in table.columns]
-    lines = [title] if title else [" " * width + "  ".join(
-        str(c).ljust(w) for c, w in zip(table.columns, cols, strict=True))]
-    current = None
+def _rows(table: pd.DataFrame, indent: str = "") -> list:
+    """A heading per platform, then a row per outcome: its words and one cell per column."""
+    rows, current = [], None
     for (platform, label), cells in table.iterrows():
         if platform != current:
-            lines.append(platform)
+            rows.append(platform)
             current = platform
-        lines.append(("  " + label).ljust(width) + "  ".join(
-            v.ljust(w) for v, w in zip(cells, cols, strict=True)).rstrip())
-    return "\n".join(lines)
+        rows.append([indent + label, *cells])
+    return rows

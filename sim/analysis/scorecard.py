@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import tables
 from sim.analysis.targets import RunTables, scorecard
 from sim.errors import InputError
 from sim.units import human
@@ -42,31 +43,32 @@ def score_folder(folder: Path, built, runs: pd.DataFrame) -> pd.DataFrame:
 
 def as_markdown(card: pd.DataFrame, runs: pd.DataFrame | None = None) -> str:
     """A Markdown table: target, observed, simulated median [90 % interval], met, source."""
-    lines = []
+    parts = []
     for scenario, rows in card.groupby("scenario", sort=False):
         n = int(((runs["scenario"] == scenario) & (runs["status"] == "ok")).sum()) if (
             runs is not None) else "?"
         met = int(rows["met"].sum())
-        lines += [f"### {scenario}: {met} of {len(rows)} targets met (n = {n} replicates)", "",
-                  "| id | figure | when | observed | simulated median [90 % interval] | met |"
-                  " source |", "|---|---|---|---|---|---|---|"]
-        for row in rows.itertuples():
-            simulated = f"{human(row.median)} [{human(row.q05)}, {human(row.q95)}]"
-            lines.append(f"| {row.id} | {row.description or row.metric} ({row.platform}) | "
-                         f"{row.when} | {row.observed} | {simulated} | "
-                         f"{'yes' if row.met else '**no**'} | {row.source} |")
-        lines.append("")
-    return "\n".join(lines)
+        table = tables.markdown(
+            ["id", "figure", "when", "observed", "simulated median [90 % interval]", "met",
+             "source"],
+            [[row.id, f"{row.description or row.metric} ({row.platform})", row.when,
+              row.observed, _simulated(row), "yes" if row.met else "**no**", row.source]
+             for row in rows.itertuples()])
+        parts.append(f"### {scenario}: {met} of {len(rows)} targets met (n = {n} replicates)\n\n"
+                     f"{table}\n")
+    return "\n".join(parts)
 
 
 def as_text(card: pd.DataFrame) -> str:
-    """A plain table for the terminal."""
-    width = max(len(str(d)) for d in card["description"]) if len(card) else 10
-    lines = []
-    for row in card.itertuples():
-        simulated = f"{human(row.median)} [{human(row.q05)}, {human(row.q95)}]"
-        lines.append(f"{'ok  ' if row.met else 'MISS'} {row.scenario:<14} {row.id:<5} "
-                     f"{row.description:<{width}}  want {row.observed:<18} got {simulated}")
-    for scenario, rows in card.groupby("scenario", sort=False):
-        lines.append(f"{scenario}: {int(rows['met'].sum())} of {len(rows)} targets met")
-    return "\n".join(lines)
+    """A plain table for the terminal, then how many targets each scenario meets."""
+    table = tables.text(
+        [["ok" if row.met else "MISS", row.scenario, row.id, row.description or row.metric,
+          row.observed, _simulated(row)] for row in card.itertuples()],
+        header=["", "scenario", "id", "target", "observed", "simulated median [90 % interval]"])
+    totals = [f"{scenario}: {int(rows['met'].sum())} of {len(rows)} targets met"
+              for scenario, rows in card.groupby("scenario", sort=False)]
+    return "\n".join([table, *totals])
+
+
+def _simulated(row) -> str:
+    return f"{human(row.median)} [{human(row.q05)}, {human(row.q95)}]"
