@@ -215,18 +215,26 @@ class _Targeted(_Event):
 
 
 class Outage(_Targeted):
+    """The platform goes dark: nobody can open it (users may forget it)."""
+
     kind: Literal["outage"]
 
 
 class Restore(_Targeted):
+    """The platform works again (app-store presence is a separate event: store_return)."""
+
     kind: Literal["restore"]
 
 
 class StoreRemoval(_Targeted):
+    """The app leaves the app stores: no new sign-ups (users who have it keep it)."""
+
     kind: Literal["store_removal"]
 
 
 class StoreReturn(_Targeted):
+    """The app is back in the app stores: sign-ups resume."""
+
     kind: Literal["store_return"]
 
 
@@ -237,6 +245,8 @@ class OwnerBan(_Targeted):
 
 
 class FeatureLaunch(_Event):
+    """A translation feature lowers the platform's language barrier from this date on."""
+
     kind: Literal["feature_launch"]
     platform: str
     feature: Literal["translation"] = "translation"
@@ -244,6 +254,8 @@ class FeatureLaunch(_Event):
 
 
 class ModerationCrackdown(_Event):
+    """The platform moderates more strictly from this date on."""
+
     kind: Literal["moderation_crackdown"]
     platform: str
     moderation: Share = 0.8
