@@ -239,9 +239,14 @@ def ablate(
 
 @app.command()
 def validate(scenarios: Scenarios, overrides: SetOption = None) -> None:
-    """Check scenario files (and overrides) without running them."""
-    loaded, files = _load_all(scenarios, list(overrides or []))
-    for scenario, file in zip(loaded, files, strict=True):
+    """Check scenario files (and overrides) without running them: everything `sim run` would
+    refuse before running (the [experiment] table at every design point, memory) is refused."""
+    from sim.experiments import start
+    from sim.scenario.loading import resolve_path
+
+    built = start.check(scenarios, list(overrides or []))
+    files = [resolve_path(s) for s in scenarios]
+    for scenario, file in zip(built.scenarios, files, strict=True):
         typer.echo(f"ok: {file} ({scenario.name}: {len(scenario.platforms)} platforms, "
                    f"{len(scenario.events)} events, {scenario.simulation.days} days)")
 
@@ -286,13 +291,6 @@ def docs(
                    f"{block.page.relative_to(pages.ROOT)}: {block.marker}")
     if check and changed:
         raise typer.Exit(3)
-
-
-def _load_all(names: list[str], overrides: list[str]):
-    from sim.scenario.loading import load_scenario, resolve_path
-
-    files = [resolve_path(name) for name in names]
-    return [load_scenario(path, overrides) for path in files], files
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,7 @@ def test_replicate_k_has_the_same_seed_in_every_scenario(tiny_run):
     assert seeds["baseline"].nunique() == 2
 
 
+@pytest.mark.slow
 def test_same_scenario_and_seed_give_identical_parquet(tiny_run, tmp_path):
     again = tmp_path / "again"
     assert sim("run", "observed-2025", "baseline", *TINY, "--out", str(again)).returncode == 0
@@ -106,12 +107,12 @@ def test_validate_and_scenarios_list_the_shipped_files(capsys):
 
 
 def test_internal_failure_exits_1(monkeypatch, capsys):
-    import sim.scenario.loading
+    import sim.experiments.start
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.scenario.loading, "load_scenario", broken)
+    monkeypatch.setattr(sim.experiments.start, "load_scenario", broken)
     assert main(["validate", "baseline"]) == 1
     assert "internal error" in capsys.readouterr().err
 

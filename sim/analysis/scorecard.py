@@ -52,9 +52,10 @@ def as_markdown(card: pd.DataFrame, runs: pd.DataFrame | None = None) -> str:
             ["id", "figure", "when", "observed", "simulated median [90 % interval]", "met",
              "source"],
             [[row.id, f"{row.description or row.metric} ({row.platform})", row.when,
-              row.observed, _simulated(row), "yes" if row.met else "**no**", row.source]
+              row.observed, _simulated(row), _met(row, "yes", "**no**"), row.source]
              for row in rows.itertuples()])
-        parts.append(f"### {scenario}: {met} of {len(rows)} targets met (n = {n} replicates)\n\n"
+        parts.append(f"### {scenario}: {met} of {len(rows)} targets met{_unscored(rows)} "
+                     f"(n = {n} replicates)\n\n"
                      f"{table}\n")
     return "\n".join(parts)
 
@@ -62,13 +63,25 @@ def as_markdown(card: pd.DataFrame, runs: pd.DataFrame | None = None) -> str:
 def as_text(card: pd.DataFrame) -> str:
     """A plain table for the terminal, then how many targets each scenario meets."""
     table = tables.text(
-        [["ok" if row.met else "MISS", row.scenario, row.id, row.description or row.metric,
+        [[_met(row, "ok", "MISS"), row.scenario, row.id, row.description or row.metric,
           row.observed, _simulated(row)] for row in card.itertuples()],
         header=["", "scenario", "id", "target", "observed", "simulated median [90 % interval]"])
-    totals = [f"{scenario}: {int(rows['met'].sum())} of {len(rows)} targets met"
+    totals = [f"{scenario}: {int(rows['met'].sum())} of {len(rows)} targets met{_unscored(rows)}"
               for scenario, rows in card.groupby("scenario", sort=False)]
     return "\n".join([table, *totals])
 
 
+def _met(row, yes: str, no: str) -> str:
+    return "n/a" if not getattr(row, "scored", True) else yes if row.met else no
+
+
+def _unscored(rows: pd.DataFrame) -> str:
+    """Targets after the end of a run shorter than the file's (not scored), if any."""
+    late = int((~rows["scored"]).sum()) if "scored" in rows else 0
+    return f" ({late} after the end of this shorter run, not scored)" if late else ""
+
+
 def _simulated(row) -> str:
+    if not getattr(row, "scored", True):
+        return "after the run ends"
     return f"{human(row.median)} [{human(row.q05)}, {human(row.q95)}]"

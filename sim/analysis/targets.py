@@ -17,13 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model.motives import MOTIVE_LABELS
-from sim.model.recorder import METRICS
 from sim.scenario.schema import Scenario, Target
-
-DERIVED = ("international_share", "first_week_churn", "newcomer_share_18_34",
-           "top_creator_accounts", *(f"motive_share_{m}" for m in MOTIVE_LABELS))
-KNOWN_METRICS = (*METRICS, *DERIVED)
 
 
 @dataclass
@@ -93,8 +87,11 @@ def _first_week_churn(cohorts: pd.DataFrame, target: Target, start) -> float:
 def scorecard(scenario: Scenario, runs: list[RunTables]) -> pd.DataFrame:
     """One row per target: what was observed, the simulated median and 90 % interval, met?"""
     rows = []
-    for target in scenario.targets:
-        values = np.array([measure(target, run, scenario) for run in runs], dtype=float)
+    after_end = {int(field.split(".")[1]) for field, _ in scenario.date_problems()}
+    for i, target in enumerate(scenario.targets):
+        scored = i not in after_end  # a shorter run than the file's leaves later targets out
+        values = np.array([measure(target, run, scenario) if scored else np.nan for run in runs],
+                          dtype=float)
         median = float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")
         low, high = (np.nanquantile(values, [0.05, 0.95]) if np.isfinite(values).any()
                      else (np.nan, np.nan))
@@ -102,7 +99,8 @@ def scorecard(scenario: Scenario, runs: list[RunTables]) -> pd.DataFrame:
             "scenario": scenario.name, "id": target.id, "description": target.description,
             "platform": target.platform, "metric": target.metric, "when": _when(target),
             "observed": target.wanted(), "median": median, "q05": float(low), "q95": float(high),
-            "met": bool(np.isfinite(median) and target.met_by(median)), "source": target.source,
+            "met": bool(np.isfinite(median) and target.met_by(median)), "scored": scored,
+            "source": target.source,
         })
     return pd.DataFrame(rows)
 

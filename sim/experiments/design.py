@@ -25,6 +25,7 @@ class Sweep:
     field: str
     values: tuple[float, ...] = ()
     bounds: tuple[float, float] | None = None
+    source: str = "--sweep"  # where it was given: the option or a file's [experiment.sweep]
 
 
 @dataclass
@@ -63,7 +64,8 @@ def parse_sweep(text: str, source: str = "--sweep") -> Sweep:
                 return _bounded(name, parts[0], parts[1], source)
             if len(parts) == 3 and parts[2] == int(parts[2]) and parts[2] >= 1:
                 _bounded(name, parts[0], parts[1], source)
-                return Sweep(name, tuple(np.linspace(parts[0], parts[1], int(parts[2])).tolist()))
+                return Sweep(name, tuple(np.linspace(parts[0], parts[1], int(parts[2])).tolist()),
+                             source=source)
             raise ValueError
         values = tuple(float(v) for v in spec.split(",") if v.strip())
     except ValueError:
@@ -71,13 +73,13 @@ def parse_sweep(text: str, source: str = "--sweep") -> Sweep:
                          ) from None
     if not values:
         raise InputError(source, name, "empty list of values")
-    return Sweep(name, values)
+    return Sweep(name, values, source=source)
 
 
 def _bounded(name: str, low: float, high: float, source: str) -> Sweep:
     if not low < high:
         raise InputError(source, name, f"empty range {low:g}:{high:g} (LOW must be below HIGH)")
-    return Sweep(name, (), (low, high))
+    return Sweep(name, (), (low, high), source)
 
 
 def points(spec: ExperimentSpec, seed: int) -> list[dict[str, float]]:

@@ -15,7 +15,7 @@ import pandas as pd
 from sim.errors import InputError
 from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, parse_sweep, points
 from sim.experiments.executors import execute, finalize, open_executor, pending_runs
-from sim.experiments.runs import design_table, make_design
+from sim.experiments.runs import available_memory, design_table, make_design, run_memory
 from sim.experiments.store import claim_folder, start_manifest, write_config, write_json
 from sim.scenario.loading import load_scenario, resolve_path
 
@@ -58,7 +58,7 @@ def plan_from_options(names: list[str], overrides: list[str], sweeps: list[str],
     files = [resolve_path(name).resolve() for name in names]
     first = load_scenario(files[0], overrides)
     table = first.experiment
-    swept = {name: _table_sweep(name, value) for name, value in table.sweep.items()}
+    swept = {name: _table_sweep(name, value, files[0]) for name, value in table.sweep.items()}
     for text in sweeps:
         sweep = parse_sweep(text)
         swept[sweep.field] = sweep
@@ -70,13 +70,14 @@ def plan_from_options(names: list[str], overrides: list[str], sweeps: list[str],
     return Plan(files, overrides, spec, n, seed if seed is not None else first.simulation.seed)
 
 
-def _table_sweep(name: str, value) -> Sweep:
+def _table_sweep(name: str, value, file: Path) -> Sweep:
+    source = f"{file}: experiment.sweep"
     if isinstance(value, list):
         if not value:
-            raise InputError("experiment.sweep", name, "empty list of values")
-        return Sweep(name, tuple(float(v) for v in value))
+            raise InputError(source, name, "empty list of values")
+        return Sweep(name, tuple(float(v) for v in value), source=source)
     text = f"{name}={value.low}:{value.high}" + (f":{value.count}" if value.count else "")
-    return parse_sweep(text, "experiment.sweep")
+    return parse_sweep(text, source)
 
 
 def build(plan: Plan) -> Built:
@@ -90,19 +91,43 @@ def build(plan: Plan) -> Built:
     scenario_of = {}
     for file, scenario in zip(plan.files, scenarios, strict=True):
         for p, point in enumerate(design_points):
-            scenario_of[(scenario.name, p)] = _at_point(file, plan.overrides, point)
+            scenario_of[(scenario.name, p)] = _at_point(file, plan.overrides, point,
+                                                        plan.spec.sweeps)
     design = make_design(names, len(design_points), plan.replicates, plan.root_seed)
     return Built(scenarios, scenario_of, design_points, design)
 
 
-def _at_point(file: Path, overrides: list[str], point: dict):
+def check(names: list[str], overrides: list[str], workers: int = 1) -> Built:
+    """Everything ``sim run`` checks before it writes anything (``sim validate``): the scenarios
+    and overrides, their ``[experiment]`` tables at every design point, and the memory."""
+    built = build(plan_from_options(names, overrides, [], None, None, None, None))
+    check_memory(built, workers)
+    return built
+
+
+def check_memory(built: Built, workers: int) -> None:
+    """Refuse up front an experiment whose runs at once need more memory than the machine has."""
+    largest = max(run_memory(s) for s in built.scenario_of.values())
+    at_once = max(1, min(workers, len(built.design)))
+    have = available_memory()
+    if largest * at_once > 0.9 * have:
+        users = max(s.simulation.users for s in built.scenario_of.values())
+        name = max(built.scenario_of.values(), key=run_memory).name
+        raise InputError(name, "simulation.users",
+                         f"{users:,} users need about {largest * at_once / 1e9:.1f} GB "
+                         f"({at_once} run(s) at once, {largest / 1e9:.1f} GB each) but this "
+                         f"machine has "
+                         f"{have / 1e9:.1f} GB available: use fewer users or --workers")
+
+
+def _at_point(file: Path, overrides: list[str], point: dict, sweeps: list[Sweep]):
     try:
         return load_scenario(file, [*overrides, *as_overrides(point)])
     except InputError as exc:
-        swept = any(exc.field == k or k.startswith(exc.field + ".") or exc.field.startswith(k)
-                    for k in point)
+        swept = [s for s in sweeps if exc.field == s.field or s.field.startswith(exc.field + ".")
+                 or exc.field.startswith(s.field)]
         if exc.source == "--set" and swept:
-            raise InputError("--sweep", exc.field, exc.message) from None
+            raise InputError(swept[0].source, exc.field, exc.message) from None
         raise
 
 
@@ -113,6 +138,7 @@ def _first_duplicate(names: list[str]) -> str:
 def start(plan: Plan, folder: Path, executor: dict, quiet: bool = False):
     """Run a new experiment into ``folder`` (which must be absent or empty)."""
     built = build(plan)
+    check_memory(built, executor.get("workers", 1) if executor.get("kind") != "dask" else 1)
     claim_folder(folder)
     with open_executor(**executor) as pool:
         folder.mkdir(parents=True, exist_ok=True)

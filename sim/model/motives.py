@@ -16,6 +16,8 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from sim.scenario.metrics import MOTIVE_LABELS
+
 # The strength of each pull and push at its strongest (full trait, full threat), in log-odds of
 # attractiveness (pulls) or in units of the quiet-day search rate (pushes). They are fixed here,
 # not scenario fields, because the motive's weight in [motives] scales each of them: a second free
@@ -325,7 +327,6 @@ def signup_gate(platforms, weight: float) -> np.ndarray:
 
 # --- why did they come? ------------------------------------------------------------------------
 
-MOTIVE_LABELS = ("follower_loss", "protest", "expression", "curiosity", "network")
 
 
 def primary_motives(who, platforms, day: Today, weights, joined: np.ndarray) -> np.ndarray:

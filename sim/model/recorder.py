@@ -11,15 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.model.motives import MOTIVE_LABELS
 from sim.model.users import NEVER
+from sim.scenario.metrics import METRICS, MOTIVE_LABELS
 
 PROTEST_POST_DAYS = 3  # newcomers post #TikTokRefugee in their first days on a platform
-METRICS = (
-    "dau", "dau_us", "engaged", "accounts", "signups", "churn", "returns", "creators_active",
-    "protest_posts", *(f"signups_{label}" for label in MOTIVE_LABELS),
-    "moved", "moved_back", "ever_back",
-)
 RETENTION_DAYS = (7, 30, 90)
 NONE = "none"
 ORIGIN = "tiktok"

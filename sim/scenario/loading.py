@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, did_you_mean
-from sim.scenario.schema import EVENT_KINDS, Platform, Scenario
+from sim.scenario.schema import EVENT_KINDS, Platform, Scenario, Simulation, Strict
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -47,8 +47,15 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     except FileNotFoundError as exc:
         source = str(_chain[-1]) if _chain else str(path)
         raise InputError(source, "extends" if _chain else "", f"file not found: {path}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except IsADirectoryError as exc:
+        raise InputError(str(path), "", "is a folder, not a scenario file") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "", f"not a UTF-8 text file ({exc.reason} at byte "
+                         f"{exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), "", f"not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise InputError(str(path), "", f"cannot be read: {exc.strerror or exc}") from exc
     parent_name = raw.pop("extends", None)
     added = raw.pop("add_events", [])
     if not isinstance(added, list):
@@ -136,6 +143,7 @@ def load_scenario(name: str | Path, overrides: list[str] = ()) -> Scenario:
     path = resolve_path(name)
     raw = read_raw(path)
     raw.setdefault("name", path.stem)
+    raw_file = copy.deepcopy(raw.get("simulation", {}))
     overridden: dict[str, str] = {}
     for text in overrides:
         keys, value = parse_override(text)
@@ -145,8 +153,19 @@ def load_scenario(name: str | Path, overrides: list[str] = ()) -> Scenario:
     for field, bad, choices in scenario.name_problems():
         raise InputError(_source(field, str(path), overridden), field,
                          f"unknown name '{bad}'{did_you_mean(bad, choices)}")
+    for field, message in scenario.date_problems(_file_calendar(raw_file, scenario)):
+        raise InputError(_source(field, str(path), overridden), field, message)
     _check_set_events(scenario, str(path))
     return scenario
+
+
+def _file_calendar(raw_simulation: dict, scenario: Scenario) -> Simulation:
+    """The run's calendar as the file sets it: targets must fall inside it; a shorter run asked
+    for with --set or --days just leaves the later ones unscored."""
+    try:
+        return Simulation.model_validate(raw_simulation)
+    except ValidationError:  # a bad value given in the file is reported by the validation
+        return scenario.simulation
 
 
 def validate(raw: dict, source: str, overridden: dict[str, str] | None = None) -> Scenario:
@@ -154,7 +173,7 @@ def validate(raw: dict, source: str, overridden: dict[str, str] | None = None) -
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        error = _most_telling(exc.errors())
         loc = _clean_loc(error["loc"], raw)
         field = ".".join(str(p) for p in loc)
         message = _message(error, loc)
@@ -168,9 +187,29 @@ def _source(field: str, source: str, overridden: dict[str, str]) -> str:
     return source
 
 
+WRONG_KIND = ("list_type", "dict_type", "model_type", "model_attributes_type")
+
+
+def _most_telling(errors: list[dict]) -> dict:
+    """The first error, unless it only says a value is not of one branch of a union (a list
+    where a range was given): then the first that says what is wrong with it."""
+    telling = [e for e in errors if e["type"] not in WRONG_KIND]
+    return telling[0] if telling and errors[0]["type"] in WRONG_KIND else errors[0]
+
+
 def _clean_loc(loc: tuple, raw: dict) -> list:
-    """Drop pydantic's union tags: ``events.2.outage.platform`` -> ``events.2.platform``."""
-    return [part for part in loc if part not in EVENT_KINDS]
+    """Drop pydantic's union tags: ``events.2.outage.platform`` -> ``events.2.platform``,
+    ``experiment.sweep.x.SweepRange.low`` -> ``experiment.sweep.x.low``."""
+    return [part for part in loc if part not in EVENT_KINDS
+            and not (isinstance(part, str) and ("[" in part or part in _MODEL_NAMES))]
+
+
+def _model_names(cls: type = Strict) -> set[str]:
+    """Names of every scenario table's model (pydantic puts them in the path of union errors)."""
+    return {cls.__name__}.union(*(_model_names(sub) for sub in cls.__subclasses__()))
+
+
+_MODEL_NAMES = _model_names()
 
 
 def _message(error: dict, loc: list) -> str:

@@ -11,8 +11,10 @@ import hashlib
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.errors import did_you_mean
+from sim.scenario.metrics import TARGET_METRICS
 from sim.units import human
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -22,9 +24,10 @@ AGE_GROUPS = ("13-17", "18-29", "30-49", "50-64", "65+")
 
 
 class Strict(BaseModel):
-    """Base for every scenario table: unknown fields are errors, not silently ignored."""
+    """Base for every scenario table: unknown fields are errors, not silently ignored, and no
+    number may be NaN or infinite."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Simulation(Strict):
@@ -310,8 +313,20 @@ class Target(Strict):
     at_most: float | None = None
     source: str
 
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, metric: str) -> str:
+        if metric not in TARGET_METRICS:
+            raise ValueError(f"unknown metric '{metric}'{did_you_mean(metric, TARGET_METRICS)}")
+        return metric
+
     @model_validator(mode="after")
     def _complete(self) -> Target:
+        for first, last in (("start", "end"), ("reference_start", "reference_end")):
+            if getattr(self, first) and getattr(self, last) and getattr(self, first) > getattr(
+                    self, last):
+                raise ValueError(f"{first} {getattr(self, first)} is after {last} "
+                                 f"{getattr(self, last)}")
         if self.stat == "on" and self.date is None:
             raise ValueError("stat 'on' needs a date")
         if self.stat != "on" and (self.start is None or self.end is None):
@@ -391,6 +406,20 @@ class Scenario(Strict):
         for i, target in enumerate(self.targets):
             if target.platform not in self.platforms:
                 problems.append((f"targets.{i}.platform", target.platform, list(self.platforms)))
+        return problems
+
+    def date_problems(self, simulation: Simulation | None = None) -> list[tuple[str, str]]:
+        """Target dates outside the simulated days (of ``simulation`` if given, e.g. the file's
+        own before a shorter run is asked for): (field, message)."""
+        dates = (simulation or self.simulation).dates
+        first, last = dates[0], dates[-1]
+        problems = []
+        for i, target in enumerate(self.targets):
+            for name in ("date", "start", "end", "reference_start", "reference_end"):
+                when = getattr(target, name)
+                if when is not None and not first <= when <= last:
+                    problems.append((f"targets.{i}.{name}", f"{when} is outside the run "
+                                     f"({first} to {last})"))
         return problems
 
     @property

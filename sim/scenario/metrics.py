@@ -1,0 +1,22 @@
+"""The names of what a run records: the recorder writes them, targets and figures read them.
+
+They are part of what a scenario may say (a target names a metric), so they live with the
+scenario's schema, below the model that writes them.
+"""
+
+from __future__ import annotations
+
+MOTIVE_LABELS = ("follower_loss", "protest", "expression", "curiosity", "network")
+
+METRICS = (  # daily, per platform, in real-world units
+    "dau", "dau_us", "engaged", "accounts", "signups", "churn", "returns", "creators_active",
+    "protest_posts", *(f"signups_{label}" for label in MOTIVE_LABELS),
+    "moved", "moved_back", "ever_back",
+)
+
+DERIVED = (  # read off a run by sim.analysis.targets, for targets only
+    "international_share", "first_week_churn", "newcomer_share_18_34", "top_creator_accounts",
+    *(f"motive_share_{m}" for m in MOTIVE_LABELS),
+)
+
+TARGET_METRICS = (*METRICS, *DERIVED)
