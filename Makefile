@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench lint clean
+.PHONY: run test test-fast bench lint clean
 
 # Find a Python >= 3.12: .python-version (pyenv), then python3.13, python3.12, python3.
 PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
@@ -30,6 +30,10 @@ run: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(VENV)/bin/pytest
+
+# Everything but the tests marked slow (@pytest.mark.slow): under a minute on 2 cores.
+test-fast: $(TEST_STAMP)
+	$(VENV)/bin/pytest -m "not slow"
 
 # Benchmarks (issue 6): table in benchmarks/out/; BENCH_QUICK=1 make bench for a smoke run.
 bench: $(TEST_STAMP)

@@ -1,33 +1,21 @@
-"""Shared helpers: small, fast runs of shipped scenarios."""
+"""Fixtures shared by the test modules; the helpers they are built on are in ``small_runs.py``."""
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
+
 import pytest
-
-from sim.model.migration import MigrationModel
-from sim.scenario.loading import load_scenario
-
-SMALL = ["simulation.users=4000", "simulation.days=45"]
-
-
-def run(name: str, *overrides: str, seed: int = 7) -> MigrationModel:
-    """Run a shipped scenario (or a path) at a small size; extra ``--set`` overrides win."""
-    scenario = load_scenario(name, [*SMALL, *overrides])
-    return MigrationModel(scenario, rng=seed).run()
-
-
-def daily(model: MigrationModel, metric: str) -> pd.DataFrame:
-    """Days × platforms table of one metric (real-world units)."""
-    frame = model.recorder.timeseries(model.config.simulation.dates)
-    return frame.pivot(index="date", columns="platform", values=metric)
-
-
-def total(models, metric: str, platform: str) -> float:
-    """A metric summed over days and over several replicate runs."""
-    return float(sum(daily(m, metric)[platform].sum() for m in models))
+from small_runs import SCENARIOS, make_folder, run
 
 
 @pytest.fixture(scope="session")
 def observed():
+    """Three small replicates of the observed 2025 timeline (seeds 1, 2, 3)."""
     return [run("observed-2025", seed=s) for s in (1, 2, 3)]
+
+
+@pytest.fixture(scope="session")
+def three_scenarios(tmp_path_factory) -> Path:
+    """A results folder of observed-2025, baseline and ban-enforced (800 users, 40 days,
+    3 replicates), made once. Tests read it, and may draw into its ``plots/``, nothing else."""
+    return make_folder(tmp_path_factory.mktemp("results") / "three", SCENARIOS)

@@ -47,22 +47,28 @@ def one_worker(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_two_workers_give_identical_parquet(one_worker, tmp_path):
     result = sim("run", *EXPERIMENT, "--workers", "2", "--out", str(tmp_path / "w2"))
     assert result.returncode == 0, result.stderr
     assert_same_results(one_worker, tmp_path / "w2")
 
 
+@pytest.mark.slow
 def test_a_dask_cluster_gives_identical_parquet(one_worker, tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                   dashboard_address=None) as cluster,
+          distributed.Client(cluster) as client):
         result = sim("run", *EXPERIMENT, "--executor", "dask", "--scheduler",
                      cluster.scheduler_address, "--out", str(tmp_path / "dask"))
+        cluster_pids = set(client.run(os.getpid).values())
     assert result.returncode == 0, result.stderr
     assert_same_results(one_worker, tmp_path / "dask")
     runs = pd.read_parquet(tmp_path / "dask" / "runs.parquet")
-    assert runs["worker"].nunique() >= 1 and (runs["status"] == "ok").all()
+    assert (runs["status"] == "ok").all()
+    ran_in = {int(worker.rsplit(":", 1)[1]) for worker in runs["worker"]}
+    assert ran_in and ran_in <= cluster_pids, "every run ran in one of the cluster's workers"
 
 
 def test_design_records_swept_values_and_common_seeds(one_worker):
@@ -84,6 +90,7 @@ def test_summary_median_is_the_median_of_the_runs(one_worker):
     assert (summary["q05"] <= summary["q50"]).all() and (summary["q50"] <= summary["q95"]).all()
 
 
+@pytest.mark.slow
 def test_kill_then_resume_gives_the_uninterrupted_results(tmp_path):
     args = ["observed-2025", "--users", "2500", "--days", "40", "--replicates", "6",
             "--workers", "1", "--quiet"]
@@ -140,7 +147,8 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
     (["--sweep", "dynamics.buzz=1:2", "--design", "lhs", "--samples", "0"], "--samples"),
     (["--sweep", "dynamics.buzz=1:2", "--design", "sobol"], "--samples"),
     (["--design", "latin"], "unknown design"),
-    (["--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach"),
+    pytest.param(["--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach",
+                 marks=pytest.mark.slow),  # the Dask client tries for 10 s
     (["--executor", "spark"], "unknown executor"),
 ])
 def test_bad_experiment_input_exits_2_and_writes_nothing(tmp_path, args, says):
@@ -183,6 +191,7 @@ def test_sampled_designs_stay_in_bounds_and_are_reproducible(design):
         assert sorted(int(p["a"] / 2 * 16) for p in drawn) == list(range(16))
 
 
+@pytest.mark.slow
 def test_experiment_table_in_the_scenario_file_drives_the_run(tmp_path):
     from sim.scenario.loading import SCENARIO_DIR
 

@@ -50,6 +50,7 @@ def synthetic_targets(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_calibration_recovers_known_parameters_within_its_uncertainty(tmp_path):
     path = synthetic_targets(tmp_path)
     base = load_scenario(path, SMALL)
@@ -73,7 +74,7 @@ def test_fitted_scenario_extends_the_original_and_loads(tmp_path):
     assert fitted.dynamics.buzz == 2.5
     assert fitted.events == load_scenario("observed-2025").events
     assert out.read_text().startswith("# Fitted by: sim calibrate")
-    with pytest.raises(Exception, match="never overwritten"):
+    with pytest.raises(InputError, match="never overwritten"):
         write_fitted(SCENARIO_DIR / "observed-2025.toml", Fit(table, table, 0.1), out, "again")
 
 
@@ -132,16 +133,17 @@ def test_every_observed_target_names_its_source():
 
 def test_bad_fit_input_is_an_input_error():
     base = load_scenario("observed-2025")
-    with pytest.raises(Exception, match="empty range"):
+    with pytest.raises(InputError, match="empty range"):
         parse_fit("dynamics.buzz=3:1", base)
     for text in ("dynamics.buz", "dynamics.buz=1:4"):  # with or without a range
         with pytest.raises(InputError) as error:
             parse_fit(text, base)
         assert error.value.source == "--fit" and "did you mean 'buzz'" in error.value.message
-    with pytest.raises(Exception, match="list entries"):
+    with pytest.raises(InputError, match="list entries"):
         parse_fit("events.0.value=0:1", base)
 
 
+@pytest.mark.slow
 def test_ablation_moves_each_headline_the_way_its_motive_says():
     from sim.analysis.ablation import ablate
 
@@ -158,6 +160,7 @@ def test_ablation_moves_each_headline_the_way_its_motive_says():
     assert change["network_pull", "rednote_signups"] > 0  # friends hold users where they are
 
 
+@pytest.mark.slow
 def test_observed_2025_meets_every_observed_target(tmp_path):
     """The shipped defaults reproduce the observed figures at the default size (20,000 users,
     3 replicates); the targets end by 01-18, so 20 days of the run are enough to score them."""

@@ -15,6 +15,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
+from small_runs import SCENARIOS, make_folder, stored_runs
 
 from sim.analysis.outcomes import run_outcomes
 from sim.analysis.periods import dark_days, flow_matrix, flow_names, flow_windows
@@ -28,27 +29,15 @@ from sim.analysis.trajectories import (
 )
 from sim.cli import main
 from sim.errors import InputError
-from sim.experiments.start import plan_from_options, start
 from sim.experiments.store import read_results
 from sim.report import figures
 from sim.report import style as plots
 from sim.report.compare import compare_results, plot_results
 
-SMALL = ["simulation.users=800", "simulation.days=40"]
-INLINE = {"kind": "process", "workers": 1, "scheduler": None}
-SCENARIOS = ["observed-2025", "baseline", "ban-enforced"]
-
-
-def make_folder(folder: Path, names: list[str], sweeps: list[str] = (), replicates: int = 3,
-                seed: int | None = None, sets: list[str] = ()) -> Path:
-    plan = plan_from_options(names, [*SMALL, *sets], list(sweeps), None, None, replicates, seed)
-    start(plan, folder, INLINE, quiet=True)
-    return folder
-
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
-    return make_folder(tmp_path_factory.mktemp("results") / "three", SCENARIOS)
+def folder(three_scenarios) -> Path:
+    return three_scenarios
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +54,6 @@ def drawing(folder):
     (folder / "plots").mkdir(exist_ok=True)
     (folder / "plots" / STALE).write_bytes(b"")
     return plot_results(folder)
-
-
-def stored_runs(folder: Path, scenario: str, table: str = "timeseries") -> list[pd.DataFrame]:
-    """The raw Parquet parts of one scenario, read straight from disk."""
-    return [pd.read_parquet(p) for p in sorted((folder / table).glob(f"{scenario}-r*.parquet"))]
 
 
 def line(figure, gid: str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import daily, run
+from small_runs import daily, run
 
 
 def on(frame: pd.DataFrame, date: str) -> pd.Series:

@@ -14,6 +14,8 @@ from sim.model.migration import MigrationModel
 from sim.model.reference import ReferenceModel
 from sim.scenario.loading import load_scenario
 
+pytestmark = pytest.mark.slow  # 19 plain-Mesa and vectorised runs
+
 PLATFORMS = ("tiktok", "rednote", "instagram")
 SETTINGS = ["simulation.users=800", "simulation.days=40"]  # through the RedNote surge and back
 VECTORISED_SEEDS = range(100, 116)

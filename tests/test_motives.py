@@ -5,7 +5,7 @@ Runs share seeds (common random numbers), so differences are the motive's effect
 
 from __future__ import annotations
 
-from conftest import daily, run, total
+from small_runs import daily, run, total
 
 SEEDS = (1, 2, 3)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_compare import INLINE, SCENARIOS, make_folder, stored_runs
+from small_runs import INLINE, make_folder, stored_runs
 
 from sim.analysis.outcomes import run_outcomes, summary_table
 from sim.analysis.periods import dark_days
@@ -25,9 +25,9 @@ MOVES = ("moved", "returned", "ever_returned")
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory):
-    """The three scenarios, as ``test_compare`` makes them (its folder is ``stored.folders[0]``)."""
-    return read_results([make_folder(tmp_path_factory.mktemp("results") / "three", SCENARIOS)])
+def stored(three_scenarios):
+    """The three scenarios' results folder (``stored.folders[0]``), read."""
+    return read_results([three_scenarios])
 
 
 def test_summary_table_reads_peaks_trials_and_retention_off_the_runs(stored):

@@ -1,0 +1,49 @@
+"""Helpers shared by the tests (not a test module): small runs of shipped scenarios, their daily
+tables, and small results folders made through the library. Fixtures built on them are in
+``conftest.py``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.experiments.start import plan_from_options, start
+from sim.model.migration import MigrationModel
+from sim.scenario.loading import load_scenario
+
+SMALL = ["simulation.users=4000", "simulation.days=45"]  # one run: through the surge and back
+FOLDER_SIZE = ["simulation.users=800", "simulation.days=40"]  # a results folder's runs
+INLINE = {"kind": "process", "workers": 1, "scheduler": None}  # runs in this process
+SCENARIOS = ["observed-2025", "baseline", "ban-enforced"]
+
+
+def run(name: str, *overrides: str, seed: int = 7) -> MigrationModel:
+    """Run a shipped scenario (or a path) at a small size; extra ``--set`` overrides win."""
+    scenario = load_scenario(name, [*SMALL, *overrides])
+    return MigrationModel(scenario, rng=seed).run()
+
+
+def daily(model: MigrationModel, metric: str) -> pd.DataFrame:
+    """Days × platforms table of one metric (real-world units)."""
+    frame = model.recorder.timeseries(model.config.simulation.dates)
+    return frame.pivot(index="date", columns="platform", values=metric)
+
+
+def total(models, metric: str, platform: str) -> float:
+    """A metric summed over days and over several replicate runs."""
+    return float(sum(daily(m, metric)[platform].sum() for m in models))
+
+
+def make_folder(folder: Path, names: list[str], sweeps: list[str] = (), replicates: int = 3,
+                seed: int | None = None, sets: list[str] = ()) -> Path:
+    """A results folder of small runs, made in this process without drawing."""
+    plan = plan_from_options(names, [*FOLDER_SIZE, *sets], list(sweeps), None, None, replicates,
+                             seed)
+    start(plan, folder, INLINE, quiet=True)
+    return folder
+
+
+def stored_runs(folder: Path, scenario: str, table: str = "timeseries") -> list[pd.DataFrame]:
+    """The raw Parquet parts of one scenario, read straight from disk."""
+    return [pd.read_parquet(p) for p in sorted((folder / table).glob(f"{scenario}-r*.parquet"))]
