@@ -1,0 +1,112 @@
+"""Imports run one way, the way data flows: cli → report → analysis → experiments → model →
+scenario. A package may import those after it, never one before it; the base modules (errors,
+units, tables) import nothing of ``sim`` and anything may import them; ``sim/__init__.py`` is the
+public API (model and scenario). Read off the source with ``ast``, every import, also those inside
+functions, so a lazy import cannot hide a cycle."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+SIM = Path(__file__).resolve().parents[1] / "sim"
+FLOW = ["cli", "report", "analysis", "experiments", "model", "scenario"]  # importer first
+BASE = {"errors", "units", "tables"}
+API = "sim"  # the package itself: sim/__init__.py, importing model and scenario
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SIM.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_module(name: str) -> bool:
+    path = SIM.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def imports_of(path: Path) -> set[str]:
+    """The ``sim`` modules one file imports, anywhere in it."""
+    found = set()
+    package = module_name(path) if path.name == "__init__.py" else module_name(path.parent)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the file's package upwards
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            for alias in node.names:  # `from sim import tables` imports the module sim.tables
+                whole = f"{base}.{alias.name}"
+                found.add(whole if is_module(whole) else base)
+    return {name for name in found if name.split(".")[0] == "sim"}
+
+
+def layer(module: str) -> str:
+    """``cli``, a package of the flow, ``base``, or ``api`` (the sim package itself)."""
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "api"
+    return "base" if parts[1] in BASE else parts[1]
+
+
+def allowed(importer: str, imported: str) -> bool:
+    source, target = layer(importer), layer(imported)
+    if source == "base":
+        return False  # the base stands on nothing of sim
+    if target == "base" or source == target:
+        return True
+    if source == "__main__":
+        return target == "cli"
+    if source == "api":
+        return target in ("model", "scenario")
+    if target == "api":  # the public API is model and scenario: above them only
+        return FLOW.index(source) < FLOW.index("model")
+    return FLOW.index(source) < FLOW.index(target)
+
+
+MODULES = sorted(SIM.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SIM.parent)))
+def test_a_module_imports_only_packages_later_in_the_flow(path):
+    importer = module_name(path)
+    wrong = sorted(name for name in imports_of(path) if not allowed(importer, name))
+    assert not wrong, f"{importer} imports {', '.join(wrong)} (against the flow {' → '.join(FLOW)})"
+
+
+def test_every_module_is_in_a_known_place():
+    unknown = {layer(module_name(p)) for p in MODULES} - {*FLOW, "base", "api", "__main__"}
+    assert not unknown, f"modules outside the flow: {unknown}; add them to FLOW or BASE"
+
+
+@pytest.mark.parametrize(("importer", "imported", "ok"), [
+    ("sim.model.migration", "sim.experiments.runs", False),  # model must not know experiments
+    ("sim.scenario.loading", "sim.model.users", False),
+    ("sim.units", "sim.errors", False),  # the base imports nothing of sim
+    ("sim.report.compare", "sim.analysis.outcomes", True),
+    ("sim.analysis.outcomes", "sim.tables", True),
+    ("sim.model.kernels", "sim.model.blocks", True),
+    ("sim", "sim.model.migration", True),
+    ("sim", "sim.experiments.runs", False),
+    ("sim.model.recorder", "sim", False),  # the API sits above the model it exposes
+])
+def test_the_rule_itself(importer, imported, ok):
+    assert allowed(importer, imported) is ok
+
+
+def test_imports_are_read_from_every_form(tmp_path, monkeypatch):
+    package = tmp_path / "sim" / "model"
+    package.mkdir(parents=True)
+    for name in ("sim/__init__.py", "sim/model/__init__.py", "sim/model/users.py",
+                 "sim/errors.py"):
+        (tmp_path / name).write_text("")
+    source = package / "rules.py"
+    source.write_text("import numpy\nfrom sim import errors\nfrom . import users\n"
+                      "def later():\n    from sim.experiments import runs\n")
+    monkeypatch.setattr(sys.modules[__name__], "SIM", tmp_path / "sim")
+    assert imports_of(source) == {"sim.errors", "sim.model.users", "sim.experiments"}
