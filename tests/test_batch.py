@@ -11,6 +11,7 @@ import time
 import pandas as pd
 import pytest
 
+from sim.cli import main
 from sim.experiments.design import ExperimentSpec, Sweep, parse_sweep, points
 
 SMALL = ["--users", "800", "--days", "30", "--quiet"]
@@ -19,6 +20,12 @@ SMALL = ["--users", "800", "--days", "30", "--quiet"]
 def sim(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
                           timeout=600, check=False, **kwargs)
+
+
+def sim_here(capsys, *args: str) -> tuple[int, str]:
+    """``sim`` in this process (no interpreter to start): its exit status and stderr."""
+    status = main(list(args))
+    return status, capsys.readouterr().err
 
 
 def assert_same_results(a, b) -> None:
@@ -71,6 +78,7 @@ def test_a_dask_cluster_gives_identical_parquet(one_worker, tmp_path):
     assert ran_in and ran_in <= cluster_pids, "every run ran in one of the cluster's workers"
 
 
+@pytest.mark.slow
 def test_design_records_swept_values_and_common_seeds(one_worker):
     design = pd.read_parquet(one_worker / "design.parquet")
     assert len(design) == 2 * 2 * 2
@@ -78,12 +86,14 @@ def test_design_records_swept_values_and_common_seeds(one_worker):
     assert design.groupby("replicate")["seed"].nunique().eq(1).all()
 
 
-def test_summary_median_is_the_median_of_the_runs(one_worker):
-    summary = pd.read_parquet(one_worker / "summary.parquet")
-    runs = pd.concat(pd.read_parquet(p) for p in (one_worker / "timeseries").glob("*.parquet"))
-    pick = runs[(runs.scenario == "observed-2025") & (runs.point == 1) & (runs.day == 20)
+def test_summary_median_is_the_median_of_the_runs(three_scenarios):
+    summary = pd.read_parquet(three_scenarios / "summary.parquet")
+    runs = pd.concat(pd.read_parquet(p)
+                     for p in (three_scenarios / "timeseries").glob("*.parquet"))
+    pick = runs[(runs.scenario == "observed-2025") & (runs.point == 0) & (runs.day == 20)
                 & (runs.platform == "rednote")]
-    row = summary[(summary.scenario == "observed-2025") & (summary.point == 1)
+    assert len(pick) == 3
+    row = summary[(summary.scenario == "observed-2025") & (summary.point == 0)
                   & (summary.day == 20) & (summary.platform == "rednote")
                   & (summary.metric == "dau_us")]
     assert row["q50"].item() == pytest.approx(pick["dau_us"].median())
@@ -151,29 +161,30 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
                  marks=pytest.mark.slow),  # the Dask client tries for 10 s
     (["--executor", "spark"], "unknown executor"),
 ])
-def test_bad_experiment_input_exits_2_and_writes_nothing(tmp_path, args, says):
+def test_bad_experiment_input_exits_2_and_writes_nothing(tmp_path, capsys, args, says):
     out = tmp_path / "out"
-    result = sim("run", "baseline", *SMALL, *args, "--out", str(out))
-    assert result.returncode == 2, result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and says in result.stderr
+    status, err = sim_here(capsys, "run", "baseline", *SMALL, *args, "--out", str(out))
+    assert status == 2, err
+    assert len(err.strip().splitlines()) == 1 and says in err
     assert not out.exists()
 
 
-def test_resume_refuses_a_folder_that_is_not_a_results_folder(tmp_path):
-    result = sim("run", "--resume", str(tmp_path))
-    assert result.returncode == 2 and "not a results folder" in result.stderr
+def test_resume_refuses_a_folder_that_is_not_a_results_folder(tmp_path, capsys):
+    status, err = sim_here(capsys, "run", "--resume", str(tmp_path))
+    assert status == 2 and "not a results folder" in err
 
 
 @pytest.mark.parametrize("missing", ["design.parquet", "config.resolved.toml"])
-def test_resume_of_an_incomplete_folder_names_the_missing_file(one_worker, tmp_path, missing):
+def test_resume_of_an_incomplete_folder_names_the_missing_file(three_scenarios, tmp_path, capsys,
+                                                               missing):
     folder = tmp_path / "partial"
     folder.mkdir()
     for name in ("manifest.json", "design.parquet", "config.resolved.toml"):
         if name != missing:
-            (folder / name).write_bytes((one_worker / name).read_bytes())
-    result = sim("run", "--resume", str(folder), "--quiet")
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.strip() == f"error: {folder}: not a results folder (no {missing})"
+            (folder / name).write_bytes((three_scenarios / name).read_bytes())
+    status, err = sim_here(capsys, "run", "--resume", str(folder), "--quiet")
+    assert status == 2, err
+    assert err.strip() == f"error: {folder}: not a results folder (no {missing})"
 
 
 def test_grid_is_the_product_of_the_sweeps():
