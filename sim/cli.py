@@ -6,6 +6,7 @@ written), 1 internal failure.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -14,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from sim.errors import InputError, did_you_mean
+from sim.errors import InputError, InterruptionError, did_you_mean
 
 app = typer.Typer(
     help="Simulate the January 2025 TikTok-refugee migration (agent-based, on Mesa).",
@@ -28,6 +29,7 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a field: platforms.rednote.language_barrier=0.2"),
 ]
+DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 QuietOption = Annotated[bool, typer.Option(help="No progress output.")]
 
 
@@ -96,8 +98,13 @@ def _report(folder: Path, built, runs) -> None:
     typer.echo(f"results: {folder}")
     typer.echo(f"plots:   {folder / 'plots'}")
     if failed:
-        typer.echo(f"{failed} of {len(runs)} runs failed or are missing; see {folder / 'errors'}"
-                   f" and finish them with: sim run --resume {folder}", err=True)
+        errors = runs.loc[runs["status"] != "ok", "error"].fillna("").str.split("\n").str[0]
+        kinds = "; ".join(f"{n} × {error or 'missing'}" for error, n in
+                          errors.value_counts().items())
+        typer.echo(f"{failed} of {len(runs)} runs failed or are missing ({kinds}); the figures "
+                   f"and summary rest on the {len(runs) - failed} others; see "
+                   f"{folder / 'errors'} and finish them with: sim run --resume {folder}",
+                   err=True)
         raise typer.Exit(1)
 
 
@@ -312,15 +319,28 @@ def main(argv: list[str] | None = None) -> int:
         where = f"sim {exc.ctx.command.name}: " if exc.ctx and exc.ctx.command.name else "sim: "
         print(f"error: {where}{exc.format_message()}", file=sys.stderr)
         return 2
+    except InterruptionError as exc:
+        print(f"{exc}; finish with: sim run --resume {exc.folder}", file=sys.stderr)
+        return 130
     except (typer.Abort, KeyboardInterrupt):
         print("aborted", file=sys.stderr)
         return 130
-    except Exception as exc:  # internal failure: exit 1, traceback only on request
-        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if os.environ.get("SIM_DEBUG"):
-            traceback.print_exc()
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            return _internal(exc)
+        print(f"error: cannot write {exc.filename or 'the results'}: {exc.strerror}; free some "
+              "space, then finish an experiment with sim run --resume FOLDER", file=sys.stderr)
         return 1
+    except Exception as exc:  # internal failure: exit 1, traceback only on request
+        return _internal(exc)
     return status if isinstance(status, int) else 0
+
+
+def _internal(exc: Exception) -> int:
+    print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    if os.environ.get("SIM_DEBUG"):
+        traceback.print_exception(exc)
+    return 1
 
 
 if __name__ == "__main__":

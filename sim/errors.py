@@ -1,4 +1,4 @@
-"""Errors a user can fix: bad scenario files, bad options, refused output folders.
+"""Errors a user can fix (bad scenario files, bad options, refused output folders), and a stop.
 
 Every such error becomes one line on stderr and exit status 2 in the CLI; anything else is an
 internal failure (exit status 1).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from pathlib import Path
 
 
 class InputError(Exception):
@@ -34,3 +35,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest choice, or ``""`` if none is close."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class InterruptionError(Exception):
+    """The experiment was stopped (Ctrl-C) before every run was made: finished runs are kept.
+
+    Attributes:
+        folder: the results folder, to ``--resume``.
+        done, total: runs finished before the stop, and runs asked for.
+    """
+
+    def __init__(self, folder: Path, done: int, total: int):
+        self.folder, self.done, self.total = folder, done, total
+        super().__init__(f"interrupted: {done} of {total} runs finished and kept")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.errors import InputError
+from sim.errors import InputError, InterruptionError
 from sim.experiments.progress import Progress
-from sim.experiments.runs import RunSpec, is_complete, run_one, run_pool
+from sim.experiments.runs import RunSpec, is_complete, run_one, run_pool, write_status
 from sim.experiments.store import finish_manifest, summarise
 
 EXECUTORS = ("process", "dask")
@@ -36,7 +36,7 @@ class InlineExecutor(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to the caller through the future
+        except Exception as exc:  # handed to the caller through the future (not Ctrl-C)
             future.set_exception(exc)
         return future
 
@@ -50,8 +50,12 @@ def open_executor(kind: str, workers: int, scheduler: str | None = None):
     """
     if kind == "process":
         executor = InlineExecutor() if workers <= 1 else run_pool(workers)
-        with executor:
+        try:
             yield executor
+        except BaseException:  # interrupted or failed: stop the workers now, not after their runs
+            _stop(executor)
+            raise
+        executor.shutdown()
         return
     if kind != "dask":
         raise InputError("--executor", kind, f"unknown executor (one of: {', '.join(EXECUTORS)})")
@@ -60,6 +64,15 @@ def open_executor(kind: str, workers: int, scheduler: str | None = None):
         yield client.get_executor()
     finally:
         client.close()
+
+
+def _stop(executor: Executor) -> None:
+    """Shut a pool down at once: queued runs cancelled, running workers ended (their half-written
+    parts stay ``.partial`` and are removed by ``--resume``)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _dask_client(scheduler: str | None):
@@ -86,16 +99,37 @@ def pending_runs(folder: Path, design: list[RunSpec]) -> list[RunSpec]:
 
 def execute(executor: Executor, scenario_of: dict, runs: list[RunSpec], folder: Path,
             quiet: bool = False) -> None:
-    """Submit every run; gather only their small status records."""
+    """Submit every run; gather only their small status records. A run whose worker was lost
+    (killed, out of memory, a Dask worker gone) is recorded as failed and the others go on.
+
+    Raises:
+        InterruptionError: on Ctrl-C, once the pool is stopped.
+    """
     done = failed = 0
     with Progress(len(runs), "runs", "experiment", quiet) as progress:
-        futures = [executor.submit(run_one, scenario_of[(s.scenario, s.point)], s, str(folder))
-                   for s in runs]
-        for future in as_completed(futures):
-            record = future.result()
-            done, failed = done + 1, failed + (record["status"] != "ok")
-            progress.update(done, f"run {record['run_id']} {record['status']} in "
-                            f"{record['duration_s']:.1f}s", f"{failed} failed")
+        try:
+            spec_of = {executor.submit(run_one, scenario_of[(s.scenario, s.point)], s,
+                                       str(folder)): s for s in runs}
+            for future in as_completed(spec_of):
+                record = _record(future, spec_of[future], folder)
+                done, failed = done + 1, failed + (record["status"] != "ok")
+                progress.update(done, f"run {record['run_id']} {record['status']} in "
+                                f"{record['duration_s']:.1f}s", f"{failed} failed")
+        except KeyboardInterrupt:
+            finished = sum(is_complete(folder, spec.run_id) for spec in runs)
+            raise InterruptionError(folder, finished, len(runs)) from None
+
+
+def _record(future: Future, spec: RunSpec, folder: Path) -> dict:
+    """The run's status record; for a run whose worker was lost, a failed one, written down."""
+    try:
+        return future.result()
+    except Exception as exc:  # the worker process died, or could not write its status
+        record = {"run_id": spec.run_id, "status": "failed", "worker": "",
+                  "error": f"worker lost: {type(exc).__name__}: {exc}", "duration_s": float("nan")}
+        with contextlib.suppress(OSError):
+            write_status(folder, record)
+        return record
 
 
 def finalize(folder: Path, design: list[RunSpec], manifest: dict) -> pd.DataFrame:

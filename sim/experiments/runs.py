@@ -7,6 +7,7 @@ differences between scenarios are not noise.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -156,12 +157,14 @@ def run_one(scenario: Scenario, spec: RunSpec, folder: str) -> dict:
     record = {"run_id": spec.run_id, "status": "ok", "error": "",
               "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
+        parts = {}
         for name, table in zip(TABLES, simulate(scenario, spec.seed), strict=True):
             table.insert(0, "replicate", np.int32(spec.replicate))
             table.insert(0, "point", np.int32(spec.point))
             table.insert(0, "scenario", spec.scenario)
             table.insert(0, "run_id", spec.run_id)
-            write_atomically(table, Path(folder) / name / f"{spec.run_id}.parquet")
+            parts[name] = write_atomically(table, Path(folder) / name / f"{spec.run_id}.parquet")
+        record["parts"] = parts
     except Exception as exc:  # a failed run is recorded; the others go on
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         errors = Path(folder) / "errors"
@@ -182,16 +185,39 @@ def write_status(folder: Path, record: dict) -> None:
 
 
 def is_complete(folder: Path, run: str) -> bool:
-    """A run is done when its status says ok and every one of its parts is on disk."""
+    """A run is done when its status says ok and every one of its parts is on disk with the
+    checksum recorded when it was finished (a truncated or corrupted part makes it not done)."""
     status = folder / "status" / f"{run}.json"
-    if not status.exists() or json.loads(status.read_text())["status"] != "ok":
+    try:
+        record = json.loads(status.read_text())
+    except (OSError, ValueError):  # missing, or half-written by a full disk
         return False
-    return all((folder / table / f"{run}.parquet").exists() for table in TABLES)
+    if record.get("status") != "ok":
+        return False
+    paths = {table: folder / table / f"{run}.parquet" for table in TABLES}
+    if "parts" not in record:  # a folder written before checksums were recorded
+        return all(path.exists() for path in paths.values())
+    return all(path.exists() and checksum(path) == record["parts"].get(table)
+               for table, path in paths.items())
 
 
-def write_atomically(table: pd.DataFrame, path: Path) -> None:
-    """Write Parquet under a temporary name, then rename: readers never see half a file."""
+def checksum(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_atomically(table: pd.DataFrame, path: Path) -> str:
+    """Write Parquet under a temporary name, flushed to disk, then rename: readers never see
+    half a file. Returns the file's checksum."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".parquet.partial")
-    table.to_parquet(partial, index=False)
+    try:
+        table.to_parquet(partial, index=False)
+        with open(partial, "rb+") as file:
+            os.fsync(file.fileno())
+    except BaseException:
+        partial.unlink(missing_ok=True)  # nothing that could pass for a part
+        raise
+    digest = checksum(partial)
     partial.replace(path)
+    return digest

@@ -5,6 +5,7 @@ Everything is validated (scenarios, overrides, sweeps, the executor) before anyt
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -16,7 +17,14 @@ from sim.errors import InputError
 from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, parse_sweep, points
 from sim.experiments.executors import execute, finalize, open_executor, pending_runs
 from sim.experiments.runs import available_memory, design_table, make_design, run_memory
-from sim.experiments.store import claim_folder, start_manifest, write_config, write_json
+from sim.experiments.store import (
+    LOCK,
+    claim_folder,
+    locked,
+    start_manifest,
+    write_config,
+    write_json,
+)
 from sim.scenario.loading import load_scenario, resolve_path
 
 
@@ -140,15 +148,23 @@ def start(plan: Plan, folder: Path, executor: dict, quiet: bool = False):
     built = build(plan)
     check_memory(built, executor.get("workers", 1) if executor.get("kind") != "dask" else 1)
     claim_folder(folder)
-    with open_executor(**executor) as pool:
-        folder.mkdir(parents=True, exist_ok=True)
+    with open_executor(**executor) as pool, _created(folder), locked(folder):
+        if any(p.name != LOCK for p in folder.iterdir()):  # another run got here first
+            raise InputError("--out", str(folder), "another sim run is writing to this folder")
         manifest = start_manifest(folder, built.scenarios, plan.files,
                                   {"experiment": plan.as_dict(), "executor": executor})
         write_config(folder, built.scenarios)
         design_table(built.design, built.points).to_parquet(folder / "design.parquet",
                                                             index=False)
         execute(pool, built.scenario_of, built.design, folder, quiet)
-    return built, finalize(folder, built.design, manifest)
+        return built, finalize(folder, built.design, manifest)
+
+
+@contextlib.contextmanager
+def _created(folder: Path):
+    """Make the results folder (once the executor is up: a bad executor leaves nothing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
 
 
 def resume(folder: Path, executor: dict, quiet: bool = False):
@@ -167,13 +183,13 @@ def resume(folder: Path, executor: dict, quiet: bool = False):
     recorded_ids = pd.read_parquet(folder / "design.parquet")["run_id"].tolist()
     if recorded_ids != [spec.run_id for spec in built.design]:
         raise InputError("--resume", str(folder), "the design no longer matches design.parquet")
-    todo = pending_runs(folder, built.design)
-    with open_executor(**executor) as pool:
+    with locked(folder, "--resume"), open_executor(**executor) as pool:
+        todo = pending_runs(folder, built.design)
         manifest.setdefault("resumed", []).append(
             {"at": dt.datetime.now(dt.UTC).isoformat(), "runs": len(todo), "executor": executor})
         write_json(folder / "manifest.json", manifest)
         execute(pool, built.scenario_of, todo, folder, quiet)
-    return built, finalize(folder, built.design, manifest)
+        return built, finalize(folder, built.design, manifest)
 
 
 def read_manifest(folder: Path) -> dict:

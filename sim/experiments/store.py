@@ -22,7 +22,9 @@ unique ``run_id``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import platform
@@ -52,12 +54,46 @@ def default_folder(names: list[str]) -> Path:
 
 def claim_folder(folder: Path, option: str = "--out") -> Path:
     """Check that ``folder`` can take new results: absent or empty. Creates nothing."""
+    if is_locked(folder):
+        raise InputError(option, str(folder), "another sim run is writing to this folder")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InputError(option, str(folder),
                          "exists and is not empty; results are never overwritten (choose another)")
     if folder.exists() is False and folder.parent.exists() and not folder.parent.is_dir():
         raise InputError(option, str(folder), "its parent is not a folder")
     return folder
+
+
+LOCK = ".lock"
+
+
+@contextlib.contextmanager
+def locked(folder: Path, option: str = "--out"):
+    """Hold the results folder for this process while it writes (an advisory lock, released
+    when the process ends, however it ends): a second ``sim run`` on it is refused."""
+    handle = open(folder / LOCK, "a")  # noqa: SIM115 (held open for the lock's lifetime)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise InputError(option, str(folder), "another sim run is writing to this folder"
+                         ) from None
+    try:
+        yield folder
+    finally:
+        handle.close()
+
+
+def is_locked(folder: Path) -> bool:
+    """Whether another process holds the folder's lock."""
+    try:
+        with open(folder / LOCK) as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except FileNotFoundError:
+        return False
+    except BlockingIOError:
+        return True
+    return False
 
 
 def write_json(path: Path, data: dict) -> None:
