@@ -17,14 +17,8 @@ from pathlib import Path
 import annotated_types as at
 from pydantic import BaseModel
 
+from sim import tables
 from sim.scenario import schema
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table; ``|`` inside a cell is escaped."""
-    def line(cells):
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
-    return "\n".join([line(header), "|" + "---|" * len(header), *map(line, rows)])
 
 
 def number(value) -> str:
@@ -98,7 +92,7 @@ def _kind(annotation) -> str:
 def field_table(model: type[BaseModel], skip: tuple[str, ...] = ()) -> str:
     rows = [[f"`{name}`", default_of(info), allowed(info), info.description or ""]
             for name, info in model.model_fields.items() if name not in skip]
-    return markdown_table(["field", "default", "allowed", "description"], rows)
+    return tables.markdown(["field", "default", "allowed", "description"], rows)
 
 
 def _doc(model: type) -> str:
@@ -132,7 +126,7 @@ def events() -> str:
         if issubclass(kind, schema._Targeted):  # exactly one of the two
             own = ["`platform` or `owner`", *own[2:]]
         rows.append([f"`{name}`", ", ".join(own), _doc(kind)])
-    return markdown_table(["kind", "fields (default)", "what it does"], rows)
+    return tables.markdown(["kind", "fields (default)", "what it does"], rows)
 
 
 def targets() -> str:
@@ -151,7 +145,7 @@ def scenarios() -> str:
         parent = tomllib.loads(path.read_text()).get("extends", "")
         rows.append([f"[`{path.stem}`](../scenarios/{path.name})",
                      f"`{Path(parent).stem}`" if parent else "—", load_scenario(path).question])
-    return markdown_table(["scenario", "extends", "question"], rows)
+    return tables.markdown(["scenario", "extends", "question"], rows)
 
 
 def api() -> str:
