@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from sim.model.migration import MigrationModel
 from sim.scenario.loading import load_scenario, validate
-from sim.scenario.schema import EVENT_KINDS, Motives
+from sim.scenario.schema import Motives
+from sim.scenario.timeline import EVENT_KINDS
 
 BASE = load_scenario("observed-2025").model_dump(mode="python")
 PLATFORMS = list(BASE["platforms"])

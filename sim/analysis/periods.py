@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sim.model.recorder import NONE
-from sim.scenario.schema import Outage, OwnerBan, Restore, Scenario
+from sim.scenario.schema import Scenario
+from sim.scenario.timeline import Outage, OwnerBan, Restore
 
 
 @dataclass(frozen=True)

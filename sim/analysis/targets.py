@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.scenario.schema import Scenario, Target
+from sim.scenario.observations import Target
+from sim.scenario.schema import Scenario
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.scenario.schema import (
+from sim.scenario.timeline import (
     BanThreat,
     FeatureLaunch,
     ModerationCrackdown,

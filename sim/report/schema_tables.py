@@ -18,7 +18,7 @@ import annotated_types as at
 from pydantic import BaseModel
 
 from sim import tables
-from sim.scenario import schema
+from sim.scenario import observations, schema, timeline
 
 
 def number(value) -> str:
@@ -119,11 +119,11 @@ def fields() -> str:
 def events() -> str:
     """Each event kind: its fields beyond ``date`` and ``label``, and what it does."""
     rows = []
-    for kind in typing.get_args(typing.get_args(schema.Event)[0]):
+    for kind in typing.get_args(typing.get_args(timeline.Event)[0]):
         name = typing.get_args(kind.model_fields["kind"].annotation)[0]
         own = [f"`{f}`" + ("" if i.is_required() else f" ({default_of(i)})")
                for f, i in kind.model_fields.items() if f not in ("kind", "date", "label")]
-        if issubclass(kind, schema._Targeted):  # exactly one of the two
+        if issubclass(kind, timeline.Targeted):  # exactly one of the two
             own = ["`platform` or `owner`", *own[2:]]
         rows.append([f"`{name}`", ", ".join(own), _doc(kind)])
     return tables.markdown(["kind", "fields (default)", "what it does"], rows)
@@ -132,7 +132,7 @@ def events() -> str:
 def targets() -> str:
     """The fields of ``[[targets]]`` and ``[experiment]``."""
     return "\n\n".join(f"#### {title}\n\n{field_table(model)}" for title, model in (
-        ("`[[targets]]`", schema.Target), ("`[experiment]`", schema.Experiment),
+        ("`[[targets]]`", observations.Target), ("`[experiment]`", schema.Experiment),
         ("A swept range (`[experiment.sweep]`)", schema.SweepRange)))
 
 

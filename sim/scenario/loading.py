@@ -15,7 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, did_you_mean
-from sim.scenario.schema import EVENT_KINDS, Platform, Scenario, Simulation, Strict
+from sim.scenario.base import Strict
+from sim.scenario.schema import Platform, Scenario, Simulation
+from sim.scenario.timeline import EVENT_KINDS
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 

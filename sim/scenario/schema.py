@@ -9,35 +9,33 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from sim.errors import did_you_mean
-from sim.scenario.metrics import TARGET_METRICS
-from sim.units import human
-
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+from sim.scenario.base import NonNegative, Share, Strict
+from sim.scenario.observations import Target
+from sim.scenario.timeline import (
+    Event,
+    SetField,
+)
 
 AGE_GROUPS = ("13-17", "18-29", "30-49", "50-64", "65+")
-
-
-class Strict(BaseModel):
-    """Base for every scenario table: unknown fields are errors, not silently ignored, and no
-    number may be NaN or infinite."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Simulation(Strict):
     """Calendar and size of a run."""
 
     start: dt.date = dt.date(2025, 1, 1)
+    """first simulated day"""
     days: int = Field(180, ge=1, le=3650)
+    """days to simulate (one Mesa step each)"""
     users: int = Field(20_000, ge=100, le=20_000_000)
+    """simulated users (each stands for real_users / users people)"""
     seed: int = Field(20250119, ge=0)
+    """root seed: replicate k's seed is the k-th child of SeedSequence(seed)"""
     replicates: int = Field(3, ge=1, le=10_000)
+    """replicates per scenario (runs with different seeds)"""
 
     @property
     def dates(self) -> list[dt.date]:
@@ -48,7 +46,9 @@ class Trait(Strict):
     """A user trait drawn from a Beta distribution with this mean and concentration."""
 
     mean: Share
+    """mean of the Beta distribution (0..1)"""
     concentration: float = Field(4.0, gt=0.0)
+    """α + β of the Beta distribution: higher, less spread across users"""
 
 
 class Population(Strict):
@@ -60,18 +60,27 @@ class Population(Strict):
             "13-17": 0.13, "18-29": 0.30, "30-49": 0.34, "50-64": 0.17, "65+": 0.06,
         }
     )
+    """share of users in each age group (sums to 1; C12)"""
     creator_share: Share = Field(0.04, description="share of users who are creators")
     follows_per_user: float = Field(15.0, ge=0.0, description="creators a user follows, mean")
     creator_popularity_tail: float = Field(1.2, gt=0.0, description="Pareto shape of audiences")
     friends_per_user: float = Field(10.0, ge=0.0, description="friends a user has, mean")
     daily_activity: Trait = Trait(mean=0.48, concentration=3.0)
+    """daily chance of opening one's main app"""
     fear_of_losing_followers: Trait = Trait(mean=0.5)
+    """how much a user fears losing their audience (F9)"""
     protest: Trait = Trait(mean=0.25, concentration=2.0)
+    """anger at the ban (F16)"""
     curiosity: Trait = Trait(mean=0.35, concentration=2.5)
+    """cultural curiosity (F11)"""
     privacy_concern: Trait = Trait(mean=0.35)
+    """worry about where one's data goes (F16)"""
     moderation_sensitivity: Trait = Trait(mean=0.4)
+    """how much strict moderation bothers a user (F10)"""
     language_tolerance: Trait = Trait(mean=0.35)
+    """tolerance of a foreign-language interface (F12)"""
     habit: Trait = Trait(mean=0.6)
+    """strength of habit: how much tenure holds a user (mooring)"""
     churn_threshold_mean: Share = Field(0.5,
         description="λ: share of friends below which a user leaves, mean")
     churn_threshold_spread: Share = Field(0.2, description="spread of λ across users")
@@ -192,199 +201,43 @@ class Platform(Strict):
 PLATFORM_FIELDS = tuple(Platform.model_fields)
 
 
-class _Event(Strict):
-    date: dt.date
-    label: str = ""
-
-
-class BanThreat(_Event):
-    """Expectation shock: the perceived probability that TikTok is lost."""
-
-    kind: Literal["ban_threat"]
-    value: Share
-
-
-class _Targeted(_Event):
-    """An event that hits one platform, or every platform of one owner."""
-
-    platform: str | None = None
-    owner: str | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> _Targeted:
-        if (self.platform is None) == (self.owner is None):
-            raise ValueError("give exactly one of 'platform' or 'owner'")
-        return self
-
-
-class Outage(_Targeted):
-    """The platform goes dark: nobody can open it (users may forget it)."""
-
-    kind: Literal["outage"]
-
-
-class Restore(_Targeted):
-    """The platform works again (app-store presence is a separate event: store_return)."""
-
-    kind: Literal["restore"]
-
-
-class StoreRemoval(_Targeted):
-    """The app leaves the app stores: no new sign-ups (users who have it keep it)."""
-
-    kind: Literal["store_removal"]
-
-
-class StoreReturn(_Targeted):
-    """The app is back in the app stores: sign-ups resume."""
-
-    kind: Literal["store_return"]
-
-
-class OwnerBan(_Targeted):
-    """Every app of the owner goes dark and leaves the stores."""
-
-    kind: Literal["owner_ban"]
-
-
-class FeatureLaunch(_Event):
-    """A translation feature lowers the platform's language barrier from this date on."""
-
-    kind: Literal["feature_launch"]
-    platform: str
-    feature: Literal["translation"] = "translation"
-    language_barrier: Share = 0.1
-
-
-class ModerationCrackdown(_Event):
-    """The platform moderates more strictly from this date on."""
-
-    kind: Literal["moderation_crackdown"]
-    platform: str
-    moderation: Share = 0.8
-
-
-class SetField(_Event):
-    """Set any platform field from this date on: the users' own what-ifs, without code."""
-
-    kind: Literal["set"]
-    platform: str
-    field: str
-    value: float | bool | str
-
-
-Event = Annotated[
-    BanThreat | Outage | Restore | StoreRemoval | StoreReturn | OwnerBan | FeatureLaunch
-    | ModerationCrackdown | SetField,
-    Field(discriminator="kind"),
-]
-EVENT_KINDS = (
-    "ban_threat", "outage", "restore", "store_removal", "store_return", "owner_ban",
-    "feature_launch", "moderation_crackdown", "set",
-)
-
-
-TARGET_STATS = ("on", "sum", "mean", "max", "rank", "ratio")
-
-
-class Target(Strict):
-    """A figure the scenario should reproduce, with its tolerance and its source.
-
-    ``stat`` says how the metric is read: ``on`` its value on ``date``; ``sum``, ``mean`` or
-    ``max`` over ``start``..``end``; ``rank`` the platform's worst daily rank (1 = most) among
-    all platforms over the window; ``ratio`` the window's daily mean over the daily mean of
-    ``reference_start``..``reference_end``. A target is met when the simulated median is within
-    ``value`` ± ``tolerance``, or within the bounds ``at_least`` / ``at_most``.
-    """
-
-    id: str
-    description: str = ""
-    metric: str
-    platform: str
-    stat: Literal["on", "sum", "mean", "max", "rank", "ratio"] = "on"
-    date: dt.date | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-    reference_start: dt.date | None = None
-    reference_end: dt.date | None = None
-    value: float | None = None
-    tolerance: float | None = Field(None, ge=0)
-    at_least: float | None = None
-    at_most: float | None = None
-    source: str
-
-    @field_validator("metric")
-    @classmethod
-    def _known_metric(cls, metric: str) -> str:
-        if metric not in TARGET_METRICS:
-            raise ValueError(f"unknown metric '{metric}'{did_you_mean(metric, TARGET_METRICS)}")
-        return metric
-
-    @model_validator(mode="after")
-    def _complete(self) -> Target:
-        for first, last in (("start", "end"), ("reference_start", "reference_end")):
-            if getattr(self, first) and getattr(self, last) and getattr(self, first) > getattr(
-                    self, last):
-                raise ValueError(f"{first} {getattr(self, first)} is after {last} "
-                                 f"{getattr(self, last)}")
-        if self.stat == "on" and self.date is None:
-            raise ValueError("stat 'on' needs a date")
-        if self.stat != "on" and (self.start is None or self.end is None):
-            raise ValueError(f"stat '{self.stat}' needs start and end")
-        if self.stat == "ratio" and (self.reference_start is None or self.reference_end is None):
-            raise ValueError("stat 'ratio' needs reference_start and reference_end")
-        if (self.value is None) == (self.at_least is None and self.at_most is None):
-            raise ValueError("give either value (with tolerance) or at_least/at_most")
-        if self.value is not None and self.tolerance is None:
-            raise ValueError("a value needs a tolerance")
-        return self
-
-    def met_by(self, simulated: float, margin: float = 0.0) -> bool:
-        """Whether ``simulated`` meets the target with ``margin`` to spare (a share of the
-        tolerance, or of the bound; none for ranks, which are whole numbers)."""
-        if self.stat == "rank":
-            margin = 0.0
-        if self.value is not None:
-            return abs(simulated - self.value) <= self.tolerance * (1.0 - margin)
-        return ((self.at_least is None or simulated >= self.at_least * (1.0 + margin))
-                and (self.at_most is None or simulated <= self.at_most * (1.0 - margin)))
-
-    def wanted(self) -> str:
-        """The observed figure as text: ``3.4M ± 1.7M``, ``≥ 700k``."""
-        if self.value is not None:
-            return f"{human(self.value)} ± {human(self.tolerance)}"
-        parts = [f"≥ {human(self.at_least)}" if self.at_least is not None else "",
-                 f"≤ {human(self.at_most)}" if self.at_most is not None else ""]
-        return " and ".join(p for p in parts if p)
-
-
 class SweepRange(Strict):
     """Bounds of a swept field, for sampled designs; with ``count``, evenly spaced values."""
 
     low: float
+    """lowest value"""
     high: float
+    """highest value"""
     count: int | None = Field(None, ge=1)
+    """evenly spaced values (a grid); none: bounds for a sampled design"""
 
 
 class Experiment(Strict):
     """How to run the scenario as an experiment (command-line options win over this table)."""
 
     replicates: int | None = Field(None, ge=1, le=10_000)
+    """replicates per scenario (--replicates wins)"""
     design: Literal["grid", "lhs", "sobol"] = "grid"
+    """how design points are made from the sweeps"""
     samples: int | None = Field(None, ge=1)
+    """points of an lhs or sobol design"""
     sweep: dict[str, list[float] | SweepRange] = Field(default_factory=dict)
+    """field = [values] or {low, high[, count]}"""
 
 
 class Scenario(Strict):
     """A whole what-if: population, platforms, motives, rates and dated events."""
 
     name: str = ""
+    """the scenario's name (by default the file name)"""
     question: str = ""
+    """the question the scenario answers, in one line"""
     simulation: Simulation = Simulation()
     population: Population = Population()
     motives: Motives = Motives()
     dynamics: Dynamics = Dynamics()
     initial_threat: Share = 0.0
+    """perceived probability of losing TikTok on the first day"""
     platforms: dict[str, Platform] = Field(min_length=1)
     events: list[Event] = Field(default_factory=list)
     experiment: Experiment = Experiment()
