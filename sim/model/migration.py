@@ -17,16 +17,16 @@ import numpy as np
 
 from sim.model import columns as d
 from sim.model import motives as m
-from sim.model import rules
+from sim.model import population_cache, rules
 from sim.model.attraction import Attraction
 from sim.model.blocks import blocks
 from sim.model.events import schedule_events
 from sim.model.kernels import fill_uniform
-from sim.model.network import TieCounts, build_ties, distinct_users
+from sim.model.network import distinct_users
 from sim.model.platforms import Platforms
 from sim.model.recorder import Recorder
 from sim.model.threads import Threads, default_count
-from sim.model.users import NEVER, create_users
+from sim.model.users import NEVER
 from sim.scenario.schema import Scenario
 
 UNUSABLE = np.float32(-3e38)  # attractiveness of a platform a user cannot use, for the best-of
@@ -65,9 +65,9 @@ class MigrationModel(mesa.Model):
         self.rates = scenario.dynamics
         self.platforms = Platforms(scenario)
         self.threads = Threads(default_count(scenario.simulation.users, threads))
-        self.users = create_users(scenario, self.rng)
-        self.ties = build_ties(self.users, scenario.population, self.rng, self.threads)
-        self.tie_counts = TieCounts.count(self.ties, self.users.engaged, self.threads)
+        built = population_cache.build(scenario, self.rng, scenario.simulation.seed
+                                       if rng is None else rng, self.threads)
+        self.users, self.ties, self.tie_counts = built.users, built.ties, built.tie_counts
         self.stake = m.audience_stake(self.ties.followers)
         self.has_friends = np.diff(self.ties.friends.indptr) > 0
         self.threat = scenario.initial_threat

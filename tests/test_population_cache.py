@@ -1,0 +1,86 @@
+"""Runs that differ only in behaviour reuse the population built for their seed, and a run from
+the cache is identical to one built from scratch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.model import population_cache
+from sim.model.migration import MigrationModel
+from sim.scenario.loading import load_scenario
+
+SIZE = ["simulation.users=1500", "simulation.days=25"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    population_cache.clear()
+    yield
+    population_cache.clear()
+
+
+def outputs(model: MigrationModel) -> pd.DataFrame:
+    return model.recorder.timeseries(model.config.simulation.dates)
+
+
+def test_a_run_from_the_cache_is_identical_to_one_built_from_scratch():
+    scenario = load_scenario("observed-2025", SIZE)
+    fresh = outputs(MigrationModel(scenario, rng=11).run())
+    assert len(population_cache._cache) == 1
+    cached = outputs(MigrationModel(scenario, rng=11).run())
+    pd.testing.assert_frame_equal(fresh, cached)
+    # and a run at other behaviour parameters, from the cache, equals its own fresh build
+    other = load_scenario("observed-2025", [*SIZE, "dynamics.buzz=2.5", "motives.protest=0.5"])
+    from_cache = outputs(MigrationModel(other, rng=11).run())
+    assert len(population_cache._cache) == 1  # the same key: reused
+    population_cache.clear()
+    pd.testing.assert_frame_equal(from_cache, outputs(MigrationModel(other, rng=11).run()))
+    assert not from_cache.equals(fresh)  # the parameters did change the run
+
+
+def test_runs_never_share_mutable_state():
+    scenario = load_scenario("observed-2025", SIZE)
+    first = MigrationModel(scenario, rng=3)
+    second = MigrationModel(scenario, rng=3)
+    assert first.users.account is not second.users.account
+    assert first.ties.friends.data is not second.ties.friends.data
+    first.users.account[:] = True
+    first.tie_counts.friends[:] = -1
+    first.ties.friends.data[:] = 7
+    third = MigrationModel(scenario, rng=3)
+    assert not third.users.account.all() and np.array_equal(third.users.account,
+                                                           second.users.account)
+    assert (third.tie_counts.friends >= 0).all()
+    assert (third.ties.friends.data == 1).all()
+
+
+def test_the_key_holds_what_the_population_depends_on_and_nothing_else():
+    base = load_scenario("observed-2025", SIZE)
+    key = population_cache.population_key(base, 5)
+    same = [load_scenario("observed-2025", [*SIZE, change]) for change in (
+        "dynamics.buzz=2", "motives.curiosity=0.3", "platforms.rednote.appeal=0.1")]
+    assert all(population_cache.population_key(s, 5) == key for s in same)
+    differ = [load_scenario("observed-2025", [*SIZE, change]) for change in (
+        "simulation.users=1600", "population.friends_per_user=9",
+        "platforms.rednote.initial_accounts=0.2")]
+    assert all(population_cache.population_key(s, 5) != key for s in differ)
+    assert population_cache.population_key(base, 6) != key
+    assert population_cache.population_key(base, np.random.default_rng(5)) is None
+
+
+def test_a_generator_given_by_the_caller_is_never_cached():
+    scenario = load_scenario("observed-2025", SIZE)
+    MigrationModel(scenario, rng=np.random.default_rng(4))
+    assert not population_cache._cache
+
+
+def test_the_cache_keeps_within_its_memory_budget(monkeypatch):
+    scenario = load_scenario("observed-2025", SIZE)
+    MigrationModel(scenario, rng=1)
+    one = population_cache._cache[next(iter(population_cache._cache))][2]
+    monkeypatch.setattr(population_cache, "CACHE_BYTES", 2.5 * one)
+    for seed in (2, 3, 4):
+        MigrationModel(scenario, rng=seed)
+    assert [key[-1] for key in population_cache._cache] == [3, 4]  # the least recent went
