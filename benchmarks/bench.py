@@ -15,7 +15,12 @@ Measures, on the shipped ``observed-2025`` scenario:
    a fresh process that has imported what the command line imports; from it, the parallel efficiency
    (runs/s with 2 workers over twice runs/s with 1) and the per-run overhead (wall time per run
    through the machinery minus the model's build and run time of the same runs in this process);
-4. ``sim --help`` start-up time (best of several).
+4. ``sim --help`` start-up time (best of several);
+5. calibration throughput (issue 12): runs per second of ``observed-2025`` at 20,000 users × 20
+   days through the calibration path (:func:`sim.analysis.calibration.calibrate`: candidates ×
+   replicates on a process pool of 2 workers), each in a fresh process, once with every run
+   building its population and ties (as before issue 12: :mod:`sim.model.population_cache` off)
+   and once reusing those built for each seed.
 
 Prints a table of every figure with its goal, and writes it as CSV and Markdown (with the date,
 the machine and its load) to ``benchmarks/out/``.
@@ -40,9 +45,11 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 SCENARIO = "observed-2025"
 FULL = {"compare": (10_000, 180), "sizes": (100_000, 1_000_000), "days": 180,
-        "experiment": (20_000, 180, 8), "help_runs": 7}
+        "experiment": (20_000, 180, 8), "help_runs": 7, "calibration": (20_000, 20, 64, 4)}
 QUICK = {"compare": (2_000, 20), "sizes": (20_000, 200_000), "days": 30,
-         "experiment": (5_000, 60, 4), "help_runs": 3}
+         "experiment": (5_000, 60, 4), "help_runs": 3, "calibration": (5_000, 20, 16, 2)}
+CALIBRATION_FITS = ("dynamics.buzz=1.5:3", "dynamics.threat_push=0.3:3.5",
+                    "platforms.rednote.appeal=0.8:1.6")
 
 
 def scenario(users: int, days: int):
@@ -126,6 +133,34 @@ def run_experiment(users: int, days: int, runs: int, workers: int) -> dict:
     return {"wall_s": wall, "failed": int((table["status"] != "ok").sum())}
 
 
+def calibration(users: int, days: int, budget: int, replicates: int, reuse: bool) -> dict:
+    """``run_calibration`` in a new interpreter (its pool's workers start without a cache)."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--calibration",
+         *map(str, (users, days, budget, replicates, int(reuse)))],
+        capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_calibration(users: int, days: int, budget: int, replicates: int, reuse: bool) -> dict:
+    """A calibration of three parameters (``budget`` candidates × ``replicates``) on 2 workers,
+    as ``sim calibrate`` makes it: wall time (s) and the runs made."""
+    from sim.analysis.calibration import calibrate, parse_fit
+    from sim.model import population_cache
+    from sim.scenario.loading import load_scenario, resolve_path
+
+    if not reuse:  # every run builds its population and ties, as before issue 12
+        population_cache.CACHE_BYTES = 0
+    file = resolve_path(SCENARIO)
+    sets = [f"simulation.users={users}", f"simulation.days={days}"]
+    base = load_scenario(file, sets)
+    fits = [parse_fit(text, base) for text in CALIBRATION_FITS]
+    start = time.perf_counter()
+    fit = calibrate(file, sets, fits, budget, replicates, 0, workers=2, quiet=True)
+    wall = time.perf_counter() - start
+    return {"wall_s": wall, "runs": len(fit.candidates) * replicates}
+
+
 def help_time(runs: int) -> float:
     """Best wall time of ``sim --help`` over ``runs`` runs (after one warm-up)."""
     sim = Path(sys.executable).parent / "sim"
@@ -192,6 +227,20 @@ def measure(plan: dict) -> list[dict]:
     row("per-run overhead, 2 workers (2 × wall per run − model alone)",
         2 * walls[2] / runs - model, "s")
 
+    users, days, budget, replicates = plan["calibration"]
+    print(f"calibration path: {budget} candidates × {replicates} replicates of {users:,} users × "
+          f"{days} days, 2 workers", flush=True)
+    speed = {}
+    for reuse in (False, True):
+        done = calibration(users, days, budget, replicates, reuse)
+        speed[reuse] = done["runs"] / done["wall_s"]
+        how = "reusing the population built for each seed" if reuse else (
+            "every run building its population (as before issue 12)")
+        row(f"calibration, {users:,} users × {days} days, 2 workers: {how}", speed[reuse],
+            "runs/s")
+    gain = speed[True] / speed[False]
+    row("calibration throughput, reused / rebuilt", gain, "×", "≥ 2×", gain >= 2)
+
     print("sim --help", flush=True)
     seconds = help_time(plan["help_runs"])
     row("`sim --help` start-up (best of runs)", seconds, "s", "≤ 0.4 s", seconds <= 0.4)
@@ -244,12 +293,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a fast smoke run")
     parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--experiment", nargs=4, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--calibration", nargs=5, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_vectorised(*args.child)))
         return
     if args.experiment:
         print(json.dumps(run_experiment(*args.experiment)))
+        return
+    if args.calibration:
+        *sizes, reuse = args.calibration
+        print(json.dumps(run_calibration(*sizes, reuse=bool(reuse))))
         return
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
     info = machine()

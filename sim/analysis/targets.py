@@ -12,7 +12,7 @@ recorded daily metric, targets may use these derived metrics:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -28,10 +28,14 @@ class RunTables:
     timeseries: pd.DataFrame
     cohorts: pd.DataFrame
     profile: pd.DataFrame
+    _daily: dict = field(default_factory=dict, repr=False, compare=False)
 
     def daily(self, metric: str) -> pd.DataFrame:
-        """Dates × platforms table of one recorded metric."""
-        return self.timeseries.pivot(index="date", columns="platform", values=metric)
+        """Dates × platforms table of one recorded metric (made once per metric; read-only)."""
+        if metric not in self._daily:
+            self._daily[metric] = self.timeseries.pivot(index="date", columns="platform",
+                                                        values=metric)
+        return self._daily[metric]
 
 
 def measure(target: Target, run: RunTables, scenario: Scenario) -> float:
