@@ -146,10 +146,11 @@ def run_calibration(users: int, days: int, budget: int, replicates: int, reuse: 
     """A calibration of three parameters (``budget`` candidates × ``replicates``) on 2 workers,
     as ``sim calibrate`` makes it: wall time (s) and the runs made."""
     from sim.analysis.calibration import calibrate, parse_fit
-    from sim.model import population_cache
     from sim.scenario.loading import load_scenario, resolve_path
 
     if not reuse:  # every run builds its population and ties, as before issue 12
+        from sim.model import population_cache
+
         population_cache.CACHE_BYTES = 0
     file = resolve_path(SCENARIO)
     sets = [f"simulation.users={users}", f"simulation.days={days}"]
