@@ -22,7 +22,7 @@ $(STAMP): $(PY) pyproject.toml
 	@touch $@
 
 $(TEST_STAMP): $(PY) pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test,dask]'
+	$(PY) -m pip install --quiet -e '.[test,dask,uncertainty]'
 	@touch $@ $(STAMP)
 
 run: $(STAMP)

@@ -31,6 +31,21 @@ SetOption = Annotated[
 ]
 DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 QuietOption = Annotated[bool, typer.Option(help="No progress output.")]
+SeedOption = Annotated[int | None, typer.Option(min=0, help="Root seed of the experiment.")]
+UsersOption = Annotated[int | None, typer.Option(min=100, help="Simulated users.")]
+DaysOption = Annotated[int | None, typer.Option(min=1, help="Days to simulate.")]
+OutOption = Annotated[Path | None, typer.Option(help="Results folder (must be new or empty).")]
+WorkersOption = Annotated[int | None, typer.Option(min=1, help="Parallel runs.")]
+ExecutorOption = Annotated[str, typer.Option(help="process (local) or dask.")]
+SchedulerOption = Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")]
+
+
+def _nothing_but_resume(resume: Path, given: list[tuple[str, object]]) -> None:
+    """Refuse options that would change a planned experiment being resumed."""
+    named = [name for name, value in given if value]
+    if named:
+        raise InputError("--resume", str(resume), f"takes no {', '.join(named)}: the folder's "
+                         "experiment is finished as it was planned")
 
 
 @app.command()
@@ -38,21 +53,21 @@ def run(
     scenarios: Annotated[list[str] | None, typer.Argument(
         help="Scenario files or shipped names (all go into one results folder).")] = None,
     replicates: Annotated[int | None, typer.Option(min=1, help="Replicates per scenario.")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Root seed of the experiment.")] = None,
-    users: Annotated[int | None, typer.Option(min=100, help="Simulated users.")] = None,
-    days: Annotated[int | None, typer.Option(min=1, help="Days to simulate.")] = None,
+    seed: SeedOption = None,
+    users: UsersOption = None,
+    days: DaysOption = None,
     overrides: SetOption = None,
     sweep: Annotated[list[str] | None, typer.Option(
         help="Sweep a field: FIELD=0.2,0.4 | FIELD=LOW:HIGH:COUNT | FIELD=LOW:HIGH (sampled).",
     )] = None,
     design: Annotated[str | None, typer.Option(help="grid (default), lhs or sobol.")] = None,
     samples: Annotated[int | None, typer.Option(help="Points of an lhs/sobol design.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Results folder (must be new or empty).")] = None,
+    out: OutOption = None,
     resume: Annotated[Path | None, typer.Option(
         help="Finish an interrupted experiment: re-run its missing or failed runs.")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
-    executor: Annotated[str, typer.Option(help="process (local) or dask.")] = "process",
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")] = None,
+    workers: WorkersOption = None,
+    executor: ExecutorOption = "process",
+    scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run scenarios as an experiment (replicates, sweeps, designs) and draw their plots."""
@@ -63,13 +78,10 @@ def run(
 
     pool = {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
     if resume is not None:
-        given = [name for name, value in (
+        _nothing_but_resume(resume, [
             ("scenarios", scenarios), ("--set", overrides), ("--sweep", sweep), ("--out", out),
             ("--replicates", replicates), ("--seed", seed), ("--users", users), ("--days", days),
-            ("--design", design), ("--samples", samples)) if value]
-        if given:
-            raise InputError("--resume", str(resume), f"takes no {', '.join(given)}: the folder's "
-                             "experiment is finished as it was planned")
+            ("--design", design), ("--samples", samples)])
         built, runs = launch.resume(resume, pool, quiet)
         folder = resume
     else:
@@ -245,6 +257,58 @@ def ablate(
 
 
 @app.command()
+def sensitivity(
+    scenario: Annotated[str | None, typer.Argument(help="Scenario file or shipped name.")] = None,
+    vary: Annotated[list[str] | None, typer.Option(
+        help="An uncertain field: FIELD=LOW:HIGH (repeat; the syntax of --fit).")] = None,
+    outcome: Annotated[list[str] | None, typer.Option(
+        help="PLATFORM.OUTCOME, e.g. rednote.peak_dau or instagram.gain (repeat; default: the "
+             "headline ones).")] = None,
+    method: Annotated[str | None, typer.Option(help="sobol (default) or morris.")] = None,
+    samples: Annotated[int | None, typer.Option(
+        help="Base samples N: sobol runs N × (fields + 2) points (N a power of two), morris "
+             "N × (fields + 1).")] = None,
+    replicates: Annotated[int, typer.Option(min=1, help="Replicates per point.")] = 1,
+    seed: SeedOption = None,
+    users: UsersOption = None,
+    days: DaysOption = None,
+    overrides: SetOption = None,
+    out: OutOption = None,
+    resume: Annotated[Path | None, typer.Option(
+        help="Finish an interrupted analysis: its missing runs, then the indices.")] = None,
+    workers: WorkersOption = None,
+    executor: ExecutorOption = "process",
+    scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Global sensitivity (SALib): Sobol indices or Morris screening of outcomes to fields."""
+    from sim.analysis.sensitivity import from_options
+    from sim.experiments.executors import default_workers
+    from sim.experiments.store import default_folder
+    from sim.report import sensitivity_report as report
+
+    pool = {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
+    if resume is not None:
+        _nothing_but_resume(resume, [
+            ("SCENARIO", scenario), ("--vary", vary), ("--outcome", outcome), ("--set", overrides),
+            ("--method", method), ("--samples", samples), ("--out", out), ("--seed", seed),
+            ("--users", users), ("--days", days)])
+        table, _ = report.resume(resume, pool, quiet)
+        folder = resume
+    else:
+        if scenario is None:
+            raise InputError("sim sensitivity", "SCENARIO", "give a scenario (or --resume)")
+        sets = list(overrides or [])
+        sets += [f"simulation.{k}={v}" for k, v in (("users", users), ("days", days)) if v]
+        file, analysis, root = from_options(scenario, sets, list(vary or []),
+                                            list(outcome or []), method, samples, seed)
+        folder = out if out is not None else default_folder(["sensitivity", file.stem])
+        table, _ = report.run([file], sets, analysis, replicates, root, folder, pool, quiet)
+    typer.echo(table)
+    typer.echo(f"sensitivity: {folder / 'sensitivity.md'} (figures in {folder / 'plots'})")
+
+
+@app.command()
 def validate(scenarios: Scenarios, overrides: SetOption = None) -> None:
     """Check scenario files (and overrides) without running them: everything `sim run` would
     refuse before running (the [experiment] table at every design point, memory) is refused."""
@@ -256,6 +320,21 @@ def validate(scenarios: Scenarios, overrides: SetOption = None) -> None:
     for scenario, file in zip(built.scenarios, files, strict=True):
         typer.echo(f"ok: {file} ({scenario.name}: {len(scenario.platforms)} platforms, "
                    f"{len(scenario.events)} events, {scenario.simulation.days} days)")
+
+
+@app.command()
+def dashboard(
+    scenarios: Annotated[list[str] | None, typer.Argument(
+        help="Scenario files or shipped names to offer first (default: observed-2025).")] = None,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8765,
+    host: Annotated[str, typer.Option(
+        help="Address to listen on; only this machine unless you give another.")] = "127.0.0.1",
+) -> None:
+    """Open scenarios in the browser: sliders, live comparison with the baseline, results
+    folders, one run in Mesa's SolaraViz (needs the dashboard extra: make dashboard)."""
+    from sim.dashboard.serve import serve
+
+    serve(list(scenarios or []), host, port)
 
 
 @app.command("scenarios")

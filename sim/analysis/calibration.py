@@ -53,26 +53,29 @@ class Fit:
     met: bool = False  # whether the fitted candidate meets every target
 
 
-def parse_fit(text: str, scenario) -> Sweep:
-    """``FIELD=LOW:HIGH``, or ``FIELD`` alone for half to double its current value."""
+def parse_fit(text: str, scenario, option: str = "--fit") -> Sweep:
+    """``FIELD=LOW:HIGH``, or ``FIELD`` alone for half to double its current value (``option``:
+    where it was given, for the error message)."""
     name, sep, bounds = text.partition("=")
     if any(part.isdigit() for part in name.split(".")):
-        raise InputError("--fit", name, "only fields of tables can be fitted, not list entries")
-    current = _current(scenario, name)  # the field must exist and be a number
+        raise InputError(option, name, "only fields of tables can be fitted, not list entries")
+    current = _current(scenario, name, option)  # the field must exist and be a number
     if sep:
         parts = bounds.split(":")
         try:
             low, high = (float(p) for p in parts)
         except ValueError:
-            raise InputError("--fit", name, f"cannot read '{bounds}': use FIELD=LOW:HIGH") from None
+            raise InputError(option, name, f"cannot read '{bounds}': use FIELD=LOW:HIGH") from None
     else:
         low, high = sorted((current * 0.5, current * 2.0)) if current else (-1.0, 1.0)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise InputError(option, name, f"bounds must be finite numbers, not {low:g}:{high:g}")
     if not low < high:
-        raise InputError("--fit", name, f"empty range {low:g}:{high:g} (LOW must be below HIGH)")
+        raise InputError(option, name, f"empty range {low:g}:{high:g} (LOW must be below HIGH)")
     return Sweep(name, (), (low, high))
 
 
-def _current(scenario, dotted: str) -> float:
+def _current(scenario, dotted: str, option: str = "--fit") -> float:
     node = scenario.model_dump()
     for part in dotted.split("."):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -81,9 +84,9 @@ def _current(scenario, dotted: str) -> float:
             node = node[part]
         else:
             choices = node.keys() if isinstance(node, dict) else ()
-            raise InputError("--fit", dotted, "unknown field" + did_you_mean(part, choices))
+            raise InputError(option, dotted, "unknown field" + did_you_mean(part, choices))
     if isinstance(node, bool) or not isinstance(node, int | float):
-        raise InputError("--fit", dotted, "is not a number")
+        raise InputError(option, dotted, "is not a number")
     return float(node)
 
 

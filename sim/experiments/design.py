@@ -30,25 +30,45 @@ class Sweep:
 
 @dataclass
 class ExperimentSpec:
-    """What to run besides the scenarios themselves: sweeps, design, samples, replicates."""
+    """What to run besides the scenarios themselves: sweeps, design, samples, replicates.
+
+    ``given`` points (design ``given``) are made by an analysis (a sensitivity sample, posterior
+    draws) and recorded as they are, so that ``--resume`` runs exactly them; ``pooled`` says that
+    the points are draws of uncertain parameters, to be read together as one ensemble (figures and
+    tables pool them with the replicates) rather than as a sweep.
+    """
 
     sweeps: list[Sweep] = field(default_factory=list)
     design: str = "grid"
     samples: int | None = None
+    given: list[dict[str, float]] | None = None
+    pooled: bool = False
 
     def as_dict(self) -> dict:
+        extra = {"given": self.given, "pooled": self.pooled} if self.given is not None else {}
         return {
             "design": self.design,
             "samples": self.samples,
             "sweeps": [{"field": s.field, "values": list(s.values),
                         "bounds": list(s.bounds) if s.bounds else None} for s in self.sweeps],
+            **extra,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> ExperimentSpec:
         sweeps = [Sweep(s["field"], tuple(s["values"]), tuple(s["bounds"]) if s["bounds"] else None)
                   for s in data.get("sweeps", [])]
-        return cls(sweeps, data.get("design", "grid"), data.get("samples"))
+        return cls(sweeps, data.get("design", "grid"), data.get("samples"), data.get("given"),
+                   bool(data.get("pooled", False)))
+
+    @classmethod
+    def of_points(cls, given: list[dict[str, float]], kind: str, pooled: bool = False
+                  ) -> ExperimentSpec:
+        """Points made elsewhere (``kind`` says how, e.g. ``sobol-saltelli``), run as given."""
+        fields = list(given[0]) if given else []
+        sweeps = [Sweep(f, (), (min(p[f] for p in given), max(p[f] for p in given)))
+                  for f in fields]
+        return cls(sweeps, kind, len(given), [dict(p) for p in given], pooled)
 
 
 def parse_sweep(text: str, source: str = "--sweep") -> Sweep:
@@ -84,6 +104,8 @@ def _bounded(name: str, low: float, high: float, source: str) -> Sweep:
 
 def points(spec: ExperimentSpec, seed: int) -> list[dict[str, float]]:
     """The design's points, in a fixed order (the same for the same spec and seed)."""
+    if spec.given is not None:
+        return [dict(p) for p in spec.given]
     if not spec.sweeps:
         return [{}]
     if spec.design == "grid":

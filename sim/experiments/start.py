@@ -143,8 +143,10 @@ def _first_duplicate(names: list[str]) -> str:
     return next(n for n in names if names.count(n) > 1)
 
 
-def start(plan: Plan, folder: Path, executor: dict, quiet: bool = False):
-    """Run a new experiment into ``folder`` (which must be absent or empty)."""
+def start(plan: Plan, folder: Path, executor: dict, quiet: bool = False,
+          analysis: dict | None = None):
+    """Run a new experiment into ``folder`` (which must be absent or empty). ``analysis``: what
+    an analysis made of the runs will ask (recorded in the manifest, for ``--resume``)."""
     built = build(plan)
     check_memory(built, executor.get("workers", 1) if executor.get("kind") != "dask" else 1)
     claim_folder(folder)
@@ -152,7 +154,8 @@ def start(plan: Plan, folder: Path, executor: dict, quiet: bool = False):
         if any(p.name != LOCK for p in folder.iterdir()):  # another run got here first
             raise InputError("--out", str(folder), "another sim run is writing to this folder")
         manifest = start_manifest(folder, built.scenarios, plan.files,
-                                  {"experiment": plan.as_dict(), "executor": executor})
+                                  {"experiment": plan.as_dict(), "executor": executor,
+                                   **(analysis or {})})
         write_config(folder, built.scenarios)
         design_table(built.design, built.points).to_parquet(folder / "design.parquet",
                                                             index=False)

@@ -225,6 +225,19 @@ class Experiment(Strict):
     """field = [values] or {low, high[, count]}"""
 
 
+class Sensitivity(Strict):
+    """What ``sim sensitivity`` varies and reads (command-line options win over this table)."""
+
+    vary: list[str] = Field(default_factory=list)
+    """uncertain fields, FIELD=LOW:HIGH as for --fit"""
+    outcomes: list[str] = Field(default_factory=list)
+    """PLATFORM.OUTCOME names, e.g. rednote.peak_dau (none: the headline ones)"""
+    method: Literal["sobol", "morris"] = "sobol"
+    """sobol (first- and total-order indices) or morris (screening)"""
+    samples: int = Field(64, ge=2)
+    """base samples N (for sobol a power of two)"""
+
+
 class Scenario(Strict):
     """A whole what-if: population, platforms, motives, rates and dated events."""
 
@@ -241,6 +254,8 @@ class Scenario(Strict):
     platforms: dict[str, Platform] = Field(min_length=1)
     events: list[Event] = Field(default_factory=list)
     experiment: Experiment = Experiment()
+    sensitivity: Sensitivity | None = None
+    """what ``sim sensitivity`` varies (not a model input: not in the config hash)"""
     targets: list[Target] = Field(default_factory=list)
 
     def name_problems(self) -> list[tuple[str, str, list[str]]]:
@@ -281,5 +296,6 @@ class Scenario(Strict):
 
     def config_hash(self) -> str:
         """sha256 of the resolved scenario: equal hashes mean equal model inputs."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        payload = json.dumps(self.model_dump(mode="json", exclude={"sensitivity"}),
+                             sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()
