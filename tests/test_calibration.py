@@ -151,13 +151,13 @@ def test_ablation_moves_each_headline_the_way_its_motive_says():
                                                          "simulation.days=45"],
                    replicates=2, seed=3, workers=2)
     change = table.set_index(["motive_off", "outcome"])["change_median"]
-    assert change["protest", "rednote_signups"] < 0  # protest pulls users to RedNote
-    assert change["curiosity", "rednote_signups"] < 0  # curiosity draws users to novelty
-    assert change["language", "rednote_first_week_churn"] < 0  # language drives early churn
-    assert change["moderation", "rednote_first_week_churn"] < 0  # moderation pushes back
-    assert change["privacy", "rednote_signups"] > 0  # privacy concern holds users back
-    assert change["follower_loss", "us_rival_signups"] < 0  # creators go where audiences are
-    assert change["network_pull", "rednote_signups"] > 0  # friends hold users where they are
+    assert change["protest", "headline_signups"] < 0  # protest pulls users to RedNote
+    assert change["curiosity", "headline_signups"] < 0  # curiosity draws users to novelty
+    assert change["language", "headline_first_week_churn"] < 0  # language drives early churn
+    assert change["moderation", "headline_first_week_churn"] < 0  # moderation pushes back
+    assert change["privacy", "headline_signups"] > 0  # privacy concern holds users back
+    assert change["follower_loss", "rival_signups"] < 0  # creators go where audiences are
+    assert change["network_pull", "headline_signups"] > 0  # friends hold users where they are
 
 
 @pytest.mark.slow

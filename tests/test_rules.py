@@ -26,7 +26,7 @@ from sim.scenario.schema import Motives, Scenario
 
 # --- defaults -----------------------------------------------------------------------------------
 
-SECTIONS = ("simulation", "population", "motives", "dynamics")
+SECTIONS = ("simulation", "population", "motives", "dynamics", "episode")
 
 
 def test_schema_defaults_are_what_baseline_runs():
@@ -206,7 +206,7 @@ def test_a_toy_motive_added_as_the_readme_says_acts(monkeypatch):
     @motives.pull("platforms")
     def rednote_fandom_pull(users, platforms, day):
         """A made-up fandom: everyone is drawn to China-owned apps."""
-        return np.float32(2.0) * platforms.china_owned[None, :] * np.ones((len(users.habit), 1),
+        return np.float32(2.0) * platforms.protest_owned[None, :] * np.ones((len(users.habit), 1),
                                                                            np.float32)
 
     base = load_scenario("observed-2025", ["simulation.users=3000", "simulation.days=20"])

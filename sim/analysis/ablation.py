@@ -23,35 +23,52 @@ from sim.units import human, signed
 
 ABLATED = ("follower_loss", "protest", "curiosity", "language", "moderation", "privacy",
            "network_pull")
-HEADLINES = {
-    "rednote_peak_dau": "RedNote peak US daily users",
-    "rednote_signups": "RedNote sign-ups",
-    "rednote_first_week_churn": "RedNote newcomers gone within a week",
-    "top_creators_on_rednote": "Top creators with a RedNote account",
-    "us_rival_signups": "Instagram + YouTube sign-ups",
-    "protest_posts": "#TikTokRefugee posts",
+HEADLINES = {  # outcome -> words ({headline}, {origin}, {market}, {rivals}, {tag} filled in)
+    "headline_peak_dau": "{headline} peak {market} daily users",
+    "headline_signups": "{headline} sign-ups",
+    "headline_first_week_churn": "{headline} newcomers gone within a week",
+    "top_creators_on_headline": "Top creators with a {headline} account",
+    "rival_signups": "{rivals} sign-ups",
+    "protest_posts": "{tag} posts on {headline}",
 }
 
 
-def headlines(run: RunTables) -> dict[str, float]:
+def rivals(scenario) -> list[str]:
+    """The destinations that are neither the headline nor a protest move (Instagram, YouTube and
+    the rest in 2025)."""
+    episode = scenario.episode
+    return [name for name, platform in scenario.platforms.items()
+            if name not in (episode.origin, episode.headline)
+            and not episode.protests_against(platform)]
+
+
+def headline_words(scenario) -> dict[str, str]:
+    """The ablation table's column words for this scenario."""
+    words = scenario.words()
+    words["rivals"] = " + ".join(scenario.platforms[name].label for name in rivals(scenario))
+    return {key: label.format(**words) for key, label in HEADLINES.items()}
+
+
+def headlines(run: RunTables, scenario) -> dict[str, float]:
     """The outcomes the ablation table reports, read off one run."""
     signups, dau = run.daily("signups"), run.daily("dau_us")
-    rednote = run.cohorts[(run.cohorts.platform == "rednote") & run.cohorts.retained_7.notna()]
-    joined = rednote.signups.sum()
+    headline = scenario.episode.headline
+    cohort = run.cohorts[(run.cohorts.platform == headline) & run.cohorts.retained_7.notna()]
+    joined = cohort.signups.sum()
     return {
-        "rednote_peak_dau": float(dau["rednote"].max()),
-        "rednote_signups": float(signups["rednote"].sum()),
-        "rednote_first_week_churn": float(1 - rednote.retained_7.sum() / joined) if joined
+        "headline_peak_dau": float(dau[headline].max()),
+        "headline_signups": float(signups[headline].sum()),
+        "headline_first_week_churn": float(1 - cohort.retained_7.sum() / joined) if joined
         else float("nan"),
-        "top_creators_on_rednote": float(
-            run.profile.set_index("platform").loc["rednote", "top_creator_accounts"]),
-        "us_rival_signups": float(signups[["instagram", "youtube"]].sum().sum()),
-        "protest_posts": float(run.daily("protest_posts")["rednote"].sum()),
+        "top_creators_on_headline": float(
+            run.profile.set_index("platform").loc[headline, "top_creator_accounts"]),
+        "rival_signups": float(signups[rivals(scenario)].sum().sum()),
+        "protest_posts": float(run.daily("protest_posts")[headline].sum()),
     }
 
 
 def _headlines_of(scenario, seed) -> dict[str, float]:
-    return headlines(run_tables(scenario, seed))
+    return headlines(run_tables(scenario, seed), scenario)
 
 
 def ablate(file: Path, overrides: list[str], replicates: int, seed: int, workers: int,
@@ -61,9 +78,7 @@ def ablate(file: Path, overrides: list[str], replicates: int, seed: int, workers
         if motive not in Motives.model_fields:
             raise InputError("--motive", motive, "unknown motive")
     full = load_scenario(file, overrides)
-    for name in ("rednote", "instagram", "youtube"):
-        if name not in full.platforms:
-            raise InputError(str(file), "platforms", f"ablation reads '{name}', which is missing")
+    words = headline_words(full)
     variants = {"full": full, **{m: load_scenario(file, [*overrides, f"motives.{m}=0"])
                                  for m in motives}}
     seeds = replicate_seeds(seed, replicates)
@@ -74,7 +89,7 @@ def ablate(file: Path, overrides: list[str], replicates: int, seed: int, workers
     rows = []
     for motive in motives:
         change = by_variant[motive] - by_variant["full"]
-        for key, label in HEADLINES.items():
+        for key, label in words.items():
             rows.append({"motive_off": motive, "outcome": key, "label": label,
                          "full_median": float(by_variant["full"][key].median()),
                          "change_median": float(change[key].median()),
@@ -92,4 +107,5 @@ def as_markdown(table: pd.DataFrame) -> str:
     for motive, changes in table.groupby("motive_off", sort=False):
         rows.append([motive, *(f"{signed(r.change_median)} [{signed(r.change_q05)}, "
                                f"{signed(r.change_q95)}]" for r in changes.itertuples())])
-    return tables.markdown(["motive switched off", *(HEADLINES[o] for o in outcomes)], rows) + "\n"
+    labels = table.drop_duplicates("outcome").set_index("outcome")["label"]
+    return tables.markdown(["motive switched off", *(labels[o] for o in outcomes)], rows) + "\n"

@@ -29,13 +29,13 @@ from sim.model.recorder import RETENTION_DAYS, origin_of
 from sim.scenario.schema import Scenario
 from sim.units import human
 
-HEADLINE = "rednote"
 WEEK = 7
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One headline outcome: its key, its words (``{origin}`` is filled in) and its kind."""
+    """One headline outcome: its key, its words (the episode's words, ``{origin}``,
+    ``{population}``, ``{market}``, are filled in) and its kind."""
 
     key: str
     label: str
@@ -43,22 +43,22 @@ class Outcome:
 
 
 DESTINATION = (
-    Outcome("peak_dau", "peak daily US users", "count"),
+    Outcome("peak_dau", "peak daily {market} users", "count"),
     Outcome("peak_date", "date of the peak", "date"),
-    Outcome("tried", "tried it (signed up), % of US TikTok users", "percent"),
+    Outcome("tried", "tried it (signed up), % of {population}", "percent"),
     *(Outcome(f"retained_{k}", f"newcomers still engaged after {k} days", "percent")
       for k in RETENTION_DAYS),
     Outcome("moved", "moved their main app here from {origin} by choice (while {origin} was up), "
-            "% of US TikTok users", "percent"),
+            "% of {population}", "percent"),
     Outcome("returned", "of those, main app {origin} again at the end, %", "percent"),
     Outcome("ever_returned", "of those, back on {origin} at some point, %", "percent"),
 )
 ORIGIN_OUTCOMES = (
-    Outcome("trough_dau", "lowest daily US users on days it was up", "count"),
+    Outcome("trough_dau", "lowest daily {market} users on days it was up", "count"),
     Outcome("trough_date", "date of that low", "date"),
     Outcome("final_dau", "daily users in the last week, % of the first week", "percent"),
     Outcome("moved", "moved their main app away from it by choice (while it was up), "
-            "% of US TikTok users", "percent"),
+            "% of {population}", "percent"),
     Outcome("returned", "of those, main app {origin} again at the end, %", "percent"),
     Outcome("ever_returned", "of those, back on {origin} at some point, %", "percent"),
 )
@@ -184,7 +184,7 @@ def summary_table(outcomes: pd.DataFrame, stored: Stored) -> pd.DataFrame:
                 rows.append({
                     **values, "platform": platform, "platform_label":
                     scenario.platforms[platform].label, "outcome": outcome.key,
-                    "label": outcome.label.format(origin=scenario.platforms[origin].label),
+                    "label": outcome.label.format(**scenario.words()),
                     "kind": outcome.kind, **q,
                     "text": as_text_cell(q, outcome.kind, scenario.simulation.start)})
     return pd.DataFrame(rows)
@@ -193,7 +193,7 @@ def summary_table(outcomes: pd.DataFrame, stored: Stored) -> pd.DataFrame:
 def _platform_order(scenario: Scenario) -> list[str]:
     """The headline destination first, then the origin, then the others as configured."""
     names = list(scenario.platforms)
-    first = [p for p in (HEADLINE, origin_of(scenario)) if p in names]
+    first = [p for p in (scenario.episode.headline, origin_of(scenario)) if p in names]
     return list(dict.fromkeys([*first, *names]))
 
 

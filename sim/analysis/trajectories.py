@@ -6,7 +6,7 @@ computed here. Every function takes and returns plain tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -35,18 +35,22 @@ class Metric:
     note: str
     percent: bool = False
 
+    def told(self, words: dict[str, str]) -> Metric:
+        """The metric in an episode's words (``{market}``, ``{population}`` filled in)."""
+        return replace(self, title=self.title.format(**words), note=self.note.format(**words))
+
 
 METRICS = {
-    "dau": Metric("dau", "dau_us", "Daily active US users",
-                  "daily active users: the simulated US TikTok users plus each platform's other "
-                  "US users (recorded as dau_us)"),
-    "share": Metric("share", "dau", "Share of US TikTok users active that day",
-                    "daily active users among the simulated US TikTok users (recorded as dau) / "
+    "dau": Metric("dau", "dau_us", "Daily active {market} users",
+                  "daily active users: the simulated {population} plus each platform's other "
+                  "{market} users (recorded as dau_us)"),
+    "share": Metric("share", "dau", "Share of {population} active that day",
+                    "daily active users among the simulated {population} (recorded as dau) / "
                     "population.real_users", percent=True),
-    "accounts": Metric("accounts", "accounts", "Accounts held by US TikTok users",
-                       "accounts held by the simulated US TikTok users (dormant ones included)"),
+    "accounts": Metric("accounts", "accounts", "Accounts held by {population}",
+                       "accounts held by the simulated {population} (dormant ones included)"),
     "signups": Metric("signups", "signups", "New accounts per day",
-                      "accounts made that day by US TikTok users"),
+                      "accounts made that day by {population}"),
     "churn": Metric("churn", "churn", "Users going dormant per day",
                     "users who stopped using the platform that day (they may come back)"),
 }

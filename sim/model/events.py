@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sim.scenario.timeline import (
     BanThreat,
     FeatureLaunch,
+    Launch,
     ModerationCrackdown,
     Outage,
     OwnerBan,
@@ -55,6 +56,9 @@ class ScheduledEvent:
             platforms.set([event.platform], "moderation", event.moderation)
         elif isinstance(event, SetField):
             platforms.set([event.platform], event.field, event.value)
+        elif isinstance(event, Launch):
+            platforms.set([event.platform], "available", True)
+            platforms.set([event.platform], "installable", True)
         else:
             names = platforms.targets(event.platform, event.owner)
             for field, value in PLATFORM_CHANGES[type(event)].items():

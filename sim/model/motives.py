@@ -174,7 +174,7 @@ def pulls_changing_with(*when: str) -> tuple[str, ...]:
 
 def protest_target(platforms) -> np.ndarray:
     """1 for the China-owned platforms the ban does not cover, else 0 (P)."""
-    return platforms.china_owned * ~platforms.threatened
+    return platforms.protest_owned * ~platforms.threatened
 
 
 def _not_threatened(platforms) -> np.ndarray:

@@ -19,7 +19,8 @@ class Platforms:
     Attributes:
         names: scenario keys (``tiktok``, ``rednote``, ...), in column order of the user arrays.
         specs: the current :class:`~sim.scenario.schema.Platform` of each, by name.
-        china_owned: float32 P, 1 for platforms whose owner is in China.
+        protest_owned: float32 P, 1 for platforms whose owner is in the episode's protest
+            country (China in 2025): joining one can be a protest.
         plus one float32 (numeric fields) or bool (flags) array of length P per field, e.g.
         ``available``, ``installable``, ``language_barrier``.
         version: how many times the settings have changed (lets the model know when to redo
@@ -30,9 +31,13 @@ class Platforms:
         self.names = list(scenario.platforms)
         self.specs = {name: spec.model_copy() for name, spec in scenario.platforms.items()}
         self.owners = [spec.owner for spec in self.specs.values()]
-        self.china_owned = np.array(
-            [spec.china_owned for spec in self.specs.values()], dtype=np.float32
-        )
+        self.protest_owned = np.array(
+            [scenario.episode.protests_against(spec) for spec in self.specs.values()],
+            dtype=np.float32)
+        for event in scenario.events:  # a platform launched later does not exist before
+            if event.kind == "launch" and event.date > scenario.simulation.start:
+                self.specs[event.platform] = self.specs[event.platform].model_copy(
+                    update={"available": False, "installable": False})
         self.version = 0
         self._refresh()
 
@@ -77,5 +82,5 @@ class PlatformColumn:
 
     def __init__(self, platforms: Platforms, j: int):
         self.name = platforms.names[j]
-        for field in (*NUMERIC_FIELDS, *FLAG_FIELDS, "china_owned"):
+        for field in (*NUMERIC_FIELDS, *FLAG_FIELDS, "protest_owned"):
             setattr(self, field, getattr(platforms, field)[j : j + 1])

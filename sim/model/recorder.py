@@ -14,17 +14,14 @@ import pandas as pd
 from sim.model.users import NEVER
 from sim.scenario.metrics import METRICS, MOTIVE_LABELS
 
-PROTEST_POST_DAYS = 3  # newcomers post #TikTokRefugee in their first days on a platform
+PROTEST_POST_DAYS = 3  # newcomers post under the protest tag in their first days on a platform
 RETENTION_DAYS = (7, 30, 90)
 NONE = "none"
-ORIGIN = "tiktok"
 
 
 def origin_of(scenario) -> str:
-    """The platform users come from: TikTok, or else the one most of them have an account on."""
-    if ORIGIN in scenario.platforms:
-        return ORIGIN
-    return max(scenario.platforms, key=lambda p: scenario.platforms[p].initial_accounts)
+    """The platform users come from (``[episode] origin``)."""
+    return scenario.episode.origin
 
 
 class Recorder:
@@ -33,7 +30,7 @@ class Recorder:
     Metrics (real-world counts per day): ``dau`` daily active users of the simulated population,
     ``dau_us`` the same plus the platform's US users outside it, ``engaged`` users who have
     not gone dormant, ``accounts``, ``signups``, ``churn`` (went dormant), ``returns`` (came back
-    from dormancy), ``creators_active``, ``protest_posts`` (#TikTokRefugee posts) and
+    from dormancy), ``creators_active``, ``protest_posts`` (posts under the protest tag) and
     ``signups_<motive>`` (sign-ups by strongest motive); ``moved`` (chose to move their main
     app from the origin here while it was up; the origin: away from it), of those ``moved_back``
     (main app the origin today) and ``ever_back`` (back on it at some point) count people, not
@@ -171,15 +168,16 @@ def _per_column(flags: np.ndarray) -> list[int]:
 
 
 def _protest_posts(model, seen) -> np.ndarray:
-    """Expected #TikTokRefugee posts today: new arrivals on China-owned apps, by protest anger."""
+    """Expected protest posts today (#TikTokRefugee in 2025): new arrivals on the apps a protest
+    move goes to, by their anger."""
     posts = np.zeros(len(model.platforms))
     rate = model.rates.protest_posting * float(model.threat > 0)
     if rate == 0:
         return posts
-    for j in np.flatnonzero(model.platforms.china_owned):
+    for j in np.flatnonzero(model.platforms.protest_owned):
         newcomer = (seen[j].tenure[:, 0] <= PROTEST_POST_DAYS) & model.users.active[:, j]
         anger = model.users.protest[newcomer].sum(dtype=np.float64)
-        posts[j] = anger * model.platforms.china_owned[j] * rate
+        posts[j] = anger * model.platforms.protest_owned[j] * rate
     return posts
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.outcomes import HEADLINE, as_markdown, as_text, run_outcomes, summary_table
+from sim.analysis.outcomes import as_markdown, as_text, run_outcomes, summary_table
 from sim.analysis.periods import flow_matrix, flow_names, flow_windows
 from sim.analysis.trajectories import (
     METRICS,
@@ -32,7 +32,7 @@ from sim.analysis.trajectories import (
 )
 from sim.errors import InputError, did_you_mean
 from sim.experiments.store import RESULTS_DIR, Stored, claim_folder, read_results
-from sim.model.recorder import ORIGIN, origin_of
+from sim.model.recorder import origin_of
 from sim.report import figures
 from sim.report import style as plots
 from sim.report.style import palette_for
@@ -41,12 +41,12 @@ PLOT_METRICS = ("dau", "signups")
 MAX_DRAWING_WORKERS = 8
 ZOOM_AFTER_DAYS = 10   # the zoomed panel ends this long after the last early event
 EARLY_DAYS = 60        # events within this many days of the start make the zoom
-SWEEP_PANELS = (
-    (HEADLINE, "peak_dau", "RedNote: peak daily US users", "count"),
-    (HEADLINE, "tried", "Tried RedNote, % of US TikTok users", "percent"),
-    (HEADLINE, "retained_30", "RedNote newcomers engaged after 30 days", "percent"),
-    (ORIGIN, "returned", "Chose to move their main app away from TikTok: main app TikTok again "
-     "at the end, %", "percent"),
+SWEEP_PANELS = (  # (the episode's platform, outcome, words, kind)
+    ("headline", "peak_dau", "{headline}: peak daily {market} users", "count"),
+    ("headline", "tried", "Tried {headline}, % of {population}", "percent"),
+    ("headline", "retained_30", "{headline} newcomers engaged after 30 days", "percent"),
+    ("origin", "returned", "Chose to move their main app away from {origin}: main app {origin} "
+     "again at the end, %", "percent"),
 )
 
 
@@ -114,7 +114,8 @@ def plot_results(folder: Path) -> Drawn:
     baseline = _baseline(stored, None)
     out = folder / "plots"
     out.mkdir(exist_ok=True)
-    drawn = _draw(stored, out, baseline, [METRICS[m] for m in PLOT_METRICS], [],
+    words = stored.scenarios[stored.scenario_names[0]].words()
+    drawn = _draw(stored, out, baseline, [METRICS[m].told(words) for m in PLOT_METRICS], [],
                   f"sim plot {shlex.quote(str(folder))}")
     _remove_stale(out, drawn.files)
     return drawn
@@ -130,6 +131,7 @@ def compare_results(folders: list[Path], baseline: str | None = None, metric: st
     """
     chosen = metric_of(metric)
     stored = read_results([Path(f) for f in folders])
+    chosen = chosen.told(stored.scenarios[stored.scenario_names[0]].words())
     reference = _baseline(stored, baseline)
     platforms = list(platforms or [])
     for name in platforms:
@@ -246,7 +248,8 @@ def _flow_figures(stored: Stored, palette, labels, keep) -> None:
         matrices = [(w, flow_matrix(mine, run_ids, w, names))
                     for w in flow_windows(scenario, origin)]
         keep(Entry(f"flows-{_slug(name)}", f"{name}: who moved their main app where",
-                   _FLOWS.format(windows=", ".join(w.label for w, _ in matrices))),
+                   _FLOWS.format(windows=", ".join(w.label for w, _ in matrices),
+                                 origin=scenario.words()["origin"])),
              "flow_chart", matrices, name, scenario.simulation.start, len(run_ids), palette,
              labels)
 
@@ -255,7 +258,11 @@ def _sweep_figures(stored: Stored, palette, keep) -> None:
     if not stored.swept:
         return
     outcomes = run_outcomes(stored)
-    panels = [p for p in SWEEP_PANELS if (outcomes["platform"] == p[0]).any()]
+    scenario = stored.scenarios[stored.scenario_names[0]]
+    words = scenario.words()
+    panels = [(getattr(scenario.episode, role), key, label.format(**words), kind)
+              for role, key, label, kind in SWEEP_PANELS]
+    panels = [p for p in panels if (outcomes["platform"] == p[0]).any()]
     for swept in stored.swept:
         keep(Entry(f"sweep-{_slug(swept)}", f"Outcomes against {swept}",
                    _SWEEP.format(field=swept)),
@@ -274,7 +281,7 @@ def zoom_window(full, markers) -> tuple | None:
 
 
 def _phrase(metric: Metric) -> str:
-    """The metric's title inside a sentence: ``daily active US users``."""
+    """The metric's title inside a sentence: ``daily active US users`` (in 2025's words)."""
     return metric.title[0].lower() + metric.title[1:]
 
 
@@ -344,6 +351,6 @@ _DIFFERENCE = ("Each scenario minus {baseline}, replicate by replicate: replicat
                "of the paired differences; 0 means no effect.")
 _FLOWS = ("Heatmaps of main-app moves (rows: from, columns: to), one per window ({windows}), "
           "median over replicates, on a log colour scale. The windows come from the scenario's "
-          "events: before TikTok went dark, while it was dark, after it came back.")
+          "events: before {origin} went dark, while it was dark, after it came back.")
 _SWEEP = ("Headline outcomes against {field}: per scenario, the median over replicates at each "
           "swept value (dots) with the middle 50 % and 90 % shaded.")

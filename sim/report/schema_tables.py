@@ -108,6 +108,7 @@ def fields() -> str:
         ("`[motives]`", schema.Motives, ()),
         ("`[dynamics]`", schema.Dynamics, ()),
         ("`[platforms.NAME]`", schema.Platform, ()),
+        ("`[episode]`", schema.Episode, ()),
         ("Top level", schema.Scenario,
          ("simulation", "population", "motives", "dynamics", "platforms", "events",
           "experiment", "targets")),

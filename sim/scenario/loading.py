@@ -155,6 +155,8 @@ def load_scenario(name: str | Path, overrides: list[str] = ()) -> Scenario:
     for field, bad, choices in scenario.name_problems():
         raise InputError(_source(field, str(path), overridden), field,
                          f"unknown name '{bad}'{did_you_mean(bad, choices)}")
+    for field, message in scenario.launch_problems():
+        raise InputError(str(path), field, message)
     for field, message in scenario.date_problems(_file_calendar(raw_file, scenario)):
         raise InputError(_source(field, str(path), overridden), field, message)
     _check_set_events(scenario, str(path))

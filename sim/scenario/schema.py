@@ -193,12 +193,32 @@ class Platform(Strict):
         0.0, description="daily users outside the US (for the international share, F6)"
     )
 
-    @property
-    def china_owned(self) -> bool:
-        return self.owner_country.upper() == "CN"
 
 
 PLATFORM_FIELDS = tuple(Platform.model_fields)
+
+
+class Episode(Strict):
+    """What makes the scenario one episode and not another: where the users come from, which
+    destination the tables lead with, and the words figures and tables use for them."""
+
+    origin: str = "tiktok"
+    """the platform the simulated users come from (its ban is the episode)"""
+    headline: str = "rednote"
+    """the destination tables and figures lead with"""
+    population: str = "US TikTok users"
+    """who the simulated users are, in figures and tables"""
+    market: str = "US"
+    """where daily users are counted, as in "US daily users"."""
+    protest_country: str = "CN"
+    """a protest move is to an app owned in this country that the ban does not cover ("": none)"""
+    protest_tag: str = "#TikTokRefugee"
+    """what protesting newcomers post under"""
+
+    def protests_against(self, platform: Platform) -> bool:
+        """Whether joining ``platform`` can be a protest (before the ban's coverage is known)."""
+        country = self.protest_country.upper()
+        return bool(country) and platform.owner_country.upper() == country
 
 
 class SweepRange(Strict):
@@ -250,8 +270,9 @@ class Scenario(Strict):
     motives: Motives = Motives()
     dynamics: Dynamics = Dynamics()
     initial_threat: Share = 0.0
-    """perceived probability of losing TikTok on the first day"""
+    """perceived probability of losing the origin platform on the first day"""
     platforms: dict[str, Platform] = Field(min_length=1)
+    episode: Episode = Episode()
     events: list[Event] = Field(default_factory=list)
     experiment: Experiment = Experiment()
     sensitivity: Sensitivity | None = None
@@ -274,7 +295,30 @@ class Scenario(Strict):
         for i, target in enumerate(self.targets):
             if target.platform not in self.platforms:
                 problems.append((f"targets.{i}.platform", target.platform, list(self.platforms)))
+        for field in ("origin", "headline"):
+            if getattr(self.episode, field) not in self.platforms:
+                problems.append((f"episode.{field}", getattr(self.episode, field),
+                                 list(self.platforms)))
         return problems
+
+    def launch_problems(self) -> list[tuple[str, str]]:
+        """A platform launched during the run can have no accounts before: (field, message)."""
+        start = self.simulation.start
+        return [(f"platforms.{event.platform}.initial_accounts",
+                 f"must be 0: the platform is launched on {event.date}")
+                for event in self.events if event.kind == "launch" and event.date > start
+                and event.platform in self.platforms
+                and self.platforms[event.platform].initial_accounts > 0]
+
+    def words(self) -> dict[str, str]:
+        """The episode's words for labels: ``{origin}``, ``{headline}`` (platform labels),
+        ``{population}``, ``{market}``, ``{tag}``."""
+        label = {name: p.label for name, p in self.platforms.items()}
+        episode = self.episode
+        return {"origin": label.get(episode.origin, episode.origin),
+                "headline": label.get(episode.headline, episode.headline),
+                "population": episode.population, "market": episode.market,
+                "tag": episode.protest_tag}
 
     def date_problems(self, simulation: Simulation | None = None) -> list[tuple[str, str]]:
         """Target dates outside the simulated days (of ``simulation`` if given, e.g. the file's

@@ -19,7 +19,7 @@ class _Event(Strict):
 
 
 class BanThreat(_Event):
-    """Expectation shock: the perceived probability that TikTok is lost."""
+    """Expectation shock: the perceived probability that the origin platform is lost."""
 
     kind: Literal["ban_threat"]
     value: Share
@@ -68,6 +68,14 @@ class OwnerBan(Targeted):
     kind: Literal["owner_ban"]
 
 
+class Launch(_Event):
+    """A platform that did not exist appears: unavailable and not installable before this date,
+    both from it."""
+
+    kind: Literal["launch"]
+    platform: str
+
+
 class FeatureLaunch(_Event):
     """A translation feature lowers the platform's language barrier from this date on."""
 
@@ -96,10 +104,10 @@ class SetField(_Event):
 
 Event = Annotated[
     BanThreat | Outage | Restore | StoreRemoval | StoreReturn | OwnerBan | FeatureLaunch
-    | ModerationCrackdown | SetField,
+    | ModerationCrackdown | SetField | Launch,
     Field(discriminator="kind"),
 ]
 EVENT_KINDS = (
     "ban_threat", "outage", "restore", "store_removal", "store_return", "owner_ban",
-    "feature_launch", "moderation_crackdown", "set",
+    "feature_launch", "moderation_crackdown", "set", "launch",
 )
