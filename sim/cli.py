@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -30,6 +31,7 @@ SetOption = Annotated[
     typer.Option("--set", help="Override a field: platforms.rednote.language_barrier=0.2"),
 ]
 DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+_invoked: list[str] = []  # the arguments of this command line (main fills it in)
 QuietOption = Annotated[bool, typer.Option(help="No progress output.")]
 SeedOption = Annotated[int | None, typer.Option(min=0, help="Root seed of the experiment.")]
 UsersOption = Annotated[int | None, typer.Option(min=100, help="Simulated users.")]
@@ -191,37 +193,65 @@ def calibrate(
     fit: Annotated[list[str], typer.Option(help="Free parameter: FIELD=LOW:HIGH (repeat).")],
     budget: Annotated[int, typer.Option(min=12, help="Candidate parameter sets to try.")] = 60,
     replicates: Annotated[int, typer.Option(min=1, help="Replicates per candidate.")] = 2,
-    users: Annotated[int | None, typer.Option(min=100, help="Simulated users.")] = None,
+    users: UsersOption = None,
+    days: DaysOption = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed.")] = None,
     overrides: SetOption = None,
-    out: Annotated[Path | None, typer.Option(help="Fitted scenario file to write.")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Fitted scenario file to write (with --posterior: the results folder).")] = None,
+    workers: WorkersOption = None,
     quiet: QuietOption = False,
     margin: Annotated[float, typer.Option(
         min=0.0, max=0.9, help="Share of each tolerance or bound the fit must meet with to "
         "spare (robust to other seeds).")] = 0.0,
+    posterior: Annotated[int | None, typer.Option(
+        min=10, help="Instead of one fitted point: N accepted posterior draws (ABC-SMC, "
+        "pyabc), uniform priors over the --fit ranges.")] = None,
+    generations: Annotated[int, typer.Option(
+        min=1, help="With --posterior: ABC-SMC generations.")] = 4,
+    executor: ExecutorOption = "process",
+    scheduler: SchedulerOption = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="With --posterior: go on with the search killed in --out.")] = False,
 ) -> None:
-    """Fit parameters to the scenario's targets; write a scenario that extends it with them."""
+    """Fit parameters to the scenario's targets; write a scenario that extends it with them
+    (or, with --posterior, a posterior ensemble of them)."""
     from sim.analysis.calibration import calibrate as fit_parameters
     from sim.analysis.calibration import parse_fit, write_fitted
     from sim.experiments.executors import default_workers
     from sim.scenario.loading import load_scenario, resolve_path
 
     file = resolve_path(scenario)
-    sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
+    sets = list(overrides or [])
+    sets += [f"simulation.{k}={v}" for k, v in (("users", users), ("days", days)) if v]
     base = load_scenario(file, sets)
     fits = [parse_fit(text, base) for text in fit]
+    root = seed if seed is not None else base.simulation.seed
+    command = "sim " + shlex.join(_invoked or sys.argv[1:])
+    if posterior is not None:
+        from sim.experiments.store import default_folder
+        from sim.report import posterior_report
+
+        if resume and out is None:
+            raise InputError("--resume", "", "give the folder of the killed search with --out")
+        folder = out if out is not None else default_folder(["posterior", file.stem])
+        pool = {"kind": executor, "workers": workers or default_workers(),
+                "scheduler": scheduler}
+        table, path = posterior_report.run(file, sets, fits, posterior, replicates, root,
+                                           generations, folder, pool, quiet, command, resume)
+        typer.echo(table)
+        typer.echo(f"posterior: {path} (credible.md and plots/ beside it)")
+        return
     target = out or Path(f"{file.stem}-fitted.toml")  # in the current folder, not scenarios/
     if target.exists():
         raise InputError("--out", str(target), "exists; results are never overwritten")
-    result = fit_parameters(file, sets, fits, budget, replicates,
-                            seed if seed is not None else base.simulation.seed,
+    result = fit_parameters(file, sets, fits, budget, replicates, root,
                             workers or default_workers(), quiet, margin)
     typer.echo(result.table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     meets = "every target met" if result.met else (
         "some targets missed: run `sim check` on the fitted scenario to see which")
     typer.echo(f"best loss: {result.best_loss:.4g} ({meets})")
-    written = write_fitted(file, result, target, "sim calibrate " + " ".join(sys.argv[2:]))
+    written = write_fitted(file, result, target, command)
     typer.echo(f"fitted scenario: {written}")
 
 
@@ -386,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         import click
 
+    _invoked[:] = argv if argv is not None else sys.argv[1:]
     try:
         status = app(args=argv, prog_name="sim", standalone_mode=False)
     except InputError as exc:

@@ -21,11 +21,7 @@ TARGETS_MISSED = 3
 def read_runs(folder: Path, runs: pd.DataFrame, scenario: str) -> list[RunTables]:
     """The tables of every successful run of one scenario in a results folder."""
     ok = runs[(runs["status"] == "ok") & (runs["scenario"] == scenario)]
-    return [
-        RunTables(*(pd.read_parquet(folder / table / f"{run}.parquet")
-                    for table in ("timeseries", "cohorts", "profile")))
-        for run in sorted(ok["run_id"])
-    ]
+    return [RunTables.read(folder, run) for run in sorted(ok["run_id"])]
 
 
 def score_folder(folder: Path, built, runs: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,254 @@
+"""``sim calibrate --posterior N``: a posterior ensemble of the fitted fields by approximate
+Bayesian computation (pyabc's ABC-SMC).
+
+Priors are uniform over the ``--fit`` ranges. A candidate's distance is the square root of the
+calibration loss (:func:`sim.analysis.targets.loss`: squared target misses in units of their
+tolerances, read off the median over replicates), so the observed targets and their tolerances
+set the scale. Each generation accepts ``N`` particles within a threshold that falls generation by
+generation (the median of the last generation's distances).
+
+pyabc proposes candidates; the runs go through the batch machinery (:mod:`sim.experiments.start`:
+process pool or Dask, Parquet parts, progress). A sampler of our own (:class:`BatchSampler`, on
+pyabc's ``Sampler`` interface) asks pyabc for a batch of proposals, runs the whole batch as one
+experiment, then replays pyabc's random stream to hand it the results in order: the search is
+the same for any number of workers, and a killed search started again with ``--resume`` finds
+every batch it had run on disk and goes on from there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.evaluate import target_values_of_folder
+from sim.analysis.targets import loss
+from sim.errors import InputError
+from sim.experiments import start as launch
+from sim.experiments.design import ExperimentSpec, Sweep
+from sim.experiments.progress import Progress
+from sim.scenario.loading import load_scenario
+
+FILE = "posterior.parquet"
+META = b"sim.posterior"
+LEVEL = 0.90  # credible intervals: 5 % to 95 %
+
+
+@dataclass
+class Posterior:
+    """Weighted draws of the fitted fields (``draws``: draw, weight, one column per field,
+    ``distance`` and ``met_<target id>``) and how they were made (``meta``)."""
+
+    draws: pd.DataFrame
+    meta: dict
+
+    @property
+    def fields(self) -> list[str]:
+        return [f["field"] for f in self.meta["fields"]]
+
+
+class BatchSampler:
+    """A pyabc sampler that evaluates proposals a batch at a time (see the module docstring)."""
+
+    def __new__(cls, *args, **kwargs):
+        from pyabc.sampler import Sampler
+
+        class _Sampler(Sampler):
+            def __init__(self, evaluate, model, batch: int):
+                super().__init__()
+                self.evaluate, self.model, self.batch = evaluate, model, batch
+
+            def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
+                                        all_accepted=False, ana_vars=None):
+                sample, made = self._create_empty_sample(), 0
+                while sample.n_accepted < n and made < max_eval:
+                    state = np.random.get_state()
+                    self.model.proposed = []  # pass 1: pyabc proposes, nothing runs
+                    for _ in range(self.batch):
+                        simulate_one()
+                    self.model.results = iter(self.evaluate(self.model.proposed, t))
+                    self.model.proposed = None
+                    np.random.set_state(state)  # pass 2: the same proposals, with results
+                    for _ in range(self.batch):
+                        sample.append(simulate_one())
+                        made += 1
+                        if sample.n_accepted >= n:
+                            break
+                self.nr_evaluations_ = made
+                sample.ok = sample.n_accepted >= n
+                return sample
+
+        return _Sampler(*args, **kwargs)
+
+
+def _model():
+    """pyabc's model: records proposals (pass 1), then returns their results (pass 2)."""
+    from pyabc import Model
+
+    class Replay(Model):
+        proposed: list | None = None
+        results = iter(())
+
+        def sample(self, pars):
+            if self.proposed is not None:
+                self.proposed.append(dict(pars))
+                return {"loss": np.inf}
+            return next(self.results)
+
+    return Replay()
+
+
+class _Batches:
+    """Runs a batch of proposals as one experiment (``FOLDER/batches/NNNN``), or reads it back."""
+
+    def __init__(self, file: Path, overrides: list[str], fits: list[Sweep], replicates: int,
+                 seed: int, folder: Path, executor: dict, quiet: bool):
+        self.file, self.overrides, self.fits = file, overrides, fits
+        self.replicates, self.seed, self.folder = replicates, seed, folder
+        self.executor, self.quiet = executor, quiet
+        self.count, self.seen = 0, {}
+
+    def __call__(self, proposed: list[dict], generation: int) -> list[dict]:
+        points = [{f.field: float(p[f"p{i}"]) for i, f in enumerate(self.fits)}
+                  for p in proposed]
+        where = self.folder / "batches" / f"{self.count:04d}"
+        self.count += 1
+        if where.exists() and not (where / "manifest.json").is_file():
+            shutil.rmtree(where)  # killed before it had started: nothing to keep
+        if where.exists():
+            built, _ = launch.resume(where, self.executor, quiet=True)
+        else:
+            plan = launch.Plan([self.file], self.overrides,
+                               ExperimentSpec.of_points(points, "abc"), self.replicates,
+                               self.seed)
+            built, _ = launch.start(plan, where, self.executor, quiet=True)
+        per_run = target_values_of_folder(where, built)
+        results = []
+        for p, point in enumerate(points):
+            scenario = built.scenario_of[(built.scenarios[0].name, p)]
+            medians = np.nanmedian(np.array(per_run[p], dtype=float), axis=0)
+            card = pd.DataFrame({"median": medians})
+            met = [bool(np.isfinite(m) and t.met_by(m)) for t, m in zip(
+                scenario.targets, medians, strict=True)]
+            result = {"loss": loss(card, scenario), **{f"t{j}": float(m) for j, m in
+                                                         enumerate(medians)}}
+            self.seen[tuple(point.values())] = (result, met)
+            results.append(result)
+        return results
+
+
+def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicates: int,
+        seed: int, generations: int, folder: Path, executor: dict, quiet: bool,
+        command: str) -> Posterior:
+    """ABC-SMC of ``fits`` against the scenario's targets; ``size`` accepted draws."""
+    import pyabc
+
+    base = load_scenario(file, overrides)
+    if not base.targets:
+        raise InputError(str(file), "targets", "this scenario has no [[targets]] to fit")
+    for name in ("ABC", "ABC.Distance", "ABC.Epsilon", "ABC.History", "ABC.Sampler",
+                 "ABC.Transition", "ABC.Acceptor", "ABC.Population"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    batches = _Batches(file, overrides, fits, replicates, seed, folder, executor, quiet)
+    model = _model()
+    prior = pyabc.Distribution(**{f"p{i}": pyabc.RV("uniform", f.bounds[0],
+                                                     f.bounds[1] - f.bounds[0])
+                                  for i, f in enumerate(fits)})
+    abc = pyabc.ABCSMC(model, prior, lambda x, _x0: float(np.sqrt(x["loss"])),
+                       population_size=size, sampler=BatchSampler(batches, model, size),
+                       eps=pyabc.MedianEpsilon())
+    np.random.seed(seed % 2**32)
+    with Progress(generations, "generations", "posterior", quiet) as shown:
+        abc.new("sqlite://", {"loss": 0.0})
+        history = abc.run(max_nr_populations=generations)
+        shown.update(history.max_t + 1, "posterior", f"{history.total_nr_simulations} candidates")
+    table, weights = history.get_distribution(m=0, t=history.max_t)
+    populations = history.get_all_populations()
+    rows = []
+    for k, (values, weight) in enumerate(zip(table[[f"p{i}" for i in range(len(fits))]]
+                                             .to_numpy(dtype=float), weights, strict=True)):
+        result, met = batches.seen.get(tuple(map(float, values)), ({"loss": np.nan}, []))
+        rows.append({"draw": k, "weight": float(weight),
+                     **{f.field: float(v) for f, v in zip(fits, values, strict=True)},
+                     "distance": float(np.sqrt(result["loss"])),
+                     **{f"met_{t.id}": m for t, m in zip(base.targets, met, strict=False)}})
+    draws = pd.DataFrame(rows)
+    draws["weight"] /= draws["weight"].sum()
+    meta = {"command": command, "seed": seed, "scenario": str(file), "overrides": overrides,
+            "fields": [{"field": f.field, "low": f.bounds[0], "high": f.bounds[1]}
+                       for f in fits],
+            "replicates": replicates, "size": size, "generations": int(history.max_t + 1),
+            "thresholds": [float(e) for e in populations["epsilon"] if np.isfinite(e)],
+            "candidates": int(history.total_nr_simulations),
+            "targets": [t.id for t in base.targets], "users": base.simulation.users,
+            "days": base.simulation.days}
+    return Posterior(draws, meta)
+
+
+def credible(posterior: Posterior, level: float = LEVEL) -> pd.DataFrame:
+    """Per field: the prior range, and the posterior median and central ``level`` interval."""
+    low_q, high_q = (1 - level) / 2, 1 - (1 - level) / 2
+    weights = posterior.draws["weight"].to_numpy(dtype=float)
+    rows = []
+    for field in posterior.meta["fields"]:
+        values = posterior.draws[field["field"]].to_numpy(dtype=float)
+        q05, median, q95 = weighted_quantiles(values, weights, [low_q, 0.5, high_q])
+        rows.append({"field": field["field"], "prior_low": field["low"],
+                     "prior_high": field["high"], "median": median, "low": q05, "high": q95,
+                     "narrowing": (q95 - q05) / (field["high"] - field["low"])})
+    return pd.DataFrame(rows)
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles) -> list[float]:
+    """Quantiles of weighted draws (the weighted empirical distribution, interpolated)."""
+    order = np.argsort(values)
+    values, weights = values[order], weights[order]
+    cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
+    return [float(np.interp(q, cumulative, values)) for q in quantiles]
+
+
+def write(posterior: Posterior, folder: Path) -> Path:
+    """The posterior file: the draws as Parquet, how they were made in its metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(posterior.draws, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           META: json.dumps(posterior.meta).encode()})
+    path = folder / FILE
+    partial = path.with_suffix(".parquet.partial")
+    pq.write_table(table, partial)
+    partial.replace(path)
+    posterior.draws.to_csv(folder / "posterior.csv", index=False)
+    return path
+
+
+def read(path: Path, option: str = "--posterior") -> Posterior:
+    """A posterior file (or a folder holding one)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    path = path / FILE if path.is_dir() else path
+    try:
+        table = pq.read_table(path)
+        meta = json.loads(table.schema.metadata[META])
+    except (OSError, KeyError, TypeError, ValueError):
+        raise InputError(option, str(path), "not a posterior file (made by sim calibrate "
+                         "--posterior)") from None
+    return Posterior(table.to_pandas(), meta)
+
+
+def resampled(posterior: Posterior, draws: int, seed: int) -> list[dict[str, float]]:
+    """``draws`` parameter sets drawn from the posterior by its weights (systematic
+    resampling, so every draw stands for the same weight)."""
+    weights = posterior.draws["weight"].to_numpy(dtype=float)
+    cumulative = np.cumsum(weights / weights.sum())
+    start = np.random.default_rng(seed).random() / draws
+    picks = np.searchsorted(cumulative, start + np.arange(draws) / draws)
+    picks = np.minimum(picks, len(weights) - 1)
+    return [{f: float(posterior.draws[f].iloc[i]) for f in posterior.fields} for i in picks]
