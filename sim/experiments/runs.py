@@ -106,14 +106,21 @@ def available_memory() -> float:
 def simulate(scenario: Scenario, seed: int):
     """Run one scenario with one seed; return its tables, named as in ``TABLES``."""
     from sim.model.migration import MigrationModel
+
+    return tables_of(MigrationModel(scenario, rng=seed).run())
+
+
+def tables_of(model) -> tuple[pd.DataFrame, ...]:
+    """The tables of a finished run (a model stepped through every day), named as in
+    ``TABLES``."""
     from sim.model.recorder import cohorts
 
-    model = MigrationModel(scenario, rng=seed).run()
-    dates = scenario.simulation.dates
+    simulation = model.config.simulation
+    dates = simulation.dates
     return (
         model.recorder.timeseries(dates),
         model.recorder.flow_table(dates),
-        cohorts(model.users, model.platforms.names, scenario.simulation.days, model.scale),
+        cohorts(model.users, model.platforms.names, simulation.days, model.scale),
         newcomer_profile(model),
     )
 
