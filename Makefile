@@ -3,8 +3,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+DASHBOARD_STAMP := $(VENV)/.installed-dashboard
 
-.PHONY: run test test-fast bench lint clean
+.PHONY: run test test-fast bench lint clean dashboard
 
 # Find a Python >= 3.12: .python-version (pyenv), then python3.13, python3.12, python3.
 PYTHON_BOOT := $(shell for p in python3.13 python3.12 python3; do \
@@ -22,11 +23,19 @@ $(STAMP): $(PY) pyproject.toml
 	@touch $@
 
 $(TEST_STAMP): $(PY) pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test,dask,uncertainty]'
+	$(PY) -m pip install --quiet -e '.[test,dask,uncertainty,dashboard]'
+	@touch $@ $(STAMP) $(DASHBOARD_STAMP)
+
+$(DASHBOARD_STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dashboard]'
 	@touch $@ $(STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/sim run scenarios/observed-2025.toml scenarios/baseline.toml --replicates 3
+
+# The dashboard (issue 11): installs the [dashboard] extra, prints the address (127.0.0.1).
+dashboard: $(DASHBOARD_STAMP)
+	$(VENV)/bin/sim dashboard $(SCENARIOS)
 
 test: $(TEST_STAMP)
 	$(VENV)/bin/pytest

@@ -71,6 +71,11 @@ def run(
     executor: ExecutorOption = "process",
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
+    posterior: Annotated[Path | None, typer.Option(
+        help="Run at draws of a posterior file (sim calibrate --posterior): parameter and "
+             "run-to-run uncertainty together.")] = None,
+    draws: Annotated[int, typer.Option(
+        min=1, help="With --posterior: draws (the same in every scenario).")] = 10,
 ) -> None:
     """Run scenarios as an experiment (replicates, sweeps, designs) and draw their plots."""
     from sim.experiments import start as launch
@@ -83,7 +88,7 @@ def run(
         _nothing_but_resume(resume, [
             ("scenarios", scenarios), ("--set", overrides), ("--sweep", sweep), ("--out", out),
             ("--replicates", replicates), ("--seed", seed), ("--users", users), ("--days", days),
-            ("--design", design), ("--samples", samples)])
+            ("--design", design), ("--samples", samples), ("--posterior", posterior)])
         built, runs = launch.resume(resume, pool, quiet)
         folder = resume
     else:
@@ -97,6 +102,13 @@ def run(
         sets += [f"simulation.{k}={v}" for k, v in (("users", users), ("days", days)) if v]
         plan = launch.plan_from_options(scenarios, sets, list(sweep or []), design, samples,
                                         replicates, seed)
+        if posterior is not None:
+            from sim.analysis.posterior import draws_as_design
+
+            if sweep or design or samples:
+                raise InputError("--posterior", str(posterior), "takes no --sweep, --design or "
+                                 "--samples: the posterior draws are the design")
+            plan.spec = draws_as_design(posterior, draws, plan.root_seed)
         names = [Path(s).stem for s in scenarios]
         folder = out if out is not None else default_folder(names)
         built, runs = launch.start(plan, folder, pool, quiet)

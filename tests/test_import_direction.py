@@ -1,7 +1,8 @@
-"""Imports run one way, the way data flows: cli → report → analysis → experiments → model →
-scenario. A package may import those after it, never one before it; the base modules (errors,
-units, tables) import nothing of ``sim`` and anything may import them; ``sim/__init__.py`` is the
-public API (model and scenario). Read off the source with ``ast``, every import, also those inside
+"""Imports run one way, the way data flows: cli → dashboard → report → analysis → experiments →
+model → scenario. A package may import those after it, never one before it; the base modules
+(errors, units, tables) import nothing of ``sim`` and anything may import them; ``sim/__init__.py``
+is the public API (model and scenario); the dashboard (an optional extra) is imported by the command
+line only. Read off the source with ``ast``, every import, also those inside
 functions, so a lazy import cannot hide a cycle."""
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
-FLOW = ["cli", "report", "analysis", "experiments", "model", "scenario"]  # importer first
+FLOW = ["cli", "dashboard", "report", "analysis", "experiments", "model",
+        "scenario"]  # importer first
 BASE = {"errors", "units", "tables"}
 API = "sim"  # the package itself: sim/__init__.py, importing model and scenario
 
@@ -79,6 +81,12 @@ def test_a_module_imports_only_packages_later_in_the_flow(path):
     assert not wrong, f"{importer} imports {', '.join(wrong)} (against the flow {' → '.join(FLOW)})"
 
 
+def test_only_the_command_line_imports_the_dashboard():
+    importers = {module_name(path) for path in MODULES
+                 if any(layer(name) == "dashboard" for name in imports_of(path))}
+    assert {m for m in importers if layer(m) != "dashboard"} <= {"sim.cli"}
+
+
 def test_every_module_is_in_a_known_place():
     unknown = {layer(module_name(p)) for p in MODULES} - {*FLOW, "base", "api", "__main__"}
     assert not unknown, f"modules outside the flow: {unknown}; add them to FLOW or BASE"
@@ -94,6 +102,9 @@ def test_every_module_is_in_a_known_place():
     ("sim", "sim.model.migration", True),
     ("sim", "sim.experiments.runs", False),
     ("sim.model.recorder", "sim", False),  # the API sits above the model it exposes
+    ("sim.dashboard.views", "sim.report.figures", True),
+    ("sim.report.compare", "sim.dashboard.views", False),  # nothing needs the optional extra
+    ("sim.cli", "sim.dashboard.serve", True),
 ])
 def test_the_rule_itself(importer, imported, ok):
     assert allowed(importer, imported) is ok

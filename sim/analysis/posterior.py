@@ -252,3 +252,11 @@ def resampled(posterior: Posterior, draws: int, seed: int) -> list[dict[str, flo
     picks = np.searchsorted(cumulative, start + np.arange(draws) / draws)
     picks = np.minimum(picks, len(weights) - 1)
     return [{f: float(posterior.draws[f].iloc[i]) for f in posterior.fields} for i in picks]
+
+
+def draws_as_design(path: Path, draws: int, seed: int) -> ExperimentSpec:
+    """``draws`` resampled draws of a posterior file as an experiment's design points, read as
+    one pooled ensemble (the same draws, and seeds, in every scenario of the experiment)."""
+    found = read(path)
+    return ExperimentSpec.of_points(resampled(found, draws, seed), "posterior draws",
+                                    pooled=True, source="--posterior")

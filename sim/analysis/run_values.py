@@ -22,7 +22,8 @@ from sim.scenario.schema import Scenario
 GAIN = "gain"
 CHUNK = 200  # runs read at a time: memory stays flat however many runs there are
 WORDS = {"gain": "daily users gained (last week − first week)",
-         **{o.key: o.label for o in DESTINATION}, **{o.key: o.label for o in ORIGIN_OUTCOMES}}
+         **{o.key: o.label for o in DESTINATION}}
+ORIGIN_WORDS = {o.key: o.label for o in ORIGIN_OUTCOMES}
 
 
 def known(scenario: Scenario) -> list[str]:
@@ -68,7 +69,8 @@ def label(name: str, stored_or_scenario) -> str:
             "population": "US TikTok users"}
     if hasattr(scenario, "words"):  # an episode's own words, where the scenario has them
         told.update(scenario.words())
-    return f"{platform_label}: {WORDS.get(key, key).format(**told)}"
+    words = ORIGIN_WORDS if platform == origin_of(scenario) else WORDS
+    return f"{platform_label}: {words.get(key, key).format(**told)}"
 
 
 def per_run(stored: Stored, names: list[str]) -> pd.DataFrame:

@@ -62,12 +62,13 @@ class ExperimentSpec:
                    bool(data.get("pooled", False)))
 
     @classmethod
-    def of_points(cls, given: list[dict[str, float]], kind: str, pooled: bool = False
-                  ) -> ExperimentSpec:
-        """Points made elsewhere (``kind`` says how, e.g. ``sobol-saltelli``), run as given."""
+    def of_points(cls, given: list[dict[str, float]], kind: str, pooled: bool = False,
+                  source: str = "--sweep") -> ExperimentSpec:
+        """Points made elsewhere (``kind`` says how, e.g. ``sobol-saltelli``), run as given;
+        ``source``: the option they came from, for error messages."""
         fields = list(given[0]) if given else []
-        sweeps = [Sweep(f, (), (min(p[f] for p in given), max(p[f] for p in given)))
-                  for f in fields]
+        sweeps = [Sweep(f, (), (min(p[f] for p in given), max(p[f] for p in given)),
+                        source=source) for f in fields]
         return cls(sweeps, kind, len(given), [dict(p) for p in given], pooled)
 
 

@@ -194,6 +194,10 @@ class Stored:
         scenarios: scenario label -> resolved :class:`~sim.scenario.schema.Scenario`.
         swept: names of the swept fields (design.parquet columns beyond the run's identity).
         notes: things a reader should know, e.g. failed runs or folders made by different code.
+        ensemble: for runs at draws of uncertain parameters (``sim run --posterior``): how many
+            draws and replicates; the draws are then read as one ensemble at point 0, member
+            ``draw × replicates + replicate`` (the same draw and seed in every scenario), with
+            the draw in a ``draw`` column.
     """
 
     folders: list[Path]
@@ -202,6 +206,7 @@ class Stored:
     scenarios: dict[str, Scenario]
     swept: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    ensemble: dict | None = None  # {"draws": K, "replicates": R, "fields": [...]} when pooled
 
     @property
     def scenario_names(self) -> list[str]:
@@ -240,6 +245,8 @@ class Stored:
             part = pd.read_parquet(self.folders[run.folder] / table / f"{run.file_run_id}.parquet")
             part["run_id"] = run.run_id
             part["scenario"] = run.scenario
+            if "point" in part:  # as read (an ensemble's draws are pooled at point 0)
+                part["point"], part["replicate"] = run.point, run.replicate
             parts.append(part)
         frame = pd.concat(parts, ignore_index=True)
         if "platform" in frame:
@@ -265,8 +272,16 @@ def read_results(folders: list[Path]) -> Stored:
         raise InputError("RESULTS_DIR", "", "give at least one results folder")
     folders = [Path(f) for f in folders]
     manifests, tables, configs, notes = [], [], [], []
+    ensemble = None
     for i, folder in enumerate(folders):
         manifest, runs, config = _read_folder(folder)
+        experiment = manifest.get("experiment") or {}
+        if experiment.get("pooled"):
+            ensemble = {"draws": int(runs["point"].nunique()),
+                        "replicates": int(experiment["replicates"]),
+                        "fields": [s["field"] for s in experiment.get("sweeps", [])]}
+            runs = runs.assign(draw=runs["point"], point=0, replicate=runs["point"]
+                               * ensemble["replicates"] + runs["replicate"])
         runs["folder"] = i
         manifests.append(manifest)
         tables.append(runs)
@@ -288,10 +303,11 @@ def read_results(folders: list[Path]) -> Stored:
     scenarios = {labels[(i, name)]: _scenario(folders[i], name, raw)
                  for i, config in enumerate(configs) for name, raw in config.items()
                  if (i, name) in labels}
+    drawn = {"draw", *ensemble["fields"]} if ensemble else set()
     swept = [c for c in runs.columns
-             if c not in (*DESIGN_COLUMNS, "folder", "file_run_id")]
+             if c not in (*DESIGN_COLUMNS, "folder", "file_run_id") and c not in drawn]
     notes += provenance(folders, manifests) + users_notes(folders, labels, scenarios)
-    return Stored(folders, manifests, runs, scenarios, swept, notes)
+    return Stored(folders, manifests, runs, scenarios, swept, notes, ensemble)
 
 
 def _read_folder(folder: Path) -> tuple[dict, pd.DataFrame, dict]:

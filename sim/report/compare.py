@@ -196,6 +196,7 @@ def _draw(stored: Stored, out: Path, baseline: str, metrics: list[Metric],
     for i, metric in enumerate(metrics):
         values = daily(timeseries, metric, real)
         table = bands(values)
+        table.attrs["ensemble"] = stored.ensemble
         key = "share" if metric.name == "share" else metric.column
         windows = [(full, "")] + ([(zoom, "-zoom")] if zoom else [])
         for window, suffix in windows:
@@ -204,6 +205,7 @@ def _draw(stored: Stored, out: Path, baseline: str, metrics: list[Metric],
                  "overlay", table, metric, markers, palette, labels, window)
         if len(stored.scenario_names) > 1 and i == 0:
             diff = bands(paired_differences(values, baseline))
+            diff.attrs["ensemble"] = stored.ensemble
             for window, suffix in windows:
                 keep(Entry(f"difference-{key}{suffix}", f"{metric.title}: difference from "
                            f"{baseline}" + _span(window, suffix),
@@ -230,10 +232,25 @@ def _draw(stored: Stored, out: Path, baseline: str, metrics: list[Metric],
     markdown = as_markdown(summary, stored.swept, counts)
     (out / "summary.md").write_text(markdown)
     files += [out / "summary.csv", out / "summary.md"]
+    if len(stored.scenario_names) > 1:
+        files += _above(stored, baseline, outcomes, out)
     index = _index(stored, command, baseline, notes, markdown, entries)
     (out / "index.md").write_text(index)
     files.append(out / "index.md")
     return Drawn(out, files, as_text(summary, stored.swept, counts), notes)
+
+
+def _above(stored: Stored, baseline: str, outcomes: pd.DataFrame, out: Path) -> list[Path]:
+    """``probabilities.md`` and ``.csv``: per outcome, the share of draws (or of replicate
+    pairs) in which each scenario is above the baseline."""
+    from sim.analysis import run_values, whatif
+
+    shares = whatif.above_shares(stored, baseline, outcomes)
+    what = "draws" if stored.ensemble else "replicate pairs"
+    (out / "probabilities.csv").write_text(shares.to_csv(index=False))
+    (out / "probabilities.md").write_text(whatif.as_markdown(
+        shares, lambda p, o: run_values.label(f"{p}.{o}", stored), what))
+    return [out / "probabilities.csv", out / "probabilities.md"]
 
 
 def _flow_figures(stored: Stored, palette, labels, keep) -> None:
@@ -299,6 +316,10 @@ def _point_words(stored: Stored) -> str:
 
 
 def _replicate_words(stored: Stored) -> str:
+    if stored.ensemble:
+        return (f"n = {stored.ensemble['draws']} posterior draws × "
+                f"{stored.ensemble['replicates']} replicates per scenario, the same in every "
+                "scenario (parameter and run-to-run uncertainty)")
     counts = stored.runs.groupby(["scenario", "point"]).size()
     low, high = int(counts.min()), int(counts.max())
     return f"n = {low if low == high else f'{low}–{high}'} replicates per scenario"

@@ -38,7 +38,20 @@ def _width(i: int) -> float:
     return max(1.0, 2.6 - 0.55 * i)
 
 
+def _spread(table: pd.DataFrame) -> str:
+    """What the bands are made of: replicates, or (``table.attrs["ensemble"]``, for runs at
+    posterior draws) draws × replicates, parameter and run-to-run uncertainty together."""
+    ensemble = table.attrs.get("ensemble")
+    if not ensemble:
+        return BAND_WORDS
+    return (f"line: median; shading: middle 50 % and 90 % of {ensemble['draws']} posterior "
+            f"draws × {ensemble['replicates']} replicates (parameter and run-to-run uncertainty)")
+
+
 def _replicates(table: pd.DataFrame, scenarios: list[str]) -> str:
+    ensemble = table.attrs.get("ensemble")
+    if ensemble:
+        return f"n = {ensemble['draws']} draws × {ensemble['replicates']} replicates"
     counts = sorted({int(table.loc[table["scenario"] == s, "n"].max()) for s in scenarios})
     span = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
     return f"n = {span} replicate{'s' if counts[-1] != 1 else ''}"
@@ -95,8 +108,8 @@ def fan_chart(table: pd.DataFrame, scenario: str, metric: Metric, markers: list[
     kind = "percent" if metric.percent else "count"
     return _trajectory_panels(
         mine, platforms, labels, palette, own, window, kind, draw,
-        f"{scenario}: {metric.title} ({_replicates(mine, [scenario])})",
-        f"{BAND_WORDS}. {metric.note[0].upper()}{metric.note[1:]}.")
+        f"{scenario}: {metric.title} ({_replicates(table, [scenario])})",
+        f"{_spread(table)}. {metric.note[0].upper()}{metric.note[1:]}.")
 
 
 def _scenario_bands(scenarios: list[str], palette: Palette):
@@ -123,7 +136,7 @@ def overlay(table: pd.DataFrame, metric: Metric, markers: list[Marker], palette:
     return _trajectory_panels(
         table, platforms, labels, palette, markers, window, kind, draw,
         f"{metric.title} by scenario ({_replicates(table, scenarios)} per scenario)",
-        f"{BAND_WORDS}. {metric.note[0].upper()}{metric.note[1:]}.", handles, scenarios)
+        f"{_spread(table)}. {metric.note[0].upper()}{metric.note[1:]}.", handles, scenarios)
 
 
 def difference_chart(table: pd.DataFrame, baseline: str, metric: Metric, markers: list[Marker],
@@ -140,7 +153,7 @@ def difference_chart(table: pd.DataFrame, baseline: str, metric: Metric, markers
         f"{metric.title}: difference from {baseline} "
         f"({_replicates(table, scenarios).replace('replicate', 'pair')})",
         f"Replicate k of each scenario minus replicate k of {baseline} (the same seed); "
-        f"{BAND_WORDS.replace('replicates', 'pairs')}. Above 0: more than without the change.",
+        f"{_spread(table).replace('replicates', 'pairs')}. Above 0: more than without the change.",
         handles, names, zero=True)
 
 

@@ -1,0 +1,78 @@
+"""How sure a what-if answer is: the share of draws in which one scenario's outcome is above
+another's.
+
+Runs pair up across scenarios when they share a draw of the uncertain parameters and a seed
+(``sim run --posterior``: member ``k`` of every scenario; otherwise replicate ``k``). Per draw, the
+paired difference is taken as the median over its replicates; the share is of draws whose
+difference is above zero (ties count half), so 97 % reads "above in 97 % of draws".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim import tables
+from sim.analysis.outcomes import KIND, run_outcomes
+from sim.analysis.run_values import known
+from sim.experiments.store import Stored
+
+
+def above_shares(stored: Stored, baseline: str, outcomes: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """One row per scenario (other than ``baseline``), platform and outcome: ``above`` (share of
+    draws in which the scenario's outcome is above the baseline's), ``draws`` (how many were
+    compared) and the median paired difference."""
+    outcomes = run_outcomes(stored) if outcomes is None else outcomes
+    shown = set(known(stored.scenarios[baseline]))  # the summary table's outcomes
+    outcomes = outcomes[[f"{p}.{o}" in shown for p, o in zip(
+        outcomes["platform"], outcomes["outcome"], strict=True)]]
+    draw = stored.runs.set_index("run_id")["draw"] if "draw" in stored.runs else \
+        stored.runs.set_index("run_id")["replicate"]
+    values = outcomes.assign(draw=outcomes["run_id"].map(draw))
+    keys = ["point", "replicate", "platform", "outcome"]
+    base = values[values["scenario"] == baseline].set_index(keys)["value"]
+    rows = []
+    for scenario, mine in values[values["scenario"] != baseline].groupby("scenario", sort=False):
+        paired = mine.set_index(keys).assign(difference=lambda f, b=base: f["value"]
+                                             - b.reindex(f.index))
+        paired = paired.dropna(subset=["difference"]).reset_index()
+        per_draw = paired.groupby(["platform", "outcome", "draw"])["difference"].median()
+        for (platform, outcome), differences in per_draw.groupby(level=[0, 1], sort=False):
+            d = differences.to_numpy(dtype=float)
+            rows.append({"scenario": scenario, "baseline": baseline, "platform": platform,
+                         "outcome": outcome, "draws": len(d),
+                         "above": float(((d > 0).sum() + 0.5 * (d == 0).sum()) / len(d)),
+                         "median_difference": float(np.median(d))})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    platforms = {name: i for i, name in enumerate(stored.platforms)}
+    keys = {name: i for i, name in enumerate(KIND)}
+    order = sorted(range(len(table)), key=lambda i: (
+        platforms.get(table["platform"].iloc[i], len(platforms)),
+        keys.get(table["outcome"].iloc[i], len(keys))))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def as_markdown(shares: pd.DataFrame, label, what: str) -> str:
+    """A table: per outcome, the share of ``what`` (draws, replicate pairs) in which each
+    scenario is above the baseline."""
+    if shares.empty:
+        return "No scenario to compare with the baseline.\n"
+    rows = [[label(r.platform, r.outcome), f"{r.scenario} vs {r.baseline}",
+             f"{100 * r.above:.0f} %", _difference(r.median_difference, r.outcome), r.draws]
+            for r in shares.itertuples()]
+    return tables.markdown(["outcome", "scenarios", f"above in (share of {what})",
+                            "median difference", what], rows) + "\n"
+
+
+def _difference(value: float, outcome: str) -> str:
+    from sim.units import signed
+
+    kind = KIND.get(outcome, "count")
+    if kind == "percent":
+        return f"{100 * value:+.1f} points"
+    if kind == "date":
+        return f"{value:+.0f} days"
+    return signed(value)

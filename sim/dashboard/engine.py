@@ -1,0 +1,192 @@
+"""Replicates for the dashboard, on a process pool shared by every browser session: each run made
+once (kept by what it computes, not by its name), a run no session wants any more stopped within
+a few simulated days, figures drawn on the same pool.
+
+A session (a *lane*) says which runs it wants now with :meth:`Engine.want`; the runs it wanted
+before and nobody wants any more are cancelled: not started if still queued, stopped at their next
+check if running (a flag per run in shared memory, read every :data:`CHECK_DAYS` days). So a
+burst of changes ends with the last one computed, not a queue of stale runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from sim.experiments.runs import import_run_code, tables_of
+from sim.scenario.schema import Scenario
+
+CHECK_DAYS = 5      # a run no longer wanted stops within this many days (about 20 ms)
+SLOTS = 4096        # stop flags in shared memory, one per run in flight
+KEPT_RUNS = 240     # finished runs kept for reuse (a run's tables are a few hundred kB)
+DPI = 80            # of the figures in the page
+_FLAGS = None       # a worker's view of the stop flags
+
+
+def _start_worker(flags) -> None:
+    """Each worker: the stop flags, and what making a run and drawing a figure import."""
+    global _FLAGS
+    _FLAGS = flags
+    import_run_code()
+    import sim.report.figures  # noqa: F401
+
+
+def replicate(scenario: Scenario, seed: int, slot: int):
+    """One run, stepped day by day: its tables (as :func:`~sim.experiments.runs.simulate`
+    returns them), or None if its stop flag was raised before the end."""
+    from sim.model.migration import MigrationModel
+
+    model = MigrationModel(scenario, rng=seed)
+    for day in range(scenario.simulation.days):
+        if slot >= 0 and day % CHECK_DAYS == 0 and _FLAGS is not None and _FLAGS[slot]:
+            return None
+        model.step()
+    return tables_of(model)
+
+
+def png(function: str, args: tuple) -> bytes:
+    """``sim.report.figures.<function>(*args)`` as PNG bytes."""
+    import matplotlib.pyplot as plt
+
+    from sim.report import figures
+
+    figure = getattr(figures, function)(*args)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def run_key(scenario: Scenario, seed: int) -> str:
+    """What a run computes: the scenario's model inputs (not its name or words) and the seed."""
+    inputs = scenario.model_dump(mode="json", exclude={"name", "question", "experiment",
+                                                       "targets"})
+    payload = json.dumps([inputs, int(seed)], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class _Run:
+    future: Future
+    slot: int
+    lanes: set = field(default_factory=set)
+
+
+class Engine:
+    """The process pool, the runs in flight or kept, and which lanes want which.
+
+    Args:
+        workers: processes (default: one per core plus one, so that the three replicates of a
+            change share two cores at once rather than waiting in two rounds).
+    """
+
+    def __init__(self, workers: int | None = None):
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sim.experiments.runs", "sim.model.migration",
+                                        "sim.report.figures"])
+        self._flags = context.RawArray("b", SLOTS)
+        self._free = list(range(SLOTS))
+        self.workers = workers or (os.cpu_count() or 1) + 1
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
+                                         initializer=_start_worker, initargs=(self._flags,))
+        self._runs: OrderedDict[str, _Run] = OrderedDict()
+        self._lock = threading.RLock()  # a cancelled future calls _release at once
+
+    def want(self, lane: str, jobs: list[tuple[Scenario, int]]) -> list[Future]:
+        """The runs ``lane`` wants now, as futures of their tables (None: stopped); the runs it
+        wanted before that no lane wants any more are cancelled."""
+        with self._lock:
+            keys = [run_key(scenario, seed) for scenario, seed in jobs]
+            for key, (scenario, seed) in zip(keys, jobs, strict=True):
+                run = self._runs.get(key)
+                if run is None or _failed(run.future):
+                    run = self._runs[key] = self._submit(scenario, seed)
+                run.lanes.add(lane)
+                self._runs.move_to_end(key)
+            wanted = set(keys)
+            for key, run in list(self._runs.items()):
+                if key not in wanted and lane in run.lanes:
+                    run.lanes.discard(lane)
+                    if not run.lanes and not run.future.done():
+                        self._cancel(key, run)
+            self._trim()
+            return [self._runs[key].future for key in keys]
+
+    def leave(self, lane: str) -> None:
+        """A session closed: stop what only it wanted."""
+        self.want(lane, [])
+
+    def draw(self, jobs: list[tuple[str, tuple]]) -> list[Future]:
+        """Figures as PNG bytes, drawn on the pool: (function of sim.report.figures, args)."""
+        return [self._pool.submit(png, function, args) for function, args in jobs]
+
+    def in_flight(self) -> int:
+        """Runs queued or running."""
+        with self._lock:
+            return sum(not run.future.done() for run in self._runs.values())
+
+    def close(self) -> None:
+        with self._lock:
+            for key, run in list(self._runs.items()):
+                if not run.future.done():
+                    self._cancel(key, run)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, scenario: Scenario, seed: int) -> _Run:
+        slot = self._free.pop() if self._free else -1
+        if slot >= 0:
+            self._flags[slot] = 0
+        future = self._pool.submit(replicate, scenario, seed, slot)
+        run = _Run(future, slot)
+        future.add_done_callback(lambda _f: self._release(slot))
+        return run
+
+    def _release(self, slot: int) -> None:
+        if slot >= 0:
+            with self._lock:
+                self._free.append(slot)
+
+    def _cancel(self, key: str, run: _Run) -> None:
+        if run.slot >= 0:
+            self._flags[run.slot] = 1
+        run.future.cancel()
+        del self._runs[key]
+
+    def _trim(self) -> None:
+        done = [key for key, run in self._runs.items() if run.future.done() and not run.lanes]
+        for key in done[: max(0, len(done) - KEPT_RUNS)]:
+            del self._runs[key]
+
+
+def _failed(future: Future) -> bool:
+    """A run to make again: cancelled, stopped (None) or failed."""
+    if not future.done():
+        return False
+    return future.cancelled() or future.exception() is not None or future.result() is None
+
+
+_ENGINE: Engine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def engine() -> Engine:
+    """The server's one engine, made on first use (workers: ``SIM_DASHBOARD_WORKERS``)."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        if _ENGINE is None:
+            workers = os.environ.get("SIM_DASHBOARD_WORKERS")
+            _ENGINE = Engine(int(workers) if workers else None)
+        return _ENGINE
+
+
+def release(lane: str) -> None:
+    """A session closed: stop the runs only it wanted (if the engine was ever started)."""
+    if _ENGINE is not None:
+        _ENGINE.leave(lane)

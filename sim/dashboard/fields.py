@@ -1,0 +1,161 @@
+"""The parameter panel, read off the scenario schema: one knob per field, with its bounds and its
+description as help text, grouped by table and searchable.
+
+Nothing here is written by hand per field: a field added to the schema (``sim/scenario``) gets a
+knob. Every field of ``motives``, ``dynamics``, ``population`` (each trait's mean and
+concentration, each age group's share) and of each ``platforms.<name>`` table, plus the run's size
+(users, days, replicates, seed) and the threat on the first day.
+"""
+
+from __future__ import annotations
+
+import math
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from sim.scenario.schema import Scenario, Simulation
+
+RUN = "Run"
+RUN_FIELDS = ("users", "days", "replicates", "seed")
+TABLES = {"motives": "Motives (weights; 0 switches one off)", "dynamics": "Dynamics (rates)",
+          "population": "Population"}
+SLIDER_STEPS = 100  # a slider moves in steps of about 1/100 of its span (rounded down to 10^k)
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One field of the scenario as the panel shows it.
+
+    Attributes:
+        path: dotted path, as ``--set`` takes it (``platforms.rednote.language_barrier``).
+        group: the panel group it is listed under.
+        label: its name within the group (``language_barrier``, ``curiosity.mean``).
+        help: the schema's description of the field.
+        kind: ``number``, ``integer``, ``switch`` or ``text``.
+        low, high: the schema's bounds (None: unbounded on that side).
+        value: its value in the scenario as loaded.
+    """
+
+    path: str
+    group: str
+    label: str
+    help: str
+    kind: str
+    low: float | None
+    high: float | None
+    value: Any
+
+    def matches(self, words: str) -> bool:
+        """Whether every word of a search is in the knob's path, group or help text."""
+        text = f"{self.path} {self.group} {self.help}".lower()
+        return all(word in text for word in words.lower().split())
+
+    def bounds_text(self) -> str:
+        """The bounds in words: ``0 to 1``, ``at least 0``, ``any number``."""
+        low, high = (_number(b) if b is not None else None for b in (self.low, self.high))
+        if low is not None and high is not None:
+            return f"{low} to {high}"
+        if low is not None:
+            return f"at least {low}"
+        return f"at most {high}" if high is not None else "any number"
+
+    def slider(self, current: Any = None) -> tuple[float, float, float] | None:
+        """(min, max, step) of a slider for a number, or None for other kinds. Without a bound
+        the slider spans up to three times the loaded value (the box takes any value)."""
+        if self.kind not in ("number", "integer"):
+            return None
+        value = float(self.value) if isinstance(self.value, int | float) else 0.0
+        span = 3 * abs(value) if value else 1.0
+        low = self.low if self.low is not None else min(0.0, -span)
+        high = self.high if self.high is not None else max(low + span, span)
+        if isinstance(current, int | float) and not isinstance(current, bool):
+            low, high = min(low, float(current)), max(high, float(current))
+        if self.kind == "integer":
+            return low, high, 1.0
+        step = 10 ** math.floor(math.log10((high - low) / SLIDER_STEPS)) if high > low else 0.01
+        return low, high, step
+
+
+def knobs(scenario: Scenario) -> list[Knob]:
+    """Every knob of the panel, for a loaded scenario, in panel order."""
+    found = [_knob(f"simulation.{name}", RUN, name, Simulation.model_fields[name],
+                   getattr(scenario.simulation, name)) for name in RUN_FIELDS]
+    if scenario.experiment.replicates is not None:  # the file's [experiment] table wins
+        found[RUN_FIELDS.index("replicates")] = _knob(
+            "experiment.replicates", RUN, "replicates", type(scenario.experiment).model_fields[
+                "replicates"], scenario.experiment.replicates)
+    found.append(_knob("initial_threat", RUN, "initial_threat",
+                       Scenario.model_fields["initial_threat"], scenario.initial_threat))
+    for table, title in TABLES.items():
+        found += _table(table, getattr(scenario, table), title, "")
+    for name, platform in scenario.platforms.items():
+        found += _table(f"platforms.{name}", platform, f"{platform.label} (platforms.{name})", "")
+    return found
+
+
+def groups(found: list[Knob]) -> dict[str, list[Knob]]:
+    """Knobs by group, in panel order."""
+    grouped: dict[str, list[Knob]] = {}
+    for knob in found:
+        grouped.setdefault(knob.group, []).append(knob)
+    return grouped
+
+
+def _table(prefix: str, model: BaseModel, group: str, within: str) -> list[Knob]:
+    """Knobs for every field of one table (and of the tables and maps inside it)."""
+    found = []
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        label = f"{within}{name}"
+        if isinstance(value, BaseModel):
+            inner = _table(f"{prefix}.{name}", value, group, f"{label}.")
+            found += [_with_help(k, f"{info.description or name}: {k.help}") for k in inner]
+        elif isinstance(value, dict):
+            item = _item_info(info)
+            found += [_knob(f"{prefix}.{name}.{key}", group, f"{label}.{key}", item, entry,
+                            f"{info.description or name}: {key}") for key, entry in value.items()]
+        else:
+            found.append(_knob(f"{prefix}.{name}", group, label, info, value))
+    return found
+
+
+def _knob(path: str, group: str, label: str, info: FieldInfo, value: Any,
+          help_text: str | None = None) -> Knob:
+    low, high = _bounds(info)
+    kind = ("switch" if isinstance(value, bool) else "integer" if isinstance(value, int)
+            else "number" if isinstance(value, float) else "text")
+    return Knob(path, group, label, help_text or info.description or "", kind, low, high, value)
+
+
+def _with_help(knob: Knob, help_text: str) -> Knob:
+    return Knob(knob.path, knob.group, knob.label, help_text, knob.kind, knob.low, knob.high,
+                knob.value)
+
+
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    """The ge/gt and le/lt bounds of a field (open bounds are shown as the closed ones)."""
+    low = high = None
+    for item in info.metadata:
+        for name in ("ge", "gt"):
+            low = getattr(item, name, low)
+        for name in ("le", "lt"):
+            high = getattr(item, name, high)
+    return low, high
+
+
+def _item_info(info: FieldInfo) -> FieldInfo:
+    """The field info of a map's values (``dict[str, Share]``: the Share's bounds)."""
+    value_type = typing.get_args(info.annotation)[-1]
+    if typing.get_origin(value_type) is typing.Annotated:
+        for extra in typing.get_args(value_type)[1:]:
+            if isinstance(extra, FieldInfo):
+                return extra
+    return FieldInfo(annotation=value_type)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"

@@ -1,0 +1,51 @@
+"""Start the dashboard's server: Solara's, on 127.0.0.1 unless another host is asked for.
+
+Solara's page assets come from the ``solara-assets`` package (no CDN is reached), its telemetry
+is off, and it does not look for a newer version of itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import warnings
+
+from sim.errors import InputError
+from sim.scenario.loading import load_scenario, resolve_path
+
+APP = "sim.dashboard.app"
+NEEDS = ("the dashboard needs the optional [dashboard] extra: pip install -e '.[dashboard]' "
+         "in this checkout (make dashboard does it)")
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Check the scenarios, print the address, then serve until Ctrl-C.
+
+    Raises:
+        InputError: a scenario that does not load, or Solara not installed.
+    """
+    try:
+        from solara.__main__ import run
+    except ImportError:
+        raise InputError("sim dashboard", "", NEEDS) from None
+    files = [str(resolve_path(name).resolve()) for name in scenarios]
+    for file in files:
+        load_scenario(file)  # a bad file is said now, in one line, not in the page
+    os.environ["SIM_DASHBOARD_SCENARIOS"] = json.dumps(files)
+    for name, value in (("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false"),
+                        ("SOLARA_THEME_LOADER", "plain")):
+        os.environ.setdefault(name, value)
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none")
+    port = port or free_port(host)
+    address = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    print(f"dashboard: {address}  (Ctrl-C stops it)", flush=True)
+    run.main(args=[APP, "--host", host, "--port", str(port), "--production", "--no-open",
+                   "--no-check-version", "--log-level-uvicorn", "warning", "--no-access-log"],
+             standalone_mode=False)

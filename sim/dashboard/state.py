@@ -1,0 +1,177 @@
+"""One browser session's state, and what a change does: check it as ``sim run`` would, then
+recompute in the background (a newer change makes the older one stale).
+
+Module-level ``solara.reactive`` values belong to each session (Solara keeps one per kernel).
+Nothing computed is dropped on a bad value: the last good results stay shown until a valid change
+replaces them, and the bad value's message goes next to its field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import solara
+import solara.lab
+
+from sim.dashboard import tweaks as edits
+from sim.dashboard.engine import engine, release
+from sim.dashboard.fields import knobs
+from sim.dashboard.views import WINDOWS, Plan, Shown, compute
+from sim.errors import InputError
+from sim.scenario.loading import SCENARIO_DIR, load_scenario, resolve_path
+from sim.scenario.schema import Scenario
+
+BASELINE = "baseline"
+DEFAULT = "observed-2025"
+
+
+@dataclass(frozen=True)
+class Session:
+    """What this browser session works on.
+
+    Attributes:
+        tweaks: the scenario loaded and the changes made to it.
+        knobs: the parameter panel of the scenario loaded.
+        valid: the last changed scenario that passed every check (what is shown or computed).
+        errors: field path (or ``events.<row>``, or ``""`` for the whole scenario) -> message.
+        texts: what was typed into fields whose value is not valid (shown as typed).
+        asked: how many plans were asked for (the page shows which one it shows).
+    """
+
+    tweaks: edits.Tweaks
+    knobs: list
+    valid: Scenario
+    errors: dict = field(default_factory=dict)
+    texts: dict = field(default_factory=dict)
+    asked: int = 0
+
+
+session: solara.Reactive[Session | None] = solara.reactive(None)
+shown: solara.Reactive[tuple[int, Shown] | None] = solara.reactive(None)
+problem = solara.reactive("")  # a failure of the last computation, in one line
+metric = solara.reactive("dau")
+window = solara.reactive(WINDOWS[0])
+load_error = solara.reactive("")
+
+
+def offered() -> list[str]:
+    """Scenarios to pick from: those given to ``sim dashboard``, then the shipped ones."""
+    given = json.loads(os.environ.get("SIM_DASHBOARD_SCENARIOS", "[]")) or [DEFAULT]
+    shipped = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    return list(dict.fromkeys([*given, *shipped]))
+
+
+def folder() -> Path:
+    """This session's own folder, where the changed scenario is written before it is read."""
+    path = Path(tempfile.gettempdir()) / "sim-dashboard" / lane()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def lane() -> str:
+    """This session's name for the engine."""
+    try:
+        return solara.get_kernel_id()
+    except Exception:  # outside a Solara session (tests): one lane per process
+        return f"process-{os.getpid()}-{uuid.getnode()}"
+
+
+def open_scenario(name: str) -> None:
+    """Load a scenario (a shipped name or a file) as the new base; a bad one keeps the old."""
+    try:
+        base = resolve_path(name.strip())
+        loaded = load_scenario(base)
+    except InputError as exc:
+        load_error.set(str(exc))
+        return
+    load_error.set("")
+    tweaks = edits.Tweaks.of(base, loaded)
+    apply(Session(tweaks, knobs(loaded), loaded), tweaks)
+
+
+def apply(current: Session, tweaks: edits.Tweaks, texts: dict | None = None) -> None:
+    """A change: check the changed scenario; if it is good, recompute, else show why next to
+    the field and keep what is shown."""
+    try:
+        valid = edits.load(tweaks, folder())
+    except InputError as exc:
+        session.set(Session(tweaks, current.knobs, current.valid, {_where(tweaks, exc.field):
+                                                                    exc.message},
+                            texts or {}, current.asked))
+        return
+    now = Session(tweaks, current.knobs, valid, {}, {}, current.asked + 1)
+    session.set(now)
+    recompute(now)
+
+
+def recompute(now: Session) -> None:
+    """Ask for the plan of the session's valid scenario (or only new figures: the runs are kept)."""
+    plan = Plan.of(now.valid, now.tweaks.loaded, _baseline(now.valid))
+    update(now.asked, plan, metric.value, window.value)
+
+
+def redraw() -> None:
+    """The metric or window changed: the same runs, drawn again."""
+    now = session.value
+    if now is not None:
+        now = Session(now.tweaks, now.knobs, now.valid, now.errors, now.texts, now.asked + 1)
+        session.set(now)
+        recompute(now)
+
+
+@solara.lab.task
+def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> int:
+    """Runs and figures for one plan, in the background; a newer call makes this one stale."""
+    def told(done: int, total: int) -> None:
+        update.progress = 100.0 * done / total
+
+    try:
+        result = compute(engine(), lane(), plan, chosen_metric, chosen_window,
+                         current=update.is_current, progress=told)
+    except Exception as exc:  # shown in one line; what was shown stays
+        if update.is_current():
+            problem.set(f"could not compute this change: {type(exc).__name__}: {exc}")
+        return asked
+    if result is not None and update.is_current():
+        problem.set("")
+        shown.set((asked, result))
+    return asked
+
+
+def _baseline(tweaked: Scenario) -> Scenario | None:
+    """The shipped baseline, if it has the same platforms (else no baseline is drawn)."""
+    try:
+        baseline = load_scenario(BASELINE)
+    except InputError:
+        return None
+    return baseline if set(baseline.platforms) == set(tweaked.platforms) else None
+
+
+def _where(tweaks: edits.Tweaks, field_path: str) -> str:
+    """Where a message goes: a field's path, ``events.<row>`` for an event, or ``""``."""
+    parts = field_path.split(".")
+    if parts[0] == "events" and len(parts) > 1 and parts[1].isdigit():
+        row = tweaks.event_row(int(parts[1]))
+        return f"events.{row}" if row is not None else ""
+    return field_path
+
+
+def start() -> None:
+    """The first scenario of a new session."""
+    if session.value is None:
+        open_scenario(offered()[0])
+
+
+@solara.lab.on_kernel_start
+def _per_session():
+    def closed() -> None:
+        release(lane())
+        shutil.rmtree(folder(), ignore_errors=True)
+
+    return closed

@@ -1,0 +1,169 @@
+"""What the comparison page shows, made from the runs with the project's own functions: the
+trajectory figures of ``sim plot`` (median lines, 50/90 % bands, event markers, the paired
+difference against the baseline, the flows) and its summary table, in its colours, labels and
+units.
+
+:func:`compute` is the whole way from a plan (the scenarios and seeds to compare) to what is shown:
+runs wanted from the :class:`~sim.dashboard.engine.Engine`, progress told, figures drawn on the
+pool while the summary is computed here. A plan made stale by a newer one stops early.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.analysis.outcomes import as_markdown, run_outcomes, summary_table
+from sim.analysis.trajectories import METRICS, bands, daily, paired_differences
+from sim.experiments.runs import TABLES, replicate_seeds
+from sim.experiments.store import RUN_TABLES, Stored
+from sim.report import style
+from sim.report.compare import _flow_figures, zoom_window
+from sim.scenario.schema import Scenario
+
+FLOWS = "flows"
+CHOICES = {"dau": "daily users", "signups": "sign-ups", "share": "share", "accounts": "accounts",
+           "churn": "going dormant", FLOWS: "flows"}
+WINDOWS = ("first weeks", "whole run")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Scenarios to compare on the same seeds (common random numbers).
+
+    Attributes:
+        scenarios: name shown -> scenario (the tweaked one, the one loaded, the baseline).
+        baseline: the name the paired differences are taken against.
+        seeds: replicate k's seed, as ``sim run`` spawns them from the root seed.
+    """
+
+    scenarios: dict[str, Scenario]
+    baseline: str
+    seeds: tuple[int, ...]
+
+    @classmethod
+    def of(cls, tweaked: Scenario, loaded: Scenario, baseline: Scenario | None) -> Plan:
+        """The tweaked scenario against the one loaded and the baseline, all three with the
+        tweaked one's calendar, size and seeds (as ``sim run`` of the saved file would run it)."""
+        same = {"simulation": tweaked.simulation}
+        name = loaded.name if loaded.name != tweaked.name else f"{loaded.name} (as loaded)"
+        loaded = loaded.model_copy(update={**same, "name": name})
+        scenarios = {tweaked.name: tweaked, loaded.name: loaded}
+        if baseline is not None and baseline.name not in scenarios:
+            scenarios[baseline.name] = baseline.model_copy(update=same)
+        reference = baseline.name if baseline is not None else loaded.name
+        replicates = tweaked.experiment.replicates or tweaked.simulation.replicates
+        return cls(scenarios, reference, tuple(replicate_seeds(tweaked.simulation.seed,
+                                                               replicates)))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the page shows for one plan.
+
+    Attributes:
+        figures: (caption, PNG bytes), in page order.
+        summary: the summary table (Markdown, as ``plots/summary.md``).
+        scenarios: the names compared, in order.
+        replicates: replicates per scenario.
+        seconds: from asking for the runs to everything drawn.
+    """
+
+    figures: list[tuple[str, bytes]]
+    summary: str
+    scenarios: list[str]
+    replicates: int
+    seconds: float
+
+
+def compute(engine, lane: str, plan: Plan, metric: str, window: str,
+            current: Callable[[], bool] = lambda: True,
+            progress: Callable[[int, int], None] = lambda done, total: None) -> Shown | None:
+    """Runs, figures and summary table for a plan; None if it went stale (``current()`` false)."""
+    started = time.perf_counter()
+    jobs = [(scenario, seed) for scenario in plan.scenarios.values() for seed in plan.seeds]
+    futures = engine.want(lane, jobs)
+    pending = set(futures)
+    while pending:
+        if not current():
+            return None
+        progress(len(futures) - len(pending), len(futures))
+        _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+    try:
+        results = [future.result() for future in futures]
+    except CancelledError:
+        return None
+    if any(result is None for result in results) or not current():
+        return None
+    progress(len(futures), len(futures))
+    per_scenario = len(plan.seeds)
+    runs = {name: (scenario, results[i * per_scenario:(i + 1) * per_scenario])
+            for i, (name, scenario) in enumerate(plan.scenarios.items())}
+    stored = stored_of(runs, plan.seeds)
+    jobs = figure_jobs(stored, plan.baseline, metric, window)
+    drawing = engine.draw([(function, args) for _, function, args in jobs])
+    summary = summary_markdown(stored)  # while the figures are drawn on the pool
+    pictures = [(caption, future.result()) for (caption, _, _), future in zip(jobs, drawing,
+                                                                               strict=True)]
+    return Shown(pictures, summary, list(plan.scenarios), per_scenario,
+                 time.perf_counter() - started)
+
+
+def stored_of(runs: dict[str, tuple[Scenario, list[tuple]]], seeds: tuple[int, ...]) -> Stored:
+    """The runs as :class:`~sim.experiments.store.Stored` reads them from a results folder (the
+    same columns), so that the summary and figures are made exactly as ``sim plot`` makes them."""
+    rows, parts = [], {name: [] for name in RUN_TABLES}
+    for name, (_, replicates) in runs.items():
+        for k, tables in enumerate(replicates):
+            run_id = f"{name}-r{k:03d}"
+            rows.append({"run_id": run_id, "scenario": name, "point": 0, "replicate": k,
+                         "seed": seeds[k]})
+            for table_name, table in zip(TABLES, tables, strict=True):
+                if table_name in parts:
+                    parts[table_name].append(table.assign(run_id=run_id, scenario=name,
+                                                          point=0, replicate=k))
+    stored = Stored([], [], pd.DataFrame(rows), {n: s for n, (s, _) in runs.items()})
+    for name, tables in parts.items():  # what Stored would read from the run tables' files
+        frame = pd.concat(tables, ignore_index=True)
+        if "platform" in frame:
+            frame["platform"] = frame["platform"].astype(str)
+        stored.__dict__[name] = frame
+    return stored
+
+
+def figure_jobs(stored: Stored, baseline: str, metric: str, window: str
+                ) -> list[tuple[str, str, tuple]]:
+    """The figures of the page: (caption, function of ``sim.report.figures``, its arguments).
+    For a daily metric the scenarios overlaid and their paired difference against the baseline;
+    for ``flows`` each scenario's flows of main apps."""
+    names = stored.scenario_names
+    palette = style.palette_for(names, stored.platforms)
+    labels = {p: stored.platform_label(p) for p in stored.platforms}
+    if metric == FLOWS:
+        jobs: list = []
+        _flow_figures(stored, palette, labels,
+                      lambda entry, function, *args: jobs.append((entry.title, function, args)))
+        return jobs
+    first = stored.scenarios[names[0]]
+    chosen = METRICS[metric].told(first.words())
+    markers = style.markers_of({name: stored.scenarios[name].events for name in names})
+    real = {name: s.population.real_users for name, s in stored.scenarios.items()}
+    values = daily(stored.timeseries, chosen, real)
+    dates = pd.to_datetime(values["date"])
+    span = (dates.min(), dates.max())
+    if window == WINDOWS[0]:
+        span = zoom_window(span, markers) or span
+    return [(chosen.title, "overlay", (bands(values), chosen, markers, palette, labels, span)),
+            (f"{chosen.title}: difference from {baseline}", "difference_chart",
+             (bands(paired_differences(values, baseline)), baseline, chosen, markers, palette,
+              labels, span))]
+
+
+def summary_markdown(stored: Stored) -> str:
+    """The summary table of ``sim plot`` (``plots/summary.md``) for these runs."""
+    summary = summary_table(run_outcomes(stored), stored)
+    return as_markdown(summary, [], f"n = {stored.replicates()} replicates per scenario")

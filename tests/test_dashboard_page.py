@@ -1,0 +1,121 @@
+"""The dashboard in a real browser (headless Chromium driven by Playwright), as a person uses it:
+move a slider and see the numbers move the right way, type a bad value and see why, save the
+scenario and get the same numbers from ``sim run``, open a results folder, step one run in Mesa's
+SolaraViz. The page is read, not its pixels. Skipped, saying how to get a browser, without one."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("solara", reason="the dashboard extra: pip install -e '.[dashboard]'")
+
+from sim.cli import main
+from sim.dashboard.browser import HOW_TO_GET_ONE, Page, Server, find_browser, number
+
+pytestmark = pytest.mark.slow
+BARRIER = "platforms.rednote.language_barrier"
+TRIED = ("RedNote", "tried it (signed up), % of US TikTok users")
+PEAK = ("RedNote", "peak daily US users")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = find_browser()
+    if executable is None:
+        pytest.skip(HOW_TO_GET_ONE)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = Page.launch(playwright, executable)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """Where the server runs: a small scenario (3,000 users, 60 days, 2 replicates)."""
+    here = tmp_path_factory.mktemp("dashboard")
+    (here / "small.toml").write_text('extends = "observed-2025"\n\n[simulation]\nusers = 3000\n'
+                                     "days = 60\nreplicates = 2\n")
+    return here
+
+
+@pytest.fixture(scope="module")
+def server(folder, browser):
+    running = Server(["small.toml"], folder)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def page(browser, server):
+    opened = Page(browser, server.url).open()
+    yield opened
+    opened.page.close()
+
+
+def test_raising_rednotes_language_barrier_lowers_rednotes_numbers(page):
+    assert page.cell(*TRIED, "tweaked") == page.cell(*TRIED, "small")  # nothing changed yet
+    before = page.asked()
+    page.press_slider(BARRIER, "Home")  # the slider to 0: no language barrier
+    page.wait_for_change(before)
+    low = {outcome: number(page.cell(*outcome, "tweaked")) for outcome in (TRIED, PEAK)}
+    assert "language_barrier = 0" in page.page.locator(".dash-changes").inner_text()
+    before = page.asked()
+    page.press_slider(BARRIER, "End")  # to 1: a wholly foreign interface
+    page.wait_for_change(before)
+    high = {outcome: number(page.cell(*outcome, "tweaked")) for outcome in (TRIED, PEAK)}
+    assert high[TRIED] < low[TRIED] and high[PEAK] < low[PEAK]
+    loaded = number(page.cell(*TRIED, "small"))  # 0.8 as loaded: in between
+    assert high[TRIED] <= loaded <= low[TRIED]
+
+
+def test_a_bad_value_shows_its_error_next_to_the_field_and_keeps_the_results(page, server):
+    table = page.table()
+    shown = page.status()["shown"]
+    for text, words in (("1.5", "less than or equal to 1"), ("abc", "valid number")):
+        page.type_value(BARRIER, text)
+        page.knob(BARRIER).get_by_text(words).wait_for(timeout=30_000)
+        assert page.table() == table and page.status()["shown"] == shown
+    assert page.page.get_by_text("A value is not valid").count() == 1
+    page.type_value(BARRIER, "0.6")  # fixed: the error goes, the change is computed
+    page.wait_for_change(int(shown))
+    assert page.knob(BARRIER).get_by_text("less than or equal").count() == 0
+    assert server.process.poll() is None and "Traceback" not in server.log()
+
+
+def test_a_saved_scenario_gives_the_same_numbers_through_sim_run(page, folder):
+    before = page.asked()
+    page.type_value(BARRIER, "0.3")
+    page.wait_for_change(before)
+    page.page.locator(".save-name input").fill("what-if")
+    page.page.locator(".save-button").click()
+    page.page.locator(".save-told").wait_for(timeout=30_000)
+    saved = folder / "what-if.toml"
+    assert saved.is_file() and "language_barrier = 0.3" in saved.read_text()
+    rows = page.table()
+    column = rows[0].index("tweaked")
+    out = folder / "results" / "what-if"
+    assert main(["run", str(saved), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    theirs = [line.split(" | ") for line in (out / "plots" / "summary.md").read_text()
+              .splitlines() if line.startswith("| ") and not line.startswith("|---")]
+    assert [row[column] for row in rows[1:]] == [
+        row[1].strip().strip("|").strip() for row in theirs[1:]]
+
+
+def test_open_results_shows_a_folders_figures_and_summary(page, folder):
+    if not (folder / "results" / "what-if" / "plots").is_dir():
+        main(["run", str(folder / "small.toml"), "--out", str(folder / "results" / "what-if"),
+              "--workers", "1", "--quiet", "--replicates", "1"])
+    page.page.get_by_text("Open results").click()
+    page.page.get_by_label("or a folder (path)").fill(str(folder / "results" / "what-if"))
+    page.page.get_by_role("button", name="Open").click()
+    page.page.locator(".results-figure img, img.results-figure").first.wait_for(timeout=60_000)
+    assert page.page.locator(".results-summary table").count() == 1
+
+
+def test_one_run_steps_in_mesas_solaraviz(page):
+    page.page.get_by_text("One run (Mesa SolaraViz)").click()
+    page.page.get_by_text("press Step or Play").wait_for(timeout=60_000)
+    page.page.get_by_role("button", name="Step").click()
+    page.page.get_by_text("Time: 1.0").wait_for(timeout=60_000)
