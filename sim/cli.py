@@ -351,6 +351,28 @@ def sensitivity(
 
 
 @app.command()
+def discover(
+    folder: Annotated[Path, typer.Argument(help="A results folder whose runs vary fields.")],
+    outcome: Annotated[str, typer.Option(help="PLATFORM.OUTCOME, e.g. rednote.peak_dau.")],
+    above: Annotated[float | None, typer.Option(help="Cases: the outcome above X.")] = None,
+    below: Annotated[float | None, typer.Option(help="Cases: the outcome below X.")] = None,
+    coverage: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="The chosen box keeps at least this share of the cases.")] = 0.5,
+    scenario: Annotated[str | None, typer.Option(help="Scenario (default: the first).")] = None,
+    out: Annotated[Path | None, typer.Option(help="New folder for the tables and figures.")
+                   ] = None,
+) -> None:
+    """Scenario discovery (PRIM): the boxes of parameter space where an outcome happens."""
+    from sim.experiments.store import default_folder
+    from sim.report import discovery_report
+
+    where = out if out is not None else default_folder(["discover", outcome])
+    table, _ = discovery_report.run(folder, outcome, above, below, coverage, scenario, where)
+    typer.echo(table)
+    typer.echo(f"discovery: {where / 'discovery.md'} (peeling-trajectory.png, box.png)")
+
+
+@app.command()
 def validate(scenarios: Scenarios, overrides: SetOption = None) -> None:
     """Check scenario files (and overrides) without running them: everything `sim run` would
     refuse before running (the [experiment] table at every design point, memory) is refused."""

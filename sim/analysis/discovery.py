@@ -1,0 +1,116 @@
+"""``sim discover``: the boxes of parameter space where an outcome happens (scenario discovery
+with PRIM, from the EMA Workbench).
+
+The cases are the runs of a results folder made over uncertain fields (a sampled design, a
+sensitivity analysis, or ``sim run --posterior``); each case is the run's field values and
+whether the outcome is above (or below) a threshold. PRIM peels the box of all cases a little at
+a time, keeping the cases of interest, and records the trajectory: coverage (the share of all
+cases of interest inside the box) against density (the share of the box's cases that are of
+interest). The box chosen is the densest whose coverage is at least ``--coverage``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim import tables
+from sim.analysis import run_values
+from sim.errors import InputError, did_you_mean
+from sim.experiments.store import Stored
+
+PEEL = 0.05  # share of the cases peeled off at each step
+
+
+@dataclass
+class Discovery:
+    """PRIM's result: the ``trajectory`` (coverage, density, mass, restricted fields per step),
+    the chosen step, the ``box`` (one row per field: low, high, restricted) and the cases."""
+
+    trajectory: pd.DataFrame
+    chosen: int
+    box: pd.DataFrame
+    cases: pd.DataFrame
+    outcome: str
+    rule: str
+
+
+def cases_of(stored: Stored, outcome: str, scenario: str | None = None) -> pd.DataFrame:
+    """One row per run of one scenario: the uncertain fields and the outcome's value."""
+    names = stored.scenario_names
+    name = scenario or names[0]
+    if name not in names:
+        raise InputError("--scenario", name, "not in these results" + did_you_mean(name, names))
+    fields = stored.ensemble["fields"] if stored.ensemble else stored.swept
+    if not fields:
+        raise InputError("RESULTS", str(stored.folders[0]), "its runs do not vary any field (make "
+                         "it with --sweep, --design, sim sensitivity or --posterior)")
+    run_values.check([outcome], stored.scenarios[name])
+    mine = Stored(stored.folders, stored.manifests,
+                  stored.runs[stored.runs["scenario"] == name].reset_index(drop=True),
+                  stored.scenarios, stored.swept, stored.notes, stored.ensemble)
+    values = run_values.per_run(mine, [outcome])
+    return values[[*fields, outcome]].dropna().reset_index(drop=True)
+
+
+def discover(cases: pd.DataFrame, outcome: str, above: float | None, below: float | None,
+             coverage: float = 0.5) -> Discovery:
+    """PRIM on the cases where the outcome is above ``above`` (or below ``below``)."""
+    if (above is None) == (below is None):
+        raise InputError("--above", "", "give exactly one of --above X or --below X")
+    rule = f"{outcome} > {above:g}" if above is not None else f"{outcome} < {below:g}"
+    y = (cases[outcome] > above) if above is not None else (cases[outcome] < below)
+    if not y.any() or y.all():
+        share = "no" if not y.any() else "every"
+        raise InputError("--above" if above is not None else "--below", outcome,
+                         f"{share} run has {rule}: nothing to tell apart")
+    x = cases.drop(columns=[outcome]).astype(float)
+    with warnings.catch_warnings():  # the Workbench warns of optional parts it lacks
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+
+        found = prim.Prim(x, y.to_numpy(), peel_alpha=PEEL, mass_min=0.05).find_box()
+    trajectory = found.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
+    trajectory["restricted"] = [", ".join(_restricted(found.box_lims[0], limits))
+                                for limits in found.box_lims]
+    eligible = trajectory[trajectory["coverage"] >= coverage]
+    chosen = int(eligible.sort_values(["density", "coverage"], ascending=False).index[0])
+    first, limits = found.box_lims[0], found.box_lims[chosen]
+    box = pd.DataFrame({"field": list(x.columns), "low": limits.iloc[0].to_numpy(float),
+                        "high": limits.iloc[1].to_numpy(float),
+                        "range_low": first.iloc[0].to_numpy(float),
+                        "range_high": first.iloc[1].to_numpy(float)})
+    box["restricted"] = (box["low"] > box["range_low"]) | (box["high"] < box["range_high"])
+    return Discovery(trajectory.reset_index(drop=True), chosen, box, cases.assign(of_interest=y),
+                     outcome, rule)
+
+
+def _restricted(first: pd.DataFrame, limits: pd.DataFrame) -> list[str]:
+    return [c for c in first.columns
+            if limits[c].iloc[0] > first[c].iloc[0] or limits[c].iloc[1] < first[c].iloc[1]]
+
+
+def as_markdown(found: Discovery) -> str:
+    """The chosen box (its restricted fields), its coverage and density, and the trajectory."""
+    step = found.trajectory.loc[found.chosen]
+    cases = found.cases
+    inside = np.ones(len(cases), dtype=bool)
+    for row in found.box.itertuples():
+        inside &= (cases[row.field] >= row.low) & (cases[row.field] <= row.high)
+    head = (f"Where {found.rule}: {int(cases['of_interest'].sum())} of {len(cases)} runs. "
+            f"Chosen box (step {found.chosen}): coverage {100 * step['coverage']:.0f} % (of those "
+            f"runs, the share inside), density {100 * step['density']:.0f} % (of the runs "
+            f"inside, the share where it happens), {int(inside.sum())} runs inside.\n\n")
+    restricted = found.box[found.box["restricted"]]
+    rows = [[f"`{r.field}`", f"{r.low:.3g} – {r.high:.3g}", f"{r.range_low:.3g} – "
+             f"{r.range_high:.3g}"] for r in restricted.itertuples()]
+    box = (tables.markdown(["field", "box", "all runs"], rows) if rows
+           else "The box restricts no field.")
+    steps = [[i, f"{100 * r.coverage:.0f} %", f"{100 * r.density:.0f} %", int(r.res_dim),
+              r.restricted] for i, r in found.trajectory.iterrows()]
+    return (head + box + "\n\nPeeling trajectory:\n\n"
+            + tables.markdown(["step", "coverage", "density", "fields restricted", "which"],
+                              steps) + "\n")
