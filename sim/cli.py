@@ -424,6 +424,8 @@ def docs(
         help="Print one generated table: fields, events, targets, scenarios or api.")] = None,
     check: Annotated[bool, typer.Option(
         "--check", help="Write nothing; exit 3 naming each block that differs.")] = False,
+    only: Annotated[str | None, typer.Option(
+        help="Only the blocks whose marker (command → output) contains this text.")] = None,
 ) -> None:
     """Rewrite the generated tables and figures of README.md and docs/ from their commands."""
     from sim.report import docs as pages
@@ -435,7 +437,7 @@ def docs(
                              + did_you_mean(table, TABLES))
         typer.echo(TABLES[table]())
         return
-    changed = pages.regenerate(write=not check, quiet=False)
+    changed = pages.regenerate(write=not check, quiet=False, only=only)
     for block in changed:
         typer.echo(f"{'differs' if check else 'rewritten'}: "
                    f"{block.page.relative_to(pages.ROOT)}: {block.marker}")

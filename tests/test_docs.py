@@ -48,10 +48,10 @@ def test_every_generated_block_names_a_command_the_generator_knows():
         for block in docs.blocks(page):
             words = block.command.split()
             known = (words[:2] == ["make", "bench"] or words[:3] == ["sim", "docs", "--table"]
-                     or (words[:1] == ["sim"] and words[1] in ("check", "run", "ablate")))
+                     or (words[:1] == ["sim"] and words[1] in docs.COMMANDS))
             assert known, f"{page.name}: {block.marker}"
-            if block.output.endswith(".png"):
-                assert LINK.search(block.body), f"{page.name}: {block.marker} has no image link"
+            if block.output.endswith(docs.COPIED):
+                assert LINK.search(block.body), f"{page.name}: {block.marker} has no link"
 
 
 def test_the_readme_has_the_public_api_example_of_sim_docstring():
@@ -92,3 +92,16 @@ def test_every_generated_table_matches_what_its_command_prints_today():
     stale = docs.stale()
     assert not stale, ("generated blocks differ from what their commands print now (run "
                        "`make docs` and commit the pages):\n" + "\n".join(stale))
+
+
+def test_a_row_filter_keeps_the_header_and_the_rows_with_the_word(tmp_path, monkeypatch):
+    table = "intro\n\n| a | b |\n|---|---|\n| gained x | 1 |\n| lost y | 2 |\n| gained z | 3 |\n"
+
+    class Made:
+        def folder(self, command):
+            (tmp_path / "made.md").write_text(table)
+            return tmp_path
+
+    block = docs.Block(tmp_path / "page.md", "sim run x", "made.md#gained", None, "")
+    body, _ = docs.render(block, Made())
+    assert body == "\n| a | b |\n|---|---|\n| gained x | 1 |\n| gained z | 3 |\n\n"

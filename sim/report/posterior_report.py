@@ -45,6 +45,7 @@ def run(file: Path, overrides: list[str], fits, size: int, replicates: int, seed
     table = abc.credible(found)
     markdown = as_markdown(found, table)
     (folder / "credible.md").write_text(markdown)
+    (folder / "targets-met.md").write_text(met_markdown(found))
     table.to_csv(folder / "credible.csv", index=False)
     out = folder / "plots"
     out.mkdir(exist_ok=True)
@@ -65,13 +66,16 @@ def as_markdown(found: abc.Posterior, table: pd.DataFrame) -> str:
             "tolerances).\n\n")
     body = tables.markdown(["field", "prior (uniform)", "posterior median",
                             "90 % credible interval", "interval / prior range"], rows)
+    return head + body + "\n"
+
+
+def met_markdown(found: abc.Posterior) -> str:
+    """How much of the posterior's weight meets each target (median over replicates)."""
     met = [c for c in found.draws.columns if c.startswith("met_")]
     weights = found.draws["weight"]
     shares = [[c.removeprefix("met_"), f"{100 * np.average(found.draws[c], weights=weights):.0f} %"]
               for c in met]
-    tail = ("\n\n" + tables.markdown(["target", "share of the posterior meeting it"], shares)
-            if shares else "")
-    return head + body + tail + "\n"
+    return tables.markdown(["target", "share of the posterior meeting it"], shares) + "\n"
 
 
 def marginals(found: abc.Posterior, table: pd.DataFrame):
