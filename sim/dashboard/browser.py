@@ -23,7 +23,11 @@ FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-u
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-first-run"]  # nothing but the page's own address is asked for
 READY = """() => { const s = document.querySelector('.dash-status');
-    return s !== null && s.dataset.state === 'ready' && s.dataset.asked === s.dataset.shown; }"""
+    return s !== null && s.dataset.state === 'ready' && s.dataset.asked === s.dataset.shown
+        && s.dataset.asked === s.dataset.table; }"""
+DRAWN = """(before) => { const s = document.querySelector('.dash-status');
+    return s !== null && Number(s.dataset.asked) > before
+        && s.dataset.asked === s.dataset.shown; }"""
 TABLE = """() => [...document.querySelectorAll('.dash-summary table tr')]
     .map(tr => [...tr.cells].map(c => c.innerText.trim()))"""
 
@@ -116,6 +120,11 @@ class Page:
             f"() => Number(document.querySelector('.dash-status').dataset.asked) > {before}",
             timeout=timeout * 1000)
         self.wait_ready(timeout)
+
+    def wait_for_figures(self, before: int, timeout: float = 180) -> None:
+        """Until the page shows the figures of a change made after ``before`` (its summary
+        table may follow)."""
+        self.page.wait_for_function(DRAWN, arg=before, timeout=timeout * 1000)
 
     def asked(self) -> int:
         return int(self.status()["asked"])

@@ -3,8 +3,9 @@ scenario against the scenario as loaded and the baseline (the figures and summar
 ``sim plot``), recomputed in the background after every change, with its progress.
 
 The status line (CSS class ``dash-status``) says which change is shown: its ``data-asked`` is the
-number of the latest change, ``data-shown`` the number of the change the figures and table show,
-``data-state`` is ``running``, ``ready`` or ``error``.
+number of the latest change, ``data-shown`` the number of the change the figures show,
+``data-table`` that of the summary table (made after the figures), ``data-state`` is ``running``,
+``ready`` or ``error``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def Status():
     last = state.shown.value
     asked = now.asked if now else 0
     shown_number = last[0] if last else 0
-    running = state.update.pending or shown_number != asked
+    table_number = state.table.value[0] if state.table.value else 0
+    running = state.update.pending or not asked == shown_number == table_number
     condition = "error" if state.problem.value else "running" if running else "ready"
     changes = now.tweaks.changes if now else []
     if last is not None:
@@ -38,7 +40,8 @@ def Status():
     if running and last is not None:
         words = "Recomputing after the latest change… " + words
     solara.v.Html(tag="div", class_="dash-status", attributes={
-        "data-asked": str(asked), "data-shown": str(shown_number), "data-state": condition},
+        "data-asked": str(asked), "data-shown": str(shown_number),
+        "data-table": str(table_number), "data-state": condition},
         children=[words])
     if running:
         solara.ProgressLinear(value=state.update.progress or True)
@@ -78,7 +81,12 @@ def Results():
     for caption, picture in result.figures:
         solara.Text(caption, style={"font-weight": "bold"})
         solara.Image(picture, width="100%", classes=["dash-figure"])
-    Markdown(result.summary, ("dash-summary",))
+    summary = state.table.value
+    if summary is not None:
+        if summary[0] != last[0]:
+            solara.Text("The summary table below is of an earlier change; its update follows.",
+                        style={"font-size": "0.85em", "color": "#777"})
+        Markdown(summary[1], ("dash-summary",))
 
 
 @solara.component

@@ -53,7 +53,8 @@ class Session:
 
 
 session: solara.Reactive[Session | None] = solara.reactive(None)
-shown: solara.Reactive[tuple[int, Shown] | None] = solara.reactive(None)
+shown: solara.Reactive[tuple[int, Shown] | None] = solara.reactive(None)  # (change, figures)
+table: solara.Reactive[tuple[int, str] | None] = solara.reactive(None)  # (change, summary)
 problem = solara.reactive("")  # a failure of the last computation, in one line
 metric = solara.reactive("dau")
 window = solara.reactive(WINDOWS[0])
@@ -127,13 +128,18 @@ def redraw() -> None:
 
 @solara.lab.task
 def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> int:
-    """Runs and figures for one plan, in the background; a newer call makes this one stale."""
+    """Runs and figures for one plan, in the background; a newer call makes this one stale.
+    The figures are shown as soon as they are drawn, the summary table when it is made."""
     def told(done: int, total: int) -> None:
         update.progress = 100.0 * done / total
 
+    def drawn(figures: Shown) -> None:
+        if update.is_current():
+            shown.set((asked, figures))
+
     try:
         result = compute(engine(), lane(), plan, chosen_metric, chosen_window,
-                         current=update.is_current, progress=told)
+                         current=update.is_current, progress=told, drawn=drawn)
     except Exception as exc:  # shown in one line; what was shown stays
         if update.is_current():
             problem.set(f"could not compute this change: {type(exc).__name__}: {exc}")
@@ -141,6 +147,7 @@ def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> in
     if result is not None and update.is_current():
         problem.set("")
         shown.set((asked, result))
+        table.set((asked, result.summary))
     return asked
 
 

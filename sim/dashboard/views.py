@@ -10,15 +10,18 @@ pool while the summary is computed here. A plan made stale by a newer one stops 
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from sim.analysis.outcomes import as_markdown, run_outcomes, summary_table
 from sim.analysis.trajectories import METRICS, bands, daily, paired_differences
+from sim.dashboard.engine import run_key
 from sim.experiments.runs import TABLES, replicate_seeds
 from sim.experiments.store import RUN_TABLES, Stored
 from sim.report import style
@@ -29,6 +32,9 @@ FLOWS = "flows"
 CHOICES = {"dau": "daily users", "signups": "sign-ups", "share": "share", "accounts": "accounts",
            "churn": "going dormant", FLOWS: "flows"}
 WINDOWS = ("first weeks", "whole run")
+KEPT_OUTCOMES = 64  # scenarios' outcome tables kept for the summary
+_OUTCOMES: OrderedDict = OrderedDict()
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -67,14 +73,14 @@ class Shown:
 
     Attributes:
         figures: (caption, PNG bytes), in page order.
-        summary: the summary table (Markdown, as ``plots/summary.md``).
+        summary: the summary table (Markdown, as ``plots/summary.md``); None while it is made.
         scenarios: the names compared, in order.
         replicates: replicates per scenario.
         seconds: from asking for the runs to everything drawn.
     """
 
     figures: list[tuple[str, bytes]]
-    summary: str
+    summary: str | None
     scenarios: list[str]
     replicates: int
     seconds: float
@@ -82,9 +88,32 @@ class Shown:
 
 def compute(engine, lane: str, plan: Plan, metric: str, window: str,
             current: Callable[[], bool] = lambda: True,
-            progress: Callable[[int, int], None] = lambda done, total: None) -> Shown | None:
-    """Runs, figures and summary table for a plan; None if it went stale (``current()`` false)."""
+            progress: Callable[[int, int], None] = lambda done, total: None,
+            drawn: Callable[[Shown], None] = lambda shown: None) -> Shown | None:
+    """Runs, figures and summary table for a plan; None if it went stale (``current()`` false).
+    The figures are handed to ``drawn`` as soon as they are made (the summary table follows)."""
     started = time.perf_counter()
+    runs = _runs(engine, lane, plan, current, progress)
+    if runs is None:
+        return None
+    stored = stored_of(runs, plan.seeds)
+    jobs = figure_jobs(stored, plan.baseline, metric, window)
+    drawing = engine.draw([(function, args) for _, function, args in jobs])
+    pictures = [(caption, future.result()) for (caption, _, _), future in zip(jobs, drawing,
+                                                                               strict=True)]
+    if not current():
+        return None
+    shown = Shown(pictures, None, list(plan.scenarios), len(plan.seeds),
+                  time.perf_counter() - started)
+    drawn(shown)
+    keys = {name: tuple(run_key(scenario, seed) for seed in plan.seeds)
+            for name, scenario in plan.scenarios.items()}
+    return replace(shown, summary=summary_markdown(runs, plan.seeds, keys),
+                   seconds=time.perf_counter() - started)
+
+
+def _runs(engine, lane: str, plan: Plan, current, progress) -> dict | None:
+    """Every run of the plan, as name -> (scenario, tables of each replicate)."""
     jobs = [(scenario, seed) for scenario in plan.scenarios.values() for seed in plan.seeds]
     futures = engine.want(lane, jobs)
     pending = set(futures)
@@ -92,7 +121,7 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
         if not current():
             return None
         progress(len(futures) - len(pending), len(futures))
-        _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+        _, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
     try:
         results = [future.result() for future in futures]
     except CancelledError:
@@ -100,17 +129,9 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
     if any(result is None for result in results) or not current():
         return None
     progress(len(futures), len(futures))
-    per_scenario = len(plan.seeds)
-    runs = {name: (scenario, results[i * per_scenario:(i + 1) * per_scenario])
+    n = len(plan.seeds)
+    return {name: (scenario, results[i * n:(i + 1) * n])
             for i, (name, scenario) in enumerate(plan.scenarios.items())}
-    stored = stored_of(runs, plan.seeds)
-    jobs = figure_jobs(stored, plan.baseline, metric, window)
-    drawing = engine.draw([(function, args) for _, function, args in jobs])
-    summary = summary_markdown(stored)  # while the figures are drawn on the pool
-    pictures = [(caption, future.result()) for (caption, _, _), future in zip(jobs, drawing,
-                                                                               strict=True)]
-    return Shown(pictures, summary, list(plan.scenarios), per_scenario,
-                 time.perf_counter() - started)
 
 
 def stored_of(runs: dict[str, tuple[Scenario, list[tuple]]], seeds: tuple[int, ...]) -> Stored:
@@ -163,7 +184,24 @@ def figure_jobs(stored: Stored, baseline: str, metric: str, window: str
               labels, span))]
 
 
-def summary_markdown(stored: Stored) -> str:
-    """The summary table of ``sim plot`` (``plots/summary.md``) for these runs."""
-    summary = summary_table(run_outcomes(stored), stored)
+def summary_markdown(runs: dict[str, tuple[Scenario, list[tuple]]], seeds: tuple[int, ...],
+                     keys: dict[str, tuple] | None = None) -> str:
+    """The summary table of ``sim plot`` (``plots/summary.md``) for these runs. Each scenario's
+    outcomes are kept by its runs' ``keys``: after a change only the changed scenario's are
+    computed again."""
+    parts = []
+    for name, one in runs.items():
+        key = (name, keys[name]) if keys else None
+        with _LOCK:
+            outcomes = _OUTCOMES.get(key) if key else None
+        if outcomes is None:
+            outcomes = run_outcomes(stored_of({name: one}, seeds))
+            if key:
+                with _LOCK:
+                    _OUTCOMES[key] = outcomes
+                    while len(_OUTCOMES) > KEPT_OUTCOMES:
+                        _OUTCOMES.popitem(last=False)
+        parts.append(outcomes)
+    stored = stored_of(runs, seeds)
+    summary = summary_table(pd.concat(parts, ignore_index=True), stored)
     return as_markdown(summary, [], f"n = {stored.replicates()} replicates per scenario")
