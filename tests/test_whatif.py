@@ -74,7 +74,7 @@ def test_the_share_of_draws_above_is_the_share_of_draws(ensemble):
     assert row["above"] == pytest.approx(expected) and row["draws"] == 4
     assert row["median_difference"] == pytest.approx(np.median(per_draw))
     table = (ensemble / "plots" / "probabilities.md").read_text()
-    assert f"{100 * expected:.0f} %" in table and "share of 4 draws" in table
+    assert f"{100 * expected:.0f} %" in table and "draws) |" in table
 
 
 @pytest.mark.slow
