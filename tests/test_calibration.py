@@ -109,8 +109,8 @@ def test_check_scores_targets_and_exits_3_when_some_are_missed(tmp_path):
         f'extends = "{base}"\n'
         '[[targets]]\nid = "E1"\nmetric = "dau_us"\nplatform = "tiktok"\ndate = 2025-01-05\n'
         'at_least = 10_000_000\nsource = "test"\n'
-        '[[targets]]\nid = "E2"\nmetric = "dau_us"\nplatform = "tiktok"\ndate = 2025-01-19\n'
-        'at_least = 10_000_000\nsource = "test: TikTok was dark that day"\n')
+        '[[targets]]\nid = "E2"\nmetric = "dau_us"\nplatform = "tiktok"\ndate = 2025-01-05\n'
+        'at_most = 1_000\nsource = "test: TikTok had tens of millions that day"\n')
     result = subprocess.run(
         [sys.executable, "-m", "sim", "check", str(path), "--users", "1000", "--replicates", "2",
          "--set", "simulation.days=25", "--out", str(tmp_path / "out"), "--quiet"],

@@ -28,13 +28,13 @@ def events(draw, days: int):
     event = {"kind": kind, "date": START + dt.timedelta(days=draw(st.integers(-5, days + 5)))}
     if kind == "ban_threat":
         event["value"] = draw(unit)
-    elif kind in ("feature_launch", "moderation_crackdown", "set"):
+    elif kind in ("feature_launch", "moderation_crackdown", "set", "launch"):
         event["platform"] = draw(st.sampled_from(PLATFORMS))
         if kind == "feature_launch":
             event["language_barrier"] = draw(unit)
         elif kind == "moderation_crackdown":
             event["moderation"] = draw(unit)
-        else:
+        elif kind == "set":
             event["field"], event["value"] = draw(st.sampled_from(
                 [("appeal", draw(st.floats(-3, 3))), ("available", draw(st.booleans())),
                  ("installable", draw(st.booleans())), ("signup_barrier", draw(unit))]))
@@ -42,6 +42,11 @@ def events(draw, days: int):
         event["platform"] = draw(st.sampled_from(PLATFORMS))
     else:
         event["owner"] = draw(st.sampled_from(OWNERS))
+    if kind == "outage" and draw(st.booleans()):  # some hours, in another time zone
+        begin = dt.datetime.combine(event["date"], dt.time(), dt.timezone.utc) + dt.timedelta(
+            hours=draw(st.integers(0, 23)))
+        event["date"] = begin
+        event["end"] = begin + dt.timedelta(hours=draw(st.integers(0, 60)))
     return event
 
 

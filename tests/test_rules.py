@@ -205,9 +205,8 @@ def test_a_toy_motive_added_as_the_readme_says_acts(monkeypatch):
 
     @motives.pull("platforms")
     def rednote_fandom_pull(users, platforms, day):
-        """A made-up fandom: everyone is drawn to China-owned apps."""
-        return np.float32(2.0) * platforms.protest_owned[None, :] * np.ones((len(users.habit), 1),
-                                                                           np.float32)
+        """A made-up fandom: the curious are drawn to novel platforms."""
+        return np.float32(4.0) * users.curiosity[:, None] * platforms.novelty[None, :]
 
     base = load_scenario("observed-2025", ["simulation.users=3000", "simulation.days=20"])
 

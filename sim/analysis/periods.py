@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.model.recorder import NONE
 from sim.scenario.schema import Scenario
-from sim.scenario.timeline import Outage, OwnerBan, Restore
+from sim.scenario.timeline import MOSTLY_DARK, darkness
 
 
 @dataclass(frozen=True)
@@ -40,18 +40,9 @@ class Window:
 
 
 def dark_days(scenario: Scenario, platform: str) -> np.ndarray:
-    """Whether the platform was dark on each simulated day (outages, owner bans, restorations)."""
-    days = scenario.simulation.days
-    owner = scenario.platforms[platform].owner
-    dark = np.full(days, not scenario.platforms[platform].available)
-    for event in sorted(scenario.events, key=lambda e: e.date):
-        if not isinstance(event, Outage | OwnerBan | Restore):
-            continue
-        if event.platform != platform and event.owner != owner:
-            continue
-        day = min(max((event.date - scenario.simulation.start).days, 0), days)
-        dark[day:] = not isinstance(event, Restore)
-    return dark
+    """Whether the platform was dark for most of each simulated day (outages, owner bans,
+    restorations, launches; :func:`sim.scenario.timeline.darkness`)."""
+    return np.asarray(darkness(scenario)[platform]) >= MOSTLY_DARK
 
 
 def flow_windows(scenario: Scenario, origin: str) -> list[Window]:

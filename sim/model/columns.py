@@ -65,6 +65,8 @@ def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
     if not model.platforms.available[j]:
         gone = np.flatnonzero(draw < rules.daily_chance(rates.dark_forget_rate))
         return gone[engaged[gone] & (joined_day[gone] != day)], np.empty(0, dtype=np.intp)
+    if model.platforms.dark[j] > 0:  # dark for some hours: a rare day, every user computed
+        return _partly_dark_day(model, j, gap, today, draw)
     settle_most = rules.daily_chance(rules.base_hazard(rates, np.float32(1.0)))
     back_most = rules.return_chance(rates, np.float32(0.0))  # at the user's best platform
     low = np.flatnonzero(draw < max(settle_most, back_most))  # the only ones who might
@@ -83,6 +85,19 @@ def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
     return np.sort(np.concatenate(gone)), back
 
 
+def _partly_dark_day(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray):
+    """``churn_and_return`` on a day platform ``j`` is dark for some of its hours
+    (:func:`rules.partly_dark`; returns in the hours it works)."""
+    users, dark = model.users, model.platforms.dark[j]
+    engaged = users.engaged[:, j] & (users.joined_day[:, j] != model.day)
+    rows = np.flatnonzero(engaged)
+    hazard = _hazard(model, j, rows, gap, today.rows(rows))
+    gone = rows[draw[rows] < rules.daily_chance(rules.partly_dark(model.rates, hazard, dark))]
+    dormant = np.flatnonzero(users.account[:, j] & ~users.engaged[:, j])
+    back = dormant[draw[dormant] < rules.return_chance(model.rates, gap.at(dormant), 1 - dark)]
+    return gone, back
+
+
 def is_new(model, joined_day: np.ndarray) -> np.ndarray:
     """Whether accounts made on ``joined_day`` still face more than the base hazard today: in
     their first week or month (the language and moderation hazards) or, if made during the run
@@ -95,11 +110,16 @@ def is_new(model, joined_day: np.ndarray) -> np.ndarray:
 
 def _newcomer_churn(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today) -> np.ndarray:
     """Daily chance that newcomers ``rows`` go dormant on platform ``j`` (every churn hazard)."""
+    return rules.daily_chance(_hazard(model, j, rows, gap, today))
+
+
+def _hazard(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today) -> np.ndarray:
+    """:func:`rules.churn_hazard` of users ``rows`` on platform ``j`` (``today`` as they see it)."""
     users = model.users.take(rows)
     on_trial = rules.on_trial(users.joined_day[:, j : j + 1], today.tenure)
     hazard = rules.churn_hazard(model.rates, model.weights, users, model.platform_column(j),
                                 today, gap.at(rows)[:, None], on_trial, model.has_friends[rows])
-    return rules.daily_chance(hazard[:, 0])
+    return hazard[:, 0]
 
 
 def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Today, bits,
@@ -119,16 +139,21 @@ def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Toda
         active[:] = False
         return
     primary = users.primary == j
+    up = 1 - model.platforms.dark[j]
+    if up < 1:  # dark for some hours: the primary is opened in the hours it works
+        opens_primary = model.primary_draws < users.activity * up
     np.logical_and(opens_primary, primary, out=active)
     others = users.engaged[:, j] & ~primary
     count = np.count_nonzero(others)
     if count:
-        _open_others(model, active, others, count, gap, today, bits)
+        _open_others(model, active, others, count, gap, today, bits, up)
     active[joined] = True
 
 
-def _open_others(model, active, others, count: int, gap: GapTo, today: m.Today, bits) -> None:
-    """``open_app`` for the engaged users of the column whose primary it is not (``others``)."""
+def _open_others(model, active, others, count: int, gap: GapTo, today: m.Today, bits,
+                 up: float) -> None:
+    """``open_app`` for the engaged users of the column whose primary it is not (``others``),
+    on a day the platform works a share ``up`` of its hours."""
     users, rates = model.users, model.rates
     rows = _rows(others, count)
     dense = isinstance(rows, slice)
@@ -136,7 +161,8 @@ def _open_others(model, active, others, count: int, gap: GapTo, today: m.Today, 
     draws = np.empty(parts[0].stop, dtype=np.float32)  # one block's worth, used again
     for block in parts:
         who = block if dense else rows[block]
-        chance = rules.open_chance(rates, users.activity[who], gap.at(who), today.tenure[who, 0])
+        chance = rules.open_chance(rates, users.activity[who], gap.at(who), today.tenure[who, 0],
+                                   up)
         hit = fill_uniform(draws[: len(chance)], bits) < chance
         if dense:
             hit &= others[block]

@@ -83,7 +83,7 @@ class MigrationModel(mesa.Model):
             model_reporters={"ban_threat": "threat", **_platform_reporters(self.platforms.names)}
         )
         self._draws = np.empty(self.users.account.shape, dtype=np.float32, order="F")
-        self._primary_draws = np.empty(self.users.n, dtype=np.float32)
+        self.primary_draws = np.empty(self.users.n, dtype=np.float32)
         # the daily draws come from streams of their own, seeded from rng (faster raw bits): one
         # for the transitions, one for opening the primary, one per platform for the others
         self._bits, self._primary_bits, *self._open_bits = (
@@ -114,6 +114,7 @@ class MigrationModel(mesa.Model):
 
     def step(self) -> None:
         """One day: sign up, churn and return, then activity; record the day."""
+        self.platforms.on_day(self.day)
         self._fade_threat()
         seen = self._seen(self.day)
         # made on the helper thread (if there is one) while attractiveness is summed: the day's
@@ -242,8 +243,7 @@ class MigrationModel(mesa.Model):
         platforms, primary = self.platforms, self.users.primary
         on_threatened = (_of_primary(platforms.threatened, primary)
                          if platforms.threatened.any() else False)
-        on_dark = _of_primary(~platforms.available, primary) if not platforms.available.all() \
-            else False
+        on_dark = _of_primary(platforms.dark, primary) if platforms.dark.any() else False
         return rules.search_rate(self.rates, self._push_per_threat, today.threat,
                                  self.buzz().max(), on_threatened, on_dark)
 
@@ -304,7 +304,7 @@ class MigrationModel(mesa.Model):
 
     def _opens_primary(self) -> np.ndarray:
         """Whether each user would open their primary platform today (N bool; own stream)."""
-        return fill_uniform(self._primary_draws, self._primary_bits) < self.users.activity
+        return fill_uniform(self.primary_draws, self._primary_bits) < self.users.activity
 
     def buzz(self) -> np.ndarray:
         """Today's trending term of each platform (:func:`rules.trending`)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.scenario.schema import PLATFORM_FIELDS, Platform, Scenario
+from sim.scenario.timeline import darkness
 
 NUMERIC_FIELDS = (
     "signup_barrier", "language_barrier", "moderation", "appeal", "privacy_risk", "novelty",
@@ -34,12 +35,22 @@ class Platforms:
         self.protest_owned = np.array(
             [scenario.episode.protests_against(spec) for spec in self.specs.values()],
             dtype=np.float32)
-        for event in scenario.events:  # a platform launched later does not exist before
+        for event in scenario.events:  # a platform launched later cannot be installed before
             if event.kind == "launch" and event.date > scenario.simulation.start:
                 self.specs[event.platform] = self.specs[event.platform].model_copy(
-                    update={"available": False, "installable": False})
+                    update={"installable": False})
+        shares = darkness(scenario)
+        self.darkness = np.array([shares[name] for name in self.names], dtype=np.float32)
+        self.dark = self.darkness[:, 0].copy()
         self.version = 0
         self._refresh()
+
+    def on_day(self, day: int) -> None:
+        """Today's share of hours each platform is dark (``dark``; from the scenario's timeline)
+        and whether it can be used at all today (``available``: not dark all day)."""
+        self.dark = self.darkness[:, day].copy()
+        if not np.array_equal(self.available, self.dark < 1):
+            self._refresh()
 
     def __len__(self) -> int:
         return len(self.names)
@@ -58,6 +69,7 @@ class Platforms:
             setattr(self, field, np.array(values, dtype=np.float32))
         for field in FLAG_FIELDS:
             setattr(self, field, np.array([getattr(self.specs[n], field) for n in self.names]))
+        self.available = self.dark < 1  # from the timeline (outages may last some hours)
 
     def targets(self, platform: str | None, owner: str | None) -> list[str]:
         """The platform named, or every platform of the owner named."""
@@ -82,5 +94,5 @@ class PlatformColumn:
 
     def __init__(self, platforms: Platforms, j: int):
         self.name = platforms.names[j]
-        for field in (*NUMERIC_FIELDS, *FLAG_FIELDS, "protest_owned"):
+        for field in (*NUMERIC_FIELDS, *FLAG_FIELDS, "protest_owned", "dark"):
             setattr(self, field, getattr(platforms, field)[j : j + 1])

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sim.model.users import NEVER
 from sim.scenario.metrics import METRICS, MOTIVE_LABELS
+from sim.scenario.timeline import MOSTLY_DARK
 
 PROTEST_POST_DAYS = 3  # newcomers post under the protest tag in their first days on a platform
 RETENTION_DAYS = (7, 30, 90)
@@ -74,7 +75,7 @@ class Recorder:
             row[:, col[f"signups_{label}"]] = motives[i]
         self.threat[day] = model.threat
         moved = np.flatnonzero(previous_primary != users.primary)
-        origin_up = bool(model.platforms.available[self.moves.origin])
+        origin_up = bool(model.platforms.dark[self.moves.origin] < MOSTLY_DARK)
         self.moves.update(moved, previous_primary, users.primary, origin_up)
         row[:, col["moved"]] = self.moves.moved
         row[:, col["moved_back"]] = self.moves.on_origin

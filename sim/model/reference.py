@@ -104,7 +104,7 @@ class User(mesa.Agent):
         engaged = self.engaged & ~joined
         gone = engaged & (draw < self.churn_chance(gap))
         dormant = self.account & ~self.engaged & platforms.available
-        back = dormant & (draw < rules.return_chance(rates, gap))
+        back = dormant & (draw < rules.return_chance(rates, gap, 1 - platforms.dark))
         self.engaged &= ~gone
         self.engaged |= back
         self.left_day[gone & (self.left_day == NEVER)] = model.day
@@ -120,7 +120,7 @@ class User(mesa.Agent):
         on = self.primary >= 0
         search = rules.search_rate(
             model.rates, self.motive_push, model.threat, model.buzz.max(),
-            on and platforms.threatened[self.primary], on and not platforms.available[self.primary])
+            on and platforms.threatened[self.primary], platforms.dark[self.primary] if on else 0.0)
         trend = rules.trend(model.rates, model.buzz, model.threat, platforms.threatened)
         gate = m.signup_gate(platforms, model.weights.signup_barrier)
         chance = rules.sign_up_chance(search, gap, trend.astype(np.float32),
@@ -147,13 +147,13 @@ class User(mesa.Agent):
         on_trial = rules.on_trial(self.joined_day[None, :], self.today.tenure)
         hazard = rules.churn_hazard(rates, model.weights, self.row, model.platforms, self.today,
                                     gap[None, :], on_trial, self.has_friends)[0]
-        return rules.daily_chance(np.where(model.platforms.available, hazard,
-                                           np.float32(rates.dark_forget_rate)))
+        return rules.daily_chance(rules.partly_dark(rates, hazard, model.platforms.dark))
 
     def open_apps(self, gap: np.ndarray) -> None:
         model = self.model
         usable = self.engaged & model.platforms.available
-        chance = rules.open_chance(model.rates, self.row.activity[0], gap, self.today.tenure[0])
+        chance = rules.open_chance(model.rates, self.row.activity[0], gap, self.today.tenure[0],
+                                   1 - model.platforms.dark)
         opened = model.rng.random(len(gap), dtype=np.float32) < chance
         self.active = usable & (opened | (self.joined_day == model.day))  # a sign-up opens it
 
@@ -210,6 +210,7 @@ class ReferenceModel(mesa.Model):
         return self
 
     def step(self) -> None:
+        self.platforms.on_day(self.day)
         if self.rates.threat_decay_days > 0:
             self.threat *= float(np.exp(-1.0 / self.rates.threat_decay_days))
         self.buzz = rules.trending(self.rates, self.signups_recent, self.signups_usual)

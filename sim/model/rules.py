@@ -192,6 +192,14 @@ def churn_hazard_bound(rates, weights, platforms):
                         np.ones(1, bool))[0]
 
 
+def partly_dark(rates, hazard, dark):
+    """Summary of rule: on a day a platform is dark for a share d of its hours, users leave it at
+    their usual hazard in the hours it works and give up on it at dark_forget_rate in the others:
+    (1 − d) · hazard + d · dark_forget_rate."""
+    dark = np.asarray(dark, dtype=np.float32)
+    return (f32(1.0) - dark) * hazard + dark * f32(rates.dark_forget_rate)
+
+
 def on_trial(joined_day, tenure):
     """Whether an account is on trial: made during the run (day 0 or later), less than
     ``TRIAL_DAYS`` ago."""
@@ -207,14 +215,16 @@ def daily_chance(rate):
 # --- coming back and opening apps ---------------------------------------------------------------
 
 
-def return_chance(rates, gap):
+def return_chance(rates, gap, up=1.0):
     """Summary of rule: a dormant user comes back to a platform with chance
-    2 · return_rate / (1 + e^gap): return_rate at their best platform, less for worse ones."""
+    2 · return_rate / (1 + e^gap) in the share of the day it works (``up``): return_rate at
+    their best platform, less for worse ones."""
     most = f32(2.0 * rates.return_rate)  # a platform far better than the user's best
-    return most / (1.0 + np.exp(np.minimum(np.maximum(gap, 0.0), RETURN_GAP_CAP)))
+    chance = most / (1.0 + np.exp(np.minimum(np.maximum(gap, 0.0), RETURN_GAP_CAP)))
+    return chance if np.all(up == 1) else chance * np.float32(up)  # (hours it works)
 
 
-def open_chance(rates, activity, gap, tenure):
+def open_chance(rates, activity, gap, tenure, up=1.0):
     """Summary of rule: an engaged user opens a platform with chance
     activity × max(e^(−attention_focus · gap), freshness): the best one at their daily activity,
     others less, unless the platform still feels new (freshness halves every curiosity half-life).
@@ -223,8 +233,10 @@ def open_chance(rates, activity, gap, tenure):
         activity: the user's chance of opening their primary platform on a day (N).
         gap: how far the platform lags the user's best (0 for the best).
         tenure: days since the account was made (for freshness).
+        up: the share of the day the platform works (users open it in those hours).
     """
     pull = -gap * f32(rates.attention_focus)  # attention goes to the best platform
     pull = np.maximum(pull, tenure * fading(rates.curiosity_halflife_days))  # unless it is new
-    return np.exp(pull) * activity
+    chance = np.exp(pull) * activity
+    return chance if np.all(up == 1) else chance * np.float32(up)  # in the hours it works
 

@@ -10,8 +10,9 @@ import datetime as dt
 import hashlib
 import json
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.base import NonNegative, Share, Strict
 from sim.scenario.observations import Target
@@ -36,6 +37,18 @@ class Simulation(Strict):
     """root seed: replicate k's seed is the k-th child of SeedSequence(seed)"""
     replicates: int = Field(3, ge=1, le=10_000)
     """replicates per scenario (runs with different seeds)"""
+    timezone: str = "America/New_York"
+    """where the days begin and end: events with a time of day are placed in these days"""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{zone}' (e.g. America/New_York, "
+                             "Asia/Kolkata)") from None
+        return zone
 
     @property
     def dates(self) -> list[dt.date]:
