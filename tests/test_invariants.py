@@ -43,7 +43,7 @@ def events(draw, days: int):
     else:
         event["owner"] = draw(st.sampled_from(OWNERS))
     if kind == "outage" and draw(st.booleans()):  # some hours, in another time zone
-        begin = dt.datetime.combine(event["date"], dt.time(), dt.timezone.utc) + dt.timedelta(
+        begin = dt.datetime.combine(event["date"], dt.time(), dt.UTC) + dt.timedelta(
             hours=draw(st.integers(0, 23)))
         event["date"] = begin
         event["end"] = begin + dt.timedelta(hours=draw(st.integers(0, 60)))
