@@ -23,7 +23,8 @@ GAIN = "gain"
 CHUNK = 200  # runs read at a time: memory stays flat however many runs there are
 WORDS = {"gain": "daily users gained (last week − first week)",
          **{o.key: o.label for o in DESTINATION}}
-ORIGIN_WORDS = {o.key: o.label for o in ORIGIN_OUTCOMES}
+ORIGIN_WORDS = {o.key: o.label.replace("of those,", "of those who moved away,")
+                for o in ORIGIN_OUTCOMES}  # read alone, not under the row before it
 
 
 def known(scenario: Scenario) -> list[str]:

@@ -52,11 +52,11 @@ def indices_chart(table: pd.DataFrame, outcomes: list[str], label, subtitle: str
             ax.set_xlim(min(-0.05, ax.get_xlim()[0]), max(1.0, ax.get_xlim()[1]))
         ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", alpha=0.25, lw=0.6)
-        ax.set_title(textwrap.fill(label(outcome), 36), loc="left", fontsize=9,
+        ax.set_title(textwrap.fill(label(outcome), 32), loc="left", fontsize=9,
                      fontweight="bold")
     for ax in axes:  # field names are long: room on the left of every panel
         ax.tick_params(axis="y", pad=1)
-    figure.subplots_adjust(left=0.17, wspace=0.75)
+    figure.subplots_adjust(left=0.12, right=0.97, wspace=0.7)
     method = "Sobol indices" if sobol else "Morris screening"
     plots.titles(figure, f"What moves each outcome: {method}", subtitle)
     handles = [Patch(color=COLOURS[k]) for k in kinds]
