@@ -110,3 +110,12 @@ def test_resampled_draws_follow_the_weights():
     assert picked.count(1.0) == 70 and all(picked.count(v) == 10 for v in (2.0, 3.0, 4.0))
     assert abc.weighted_quantiles(np.array([1.0, 2.0]), np.array([0.5, 0.5]), [0.5]) == [1.5]
 
+
+
+@pytest.mark.slow
+def test_the_search_is_the_same_on_one_worker_as_on_two(searched, tmp_path):
+    folder, argv = searched
+    one = [*argv[:-1], str(tmp_path / "one")]
+    one[one.index("--workers") + 1] = "1"
+    assert main(one) == 0
+    pd.testing.assert_frame_equal(abc.read(tmp_path / "one").draws, abc.read(folder).draws)

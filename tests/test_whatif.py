@@ -70,6 +70,7 @@ def test_the_share_of_draws_above_is_the_share_of_draws(ensemble):
     per_draw = [np.median([peaks[("ban-enforced", p, k)] - peaks[("observed-2025", p, k)]
                            for k in range(2)]) for p in range(4)]
     expected = (np.sum(np.array(per_draw) > 0) + 0.5 * np.sum(np.array(per_draw) == 0)) / 4
+    assert ("instagram", "gain") in shares.index and ("tiktok", "trough_dau") in shares.index
     row = shares.loc[("rednote", "peak_dau")]
     assert row["above"] == pytest.approx(expected) and row["draws"] == 4
     assert row["median_difference"] == pytest.approx(np.median(per_draw))

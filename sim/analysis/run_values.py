@@ -88,7 +88,7 @@ def _values(stored: Stored, names: list[str]) -> pd.DataFrame:
     wanted = {tuple(n.split(".", 1)): n for n in names}
     long = run_outcomes(stored)[["run_id", "platform", "outcome", "value"]]
     if any(key == GAIN for _, key in wanted):
-        long = pd.concat([long, _gains(stored.timeseries)], ignore_index=True)
+        long = pd.concat([long, gains(stored.timeseries)], ignore_index=True)
     long = long[[(p, o) in wanted for p, o in zip(long["platform"], long["outcome"],
                                                   strict=True)]]
     long = long.assign(name=[wanted[(p, o)] for p, o in zip(long["platform"], long["outcome"],
@@ -99,7 +99,7 @@ def _values(stored: Stored, names: list[str]) -> pd.DataFrame:
     return wide.rename_axis(columns=None).reset_index()
 
 
-def _gains(timeseries: pd.DataFrame) -> pd.DataFrame:
+def gains(timeseries: pd.DataFrame) -> pd.DataFrame:
     """Each run's last week of daily US users minus its first week, per platform."""
     days = timeseries["day"]
     last = timeseries.groupby("run_id")["day"].transform("max")

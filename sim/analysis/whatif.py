@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim import tables
 from sim.analysis.outcomes import KIND, run_outcomes
-from sim.analysis.run_values import known
+from sim.analysis.run_values import GAIN, gains, known
 from sim.experiments.store import Stored
 
 
@@ -24,7 +24,11 @@ def above_shares(stored: Stored, baseline: str, outcomes: pd.DataFrame | None = 
     draws in which the scenario's outcome is above the baseline's), ``draws`` (how many were
     compared) and the median paired difference."""
     outcomes = run_outcomes(stored) if outcomes is None else outcomes
-    shown = set(known(stored.scenarios[baseline]))  # the summary table's outcomes
+    if not (outcomes["outcome"] == GAIN).any():  # each destination's gain, from the timeseries
+        added = gains(stored.timeseries).merge(
+            stored.runs[["run_id", "scenario", "point", "replicate"]], on="run_id")
+        outcomes = pd.concat([outcomes, added], ignore_index=True)
+    shown = set(known(stored.scenarios[baseline]))  # the summary table's outcomes and gains
     outcomes = outcomes[[f"{p}.{o}" in shown for p, o in zip(
         outcomes["platform"], outcomes["outcome"], strict=True)]]
     draw = stored.runs.set_index("run_id")["draw"] if "draw" in stored.runs else \
@@ -48,7 +52,7 @@ def above_shares(stored: Stored, baseline: str, outcomes: pd.DataFrame | None = 
     if table.empty:
         return table
     platforms = {name: i for i, name in enumerate(stored.platforms)}
-    keys = {name: i for i, name in enumerate(KIND)}
+    keys = {name: i for i, name in enumerate([*KIND, GAIN])}
     order = sorted(range(len(table)), key=lambda i: (
         platforms.get(table["platform"].iloc[i], len(platforms)),
         keys.get(table["outcome"].iloc[i], len(keys))))

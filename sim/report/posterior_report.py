@@ -89,10 +89,10 @@ def marginals(found: abc.Posterior, table: pd.DataFrame):
         values = found.draws[field].to_numpy(dtype=float)
         edges = np.linspace(row["prior_low"], row["prior_high"], 21)
         _, _, bars = ax.hist(values, bins=edges, weights=weights, color="#6baed6",
-                             edgecolor="white", lw=0.4)
+                             edgecolor="white", lw=0.4, zorder=2)
         for bar in bars:
             bar.set_gid(f"marginal:{field}")
-        ax.axvspan(row["low"], row["high"], color="#fdae6b", alpha=0.3, lw=0,
+        ax.axvspan(row["low"], row["high"], color="#fdae6b", alpha=0.3, lw=0, zorder=0,
                    gid=f"interval:{field}")
         ax.axvline(row["median"], color="#d94801", lw=1.4, gid=f"median:{field}")
         ax.set_xlim(row["prior_low"], row["prior_high"])
