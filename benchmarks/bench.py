@@ -20,7 +20,11 @@ Measures, on the shipped ``observed-2025`` scenario:
    days through the calibration path (:func:`sim.analysis.calibration.calibrate`: candidates ×
    replicates on a process pool of 2 workers), each in a fresh process, once with every run
    building its population and ties (as before issue 12: :mod:`sim.model.population_cache` off)
-   and once reusing those built for each seed.
+   and once reusing those built for each seed;
+6. the dashboard's update time (issue 11, :mod:`benchmarks.dashboard`): in headless Chromium,
+   seconds from a slider move to the updated plot at 20,000 users × 180 days × 3 replicates
+   (median of 10 moves), and a burst of 5 quick moves ending on the last one (skipped, saying
+   why, without a browser).
 
 Prints a table of every figure with its goal, and writes it as CSV and Markdown (with the date,
 the machine and its load) to ``benchmarks/out/``.
@@ -45,9 +49,11 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 SCENARIO = "observed-2025"
 FULL = {"compare": (10_000, 180), "sizes": (100_000, 1_000_000), "days": 180,
-        "experiment": (20_000, 180, 8), "help_runs": 7, "calibration": (20_000, 20, 64, 4)}
+        "experiment": (20_000, 180, 8), "help_runs": 7, "calibration": (20_000, 20, 64, 4),
+        "dashboard": (20_000, 10, 5)}
 QUICK = {"compare": (2_000, 20), "sizes": (20_000, 200_000), "days": 30,
-         "experiment": (5_000, 60, 4), "help_runs": 3, "calibration": (5_000, 20, 16, 2)}
+         "experiment": (5_000, 60, 4), "help_runs": 3, "calibration": (5_000, 20, 16, 2),
+         "dashboard": (5_000, 3, 3)}
 CALIBRATION_FITS = ("dynamics.buzz=1.5:3", "dynamics.threat_push=0.3:3.5",
                     "platforms.rednote.appeal=0.8:1.6")
 
@@ -245,6 +251,13 @@ def measure(plan: dict) -> list[dict]:
     print("sim --help", flush=True)
     seconds = help_time(plan["help_runs"])
     row("`sim --help` start-up (best of runs)", seconds, "s", "≤ 0.4 s", seconds <= 0.4)
+
+    users, changes, burst = plan["dashboard"]
+    print(f"dashboard: {changes} slider moves and a burst of {burst}, {users:,} users", flush=True)
+    from benchmarks import dashboard
+
+    for found in dashboard.measure(users, changes, burst):
+        row(found["measure"], found["value"], found["unit"], found["goal"], found["met"])
     return rows
 
 

@@ -105,6 +105,18 @@ def test_events_can_be_switched_off_redated_and_added(observed, tmp_path):
     assert "switched off" in " ".join(moved.changes) and "moved from" in " ".join(moved.changes)
 
 
+def test_a_timed_event_moved_to_another_day_loses_its_old_time(observed, tmp_path):
+    base, loaded = observed
+    start = edits.Tweaks.of(base, loaded)
+    timed = next(i for i, row in enumerate(start.rows) if row.event.get("at"))
+    moved = start.with_row(timed, start.rows[timed].redated(edits.parse_date("2025-01-17")))
+    event = edits.load(moved, tmp_path).events[timed]
+    assert (event.date, event.at) == (dt.date(2025, 1, 17), None)
+    later = start.with_row(timed, start.rows[timed].redated(
+        edits.parse_date("2025-01-17T06:00:00-05:00")))
+    assert edits.load(later, tmp_path).events[timed].at.hour == 6
+
+
 def test_a_bad_value_is_named_by_its_field_and_event_dates_by_their_row(observed, tmp_path):
     base, loaded = observed
     start = edits.Tweaks.of(base, loaded)

@@ -7,6 +7,7 @@ import solara
 import solara.lab
 
 from sim.dashboard.compare import ComparePage
+from sim.dashboard.html import Styles
 from sim.dashboard.results import ResultsPage
 from sim.dashboard.single import SingleRunPage
 
@@ -27,6 +28,7 @@ def Layout(children=()):
                            children=[solara.lab.Tab(page.label) for page in pages])
     with solara.AppLayout(children=list(children), title=TITLE), solara.AppBar():
         solara.display(tabs)
+        Styles()
 
 
 routes = [

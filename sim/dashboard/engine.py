@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -30,12 +31,26 @@ DPI = 80            # of the figures in the page
 _FLAGS = None       # a worker's view of the stop flags
 
 
-def _start_worker(flags) -> None:
-    """Each worker: the stop flags, and what making a run and drawing a figure import."""
+def _start_worker(flags, server: int) -> None:
+    """Each worker: the stop flags, what making a run and drawing a figure import, and a watch
+    on the server process (``server``), which it outlives by at most a second however the
+    server ends (a pool's workers are not told when their parent is killed)."""
     global _FLAGS
     _FLAGS = flags
+    threading.Thread(target=_watch, args=(server,), daemon=True).start()
     import_run_code()
     import sim.report.figures  # noqa: F401
+
+
+def _watch(server: int) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(server, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid was taken by another user's process: ours is gone
+            os._exit(0)
 
 
 def replicate(scenario: Scenario, seed: int, slot: int):
@@ -95,7 +110,8 @@ class Engine:
         self._free = list(range(SLOTS))
         self.workers = workers or (os.cpu_count() or 1) + 1
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
-                                         initializer=_start_worker, initargs=(self._flags,))
+                                         initializer=_start_worker,
+                                         initargs=(self._flags, os.getpid()))
         self._runs: OrderedDict[str, _Run] = OrderedDict()
         self._lock = threading.RLock()  # a cancelled future calls _release at once
 

@@ -7,6 +7,20 @@ import solara
 from markdown_it import MarkdownIt
 
 _RENDER = MarkdownIt("commonmark", {"html": False}).enable("table")
+CSS = """
+.dash-markdown table { border-collapse: collapse; margin: 0.5em 0; }
+.dash-markdown th, .dash-markdown td { border-bottom: 1px solid #e0e0e0; padding: 2px 10px;
+    text-align: left; vertical-align: top; }
+.dash-markdown th { background: #f5f5f5; }
+.dash-markdown strong { font-weight: 700; }
+.knob { border-bottom: 1px solid #eeeeee; padding: 2px 0 6px 0; }
+"""
+
+
+@solara.component
+def Styles():
+    """The page's few rules: tables with lines between rows, fields apart."""
+    solara.Style(CSS)
 
 
 @solara.component

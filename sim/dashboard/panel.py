@@ -62,14 +62,14 @@ def KnobRow(knob: Knob, value: Any, text: str | None, error: str):
             if error:
                 solara.Error(error, dense=True)
             return
-        slider = knob.slider(value) if knob.group != RUN and not error else None
-        if slider is not None and isinstance(value, int | float):
-            Slider(knob, value, *slider)
         bounds = f" ({knob.bounds_text()})" if knob.kind in ("number", "integer") else ""
         solara.InputText(knob.label + bounds,
                          value=text if text is not None else shown_text(value),
                          on_value=lambda t: set_text(knob, t), error=error or False,
                          message=knob.help, classes=["knob-box"], dense=True)
+        slider = knob.slider(value) if knob.group != RUN and not error else None
+        if slider is not None and isinstance(value, int | float):
+            Slider(knob, value, *slider)
 
 
 @solara.component

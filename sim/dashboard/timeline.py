@@ -17,7 +17,7 @@ from sim.dashboard import state
 from sim.dashboard.tweaks import Row, parse_date, parse_value
 from sim.scenario.timeline import Event
 
-COMMON = ("kind", "date", "label")
+COMMON = ("kind", "date", "at", "label")
 
 
 def kinds() -> dict[str, type]:
@@ -31,6 +31,10 @@ def describe(event: dict) -> str:
     values = " ".join(f"{v}" for k, v in event.items() if k not in COMMON)
     return " · ".join(part for part in (f"{event.get('kind')} {values}".strip(),
                                         event.get("label") or "") if part)
+
+
+def _when(when) -> str:
+    return when.isoformat(timespec="minutes") if isinstance(when, dt.datetime) else str(when)
 
 
 def change_row(index: int, row: Row) -> None:
@@ -49,10 +53,9 @@ def EventRow(index: int, row: Row, error: str):
     with solara.Row(classes=["event-row", f"event--{index}"], style={"align-items": "center"}):
         solara.Checkbox(label="", value=row.on,
                         on_value=lambda on: change_row(index, replace(row, on=bool(on))))
-        solara.InputText("date", value=str(row.event["date"]), dense=True,
-                         on_value=lambda text: change_row(index, replace(
-                             row, event={**row.event, "date": parse_date(text)})),
-                         error=error or False, style={"max-width": "8.5em"})
+        solara.InputText("date", value=_when(row.when), dense=True,
+                         on_value=lambda text: change_row(index, row.redated(parse_date(text))),
+                         error=error or False, style={"max-width": "11em"})
         solara.Text(describe(row.event) + (" (added)" if row.added else ""),
                     style={"font-size": "0.85em"})
         if row.added:

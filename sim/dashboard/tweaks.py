@@ -35,7 +35,7 @@ class Row:
         event: the event as a scenario file writes it (``date`` as typed if it is no date).
         on: whether the scenario keeps it.
         added: whether the user added it (not in the scenario as loaded).
-        loaded_date: its date in the scenario as loaded (None for added events).
+        loaded_date: when it acts in the scenario as loaded (None for added events).
     """
 
     event: dict
@@ -44,13 +44,23 @@ class Row:
     loaded_date: Any = None
 
     @property
+    def when(self) -> Any:
+        """Its day, or its moment if it has a time of day."""
+        return self.event.get("at") or self.event["date"]
+
+    @property
     def changed(self) -> bool:
-        return self.added or not self.on or self.event["date"] != self.loaded_date
+        return self.added or not self.on or self.when != self.loaded_date
+
+    def redated(self, when: Any) -> Row:
+        """The same event at another day or moment (``2025-01-20``, ``2025-01-18T22:30-05:00``)."""
+        event = {key: value for key, value in self.event.items() if key != "at"}
+        return replace(self, event={**event, "date": when})
 
 
 def rows_of(scenario: Scenario) -> tuple[Row, ...]:
     """The timeline of a loaded scenario, nothing changed."""
-    return tuple(Row(e.model_dump(mode="python", exclude_none=True), loaded_date=e.date)
+    return tuple(Row(e.model_dump(mode="python", exclude_none=True), loaded_date=e.at or e.date)
                  for e in scenario.events)
 
 
@@ -60,11 +70,13 @@ def parse_value(path: str, text: str) -> Any:
 
 
 def parse_date(text: str) -> Any:
-    """A typed date (``2025-01-19``), or the text itself: the check then names it."""
+    """A typed day (``2025-01-19``) or moment (``2025-01-18T22:30:00-05:00``), or the text
+    itself: the check then names what is wrong with it."""
+    text = text.strip()
     try:
-        return dt.date.fromisoformat(text.strip())
+        return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
     except ValueError:
-        return text.strip()
+        return text
 
 
 @dataclass(frozen=True)
@@ -110,11 +122,11 @@ class Tweaks:
         for row in self.rows:
             what = f"{row.event.get('kind')} {row.event.get('label') or ''}".strip()
             if row.added:
-                words.append(f"added {what} on {row.event['date']}" + ("" if row.on else " (off)"))
+                words.append(f"added {what} on {row.when}" + ("" if row.on else " (off)"))
             elif not row.on:
                 words.append(f"switched off {what} of {row.loaded_date}")
             elif row.changed:
-                words.append(f"{what} moved from {row.loaded_date} to {row.event['date']}")
+                words.append(f"{what} moved from {row.loaded_date} to {row.when}")
         return words
 
     def document(self, folder: Path | None = None) -> dict:
