@@ -112,8 +112,10 @@ def apply(current: Session, tweaks: edits.Tweaks, texts: dict | None = None) -> 
 
 
 def recompute(now: Session) -> None:
-    """Ask for the plan of the session's valid scenario (or only new figures: the runs are kept)."""
+    """Ask for the plan of the session's valid scenario (or only new figures: the runs are kept).
+    Its runs are asked for here, before the page is drawn again, so that they start at once."""
     plan = Plan.of(now.valid, now.tweaks.loaded, _baseline(now.valid))
+    engine().want(lane(), plan.jobs)
     update(now.asked, plan, metric.value, window.value)
 
 

@@ -51,6 +51,11 @@ class Plan:
     baseline: str
     seeds: tuple[int, ...]
 
+    @property
+    def jobs(self) -> list[tuple[Scenario, int]]:
+        """Every run: each scenario with each seed."""
+        return [(scenario, seed) for scenario in self.scenarios.values() for seed in self.seeds]
+
     @classmethod
     def of(cls, tweaked: Scenario, loaded: Scenario, baseline: Scenario | None) -> Plan:
         """The tweaked scenario against the one loaded and the baseline, all three with the
@@ -114,8 +119,7 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
 
 def _runs(engine, lane: str, plan: Plan, current, progress) -> dict | None:
     """Every run of the plan, as name -> (scenario, tables of each replicate)."""
-    jobs = [(scenario, seed) for scenario in plan.scenarios.values() for seed in plan.seeds]
-    futures = engine.want(lane, jobs)
+    futures = engine.want(lane, plan.jobs)
     pending = set(futures)
     while pending:
         if not current():
