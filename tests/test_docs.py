@@ -95,7 +95,8 @@ def test_every_generated_table_matches_what_its_command_prints_today():
 
 
 def test_a_row_filter_keeps_the_header_and_the_rows_with_the_word(tmp_path, monkeypatch):
-    table = "intro\n\n| a | b |\n|---|---|\n| gained x | 1 |\n| lost y | 2 |\n| gained z | 3 |\n"
+    table = ("intro\n\n| a | b |\n|---|---|\n| **s vs t** | |\n| gained x | 1 |\n| lost y | 2 |\n"
+             "| gained z | 3 |\n")
 
     class Made:
         def folder(self, command):
@@ -104,4 +105,5 @@ def test_a_row_filter_keeps_the_header_and_the_rows_with_the_word(tmp_path, monk
 
     block = docs.Block(tmp_path / "page.md", "sim run x", "made.md#gained", None, "")
     body, _ = docs.render(block, Made())
-    assert body == "\n| a | b |\n|---|---|\n| gained x | 1 |\n| gained z | 3 |\n\n"
+    assert body == ("\n| a | b |\n|---|---|\n| **s vs t** | |\n| gained x | 1 |\n"
+                    "| gained z | 3 |\n\n")

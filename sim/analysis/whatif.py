@@ -66,11 +66,13 @@ def as_markdown(shares: pd.DataFrame, label, what: str) -> str:
         return "No scenario to compare with the baseline.\n"
     counts = sorted(set(shares["draws"]))
     n = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
-    rows = [[label(r.platform, r.outcome), f"{r.scenario} vs {r.baseline}",
-             f"{100 * r.above:.0f} %", _difference(r.median_difference, r.outcome)]
-            for r in shares.itertuples()]
-    return tables.markdown(["outcome", "scenarios", f"above in (share of {n} {what})",
-                            "median difference"], rows) + "\n"
+    rows: list = []
+    for (scenario, baseline), group in shares.groupby(["scenario", "baseline"], sort=False):
+        rows.append(f"{scenario} vs {baseline}")  # a heading row per pair of scenarios
+        rows += [[label(r.platform, r.outcome), f"{100 * r.above:.0f} %",
+                  _difference(r.median_difference, r.outcome)] for r in group.itertuples()]
+    return tables.markdown(["outcome", f"above in (share of {n} {what})", "median difference"],
+                           rows) + "\n"
 
 
 def _difference(value: float, outcome: str) -> str:

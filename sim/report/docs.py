@@ -15,7 +15,7 @@ block holds:
   ``--quiet``), so each command runs once and writes nothing in ``results/``. A figure
   (``plots/NAME.png``) or a data file (``posterior.parquet``) is copied to the file the block
   links to, so that a later block's command can read it. ``FILE#WORD`` keeps, of a Markdown
-  table, the header and the rows that contain WORD.
+  table, the header, the bold heading rows and the rows that contain WORD.
 - ``sim docs --table NAME → stdout``: a table generated from the code (:mod:`schema_tables`).
 - ``make bench → benchmarks/out/bench.md (measured DATE at commit C)``: timings are not
   deterministic, so this block changes only when ``make bench`` has written a full (not quick)
@@ -124,8 +124,9 @@ def render(block: Block, runner: Runner) -> tuple[str, str | None]:
         word = block.output.split("#", 1)[1]
         lines = text.strip().splitlines()
         first = next((i for i, line in enumerate(lines) if line.startswith("|")), 0)
-        text = "\n".join(line for i, line in enumerate(lines)
-                         if i in (first, first + 1) or (line.startswith("|") and word in line))
+        text = "\n".join(line for i, line in enumerate(lines)  # header, headings, matches
+                         if i in (first, first + 1) or line.startswith("| **")
+                         or (line.startswith("|") and word in line))
     return wrap(text), block.note
 
 
@@ -162,6 +163,10 @@ def regenerate(root: Path = ROOT, write: bool = True, only_deterministic: bool =
     changed = []
     with tempfile.TemporaryDirectory(prefix="sim-docs-") as scratch:
         runner = Runner(Path(scratch), quiet)
+        if write:  # data files first: a block on any page may read one
+            for block in (b for page in pages(root) for b in blocks(page)):
+                if block.output.endswith(".parquet") and (only is None or only in block.marker):
+                    copy_figure(block, runner)
         for page in pages(root):
             text = page.read_text()
             parts, last = [], 0

@@ -60,10 +60,9 @@ def as_markdown(found: abc.Posterior, table: pd.DataFrame) -> str:
     rows = [[f"`{r.field}`", f"{r.prior_low:.3g} – {r.prior_high:.3g}", f"{r.median:.3g}",
              f"[{r.low:.3g}, {r.high:.3g}]", f"{100 * r.narrowing:.0f} %"]
             for r in table.itertuples()]
-    head = (f"{len(found.draws)} weighted draws (ABC-SMC, {meta['generations']} generations, "
+    head = (f"{len(found.draws)} draws: ABC-SMC, {meta['generations']} generations, "
             f"{meta['candidates']} candidates × {meta['replicates']} replicate(s) of "
-            f"{meta['users']:,} users; final threshold {meta['thresholds'][-1]:.3g} "
-            "tolerances).\n\n")
+            f"{meta['users']:,} users, final threshold {meta['thresholds'][-1]:.3g}.\n\n")
     body = tables.markdown(["field", "prior (uniform)", "posterior median",
                             "90 % credible interval", "interval / prior range"], rows)
     return head + body + "\n"
