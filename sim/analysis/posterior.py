@@ -179,7 +179,9 @@ def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicat
                      **{f"met_{t.id}": m for t, m in zip(base.targets, met, strict=False)}})
     draws = pd.DataFrame(rows)
     draws["weight"] /= draws["weight"].sum()
-    meta = {"command": command, "seed": seed, "scenario": str(file), "overrides": overrides,
+    here = Path.cwd().resolve()
+    shown = file.resolve().relative_to(here) if file.resolve().is_relative_to(here) else file
+    meta = {"command": command, "seed": seed, "scenario": str(shown), "overrides": overrides,
             "fields": [{"field": f.field, "low": f.bounds[0], "high": f.bounds[1]}
                        for f in fits],
             "replicates": replicates, "size": size, "generations": int(history.max_t + 1),
