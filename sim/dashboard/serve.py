@@ -6,6 +6,7 @@ is off, and it does not look for a newer version of itself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -46,6 +47,10 @@ def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> No
     port = port or free_port(host)
     address = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     print(f"dashboard: {address}  (Ctrl-C stops it)", flush=True)
-    run.main(args=[APP, "--host", host, "--port", str(port), "--production", "--no-open",
-                   "--no-check-version", "--log-level-uvicorn", "warning", "--no-access-log"],
-             standalone_mode=False)
+    import click  # Solara's command line is click's
+
+    with contextlib.suppress(KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C: it stopped
+        run.main(args=[APP, "--host", host, "--port", str(port), "--production", "--no-open",
+                       "--no-check-version", "--log-level-uvicorn", "warning", "--no-access-log"],
+                 standalone_mode=False)
+    print("dashboard stopped", flush=True)
