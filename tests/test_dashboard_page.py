@@ -103,6 +103,19 @@ def test_a_saved_scenario_gives_the_same_numbers_through_sim_run(page, folder):
         row[1].strip().strip("|").strip() for row in theirs[1:]]
 
 
+def test_the_metric_and_window_switch_without_running_again(page, server):
+    for button, caption in (("sign-ups", "New accounts per day"),
+                            ("flows", "who moved their main app where")):
+        before = page.asked()
+        page.page.get_by_role("button", name=button).click()
+        page.wait_for_change(before, timeout=60)
+        assert caption in page.page.locator(".dash-captions").inner_text()
+    before = page.asked()
+    page.page.get_by_role("button", name="daily users").click()
+    page.wait_for_change(before, timeout=60)
+    assert "Daily active US users" in page.page.locator(".dash-captions").inner_text()
+
+
 def test_open_results_shows_a_folders_figures_and_summary(page, folder):
     if not (folder / "results" / "what-if" / "plots").is_dir():
         main(["run", str(folder / "small.toml"), "--out", str(folder / "results" / "what-if"),

@@ -78,9 +78,10 @@ def Results():
     if last is None:
         return
     result = last[1]
-    for caption, picture in result.figures:
-        solara.Text(caption, style={"font-weight": "bold"})
-        solara.Image(picture, width="100%", classes=["dash-figure"])
+    with solara.Column(classes=["dash-captions"]):
+        for caption, picture in result.figures:
+            solara.Text(caption, style={"font-weight": "bold"})
+            solara.Image(picture, width="100%", classes=["dash-figure"])
     summary = state.table.value
     if summary is not None:
         if summary[0] != last[0]:

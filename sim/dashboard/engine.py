@@ -74,7 +74,7 @@ def png(function: str, args: tuple) -> bytes:
 
     figure = getattr(figures, function)(*args)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     plt.close(figure)
     return buffer.getvalue()
 
