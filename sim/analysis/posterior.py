@@ -8,7 +8,7 @@ set the scale. Each generation accepts ``N`` particles within a threshold that f
 generation (the median of the last generation's distances).
 
 pyabc proposes candidates; the runs go through the batch machinery (:mod:`sim.experiments.start`:
-process pool or Dask, Parquet parts, progress). A sampler of our own (:class:`BatchSampler`, on
+process pool or Dask, Parquet parts, progress). A sampler of our own (:func:`batch_sampler`, on
 pyabc's ``Sampler`` interface) asks pyabc for a batch of proposals, runs the whole batch as one
 experiment, then replays pyabc's random stream to hand it the results in order: the search is
 the same for any number of workers, and a killed search started again with ``--resume`` finds
@@ -31,7 +31,6 @@ from sim.analysis.targets import loss
 from sim.errors import InputError
 from sim.experiments import start as launch
 from sim.experiments.design import ExperimentSpec, Sweep
-from sim.experiments.progress import Progress
 from sim.scenario.loading import load_scenario
 
 FILE = "posterior.parquet"
@@ -52,38 +51,33 @@ class Posterior:
         return [f["field"] for f in self.meta["fields"]]
 
 
-class BatchSampler:
-    """A pyabc sampler that evaluates proposals a batch at a time (see the module docstring)."""
+def batch_sampler(evaluate, model, batch: int):
+    """A pyabc sampler that evaluates ``batch`` proposals at a time with ``evaluate`` (see the
+    module docstring); ``model`` is the :func:`_model` pyabc calls."""
+    from pyabc.sampler import Sampler
 
-    def __new__(cls, *args, **kwargs):
-        from pyabc.sampler import Sampler
+    class BatchSampler(Sampler):
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
+                                    all_accepted=False, ana_vars=None):
+            sample, made = self._create_empty_sample(), 0
+            while sample.n_accepted < n and made < max_eval:
+                state = np.random.get_state()
+                model.proposed = []  # pass 1: pyabc proposes, nothing runs
+                for _ in range(batch):
+                    simulate_one()
+                model.results = iter(evaluate(model.proposed, t))
+                model.proposed = None
+                np.random.set_state(state)  # pass 2: the same proposals, with their results
+                for _ in range(batch):
+                    sample.append(simulate_one())
+                    made += 1
+                    if sample.n_accepted >= n:
+                        break
+            self.nr_evaluations_ = made
+            sample.ok = sample.n_accepted >= n
+            return sample
 
-        class _Sampler(Sampler):
-            def __init__(self, evaluate, model, batch: int):
-                super().__init__()
-                self.evaluate, self.model, self.batch = evaluate, model, batch
-
-            def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
-                                        all_accepted=False, ana_vars=None):
-                sample, made = self._create_empty_sample(), 0
-                while sample.n_accepted < n and made < max_eval:
-                    state = np.random.get_state()
-                    self.model.proposed = []  # pass 1: pyabc proposes, nothing runs
-                    for _ in range(self.batch):
-                        simulate_one()
-                    self.model.results = iter(self.evaluate(self.model.proposed, t))
-                    self.model.proposed = None
-                    np.random.set_state(state)  # pass 2: the same proposals, with results
-                    for _ in range(self.batch):
-                        sample.append(simulate_one())
-                        made += 1
-                        if sample.n_accepted >= n:
-                            break
-                self.nr_evaluations_ = made
-                sample.ok = sample.n_accepted >= n
-                return sample
-
-        return _Sampler(*args, **kwargs)
+    return BatchSampler()
 
 
 def _model():
@@ -121,12 +115,12 @@ class _Batches:
         if where.exists() and not (where / "manifest.json").is_file():
             shutil.rmtree(where)  # killed before it had started: nothing to keep
         if where.exists():
-            built, _ = launch.resume(where, self.executor, quiet=True)
+            built, _ = launch.resume(where, self.executor, self.quiet)
         else:
             plan = launch.Plan([self.file], self.overrides,
                                ExperimentSpec.of_points(points, "abc"), self.replicates,
                                self.seed)
-            built, _ = launch.start(plan, where, self.executor, quiet=True)
+            built, _ = launch.start(plan, where, self.executor, self.quiet)
         per_run = target_values_of_folder(where, built)
         results = []
         for p, point in enumerate(points):
@@ -160,13 +154,11 @@ def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicat
                                                      f.bounds[1] - f.bounds[0])
                                   for i, f in enumerate(fits)})
     abc = pyabc.ABCSMC(model, prior, lambda x, _x0: float(np.sqrt(x["loss"])),
-                       population_size=size, sampler=BatchSampler(batches, model, size),
+                       population_size=size, sampler=batch_sampler(batches, model, size),
                        eps=pyabc.MedianEpsilon())
     np.random.seed(seed % 2**32)
-    with Progress(generations, "generations", "posterior", quiet) as shown:
-        abc.new("sqlite://", {"loss": 0.0})
-        history = abc.run(max_nr_populations=generations)
-        shown.update(history.max_t + 1, "posterior", f"{history.total_nr_simulations} candidates")
+    abc.new("sqlite://", {"loss": 0.0})  # each batch of runs shows its own progress
+    history = abc.run(max_nr_populations=generations)
     table, weights = history.get_distribution(m=0, t=history.max_t)
     populations = history.get_all_populations()
     rows = []
