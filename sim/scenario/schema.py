@@ -289,7 +289,7 @@ class Scenario(Strict):
     events: list[Event] = Field(default_factory=list)
     experiment: Experiment = Experiment()
     sensitivity: Sensitivity | None = None
-    """what ``sim sensitivity`` varies (not a model input: not in the config hash)"""
+    """what `sim sensitivity` varies (not a model input, so not in the config hash)"""
     targets: list[Target] = Field(default_factory=list)
 
     def name_problems(self) -> list[tuple[str, str, list[str]]]:
