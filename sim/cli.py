@@ -167,6 +167,9 @@ def compare(
     for note in drawn.notes:
         typer.echo(note, err=True)
     typer.echo(f"compare: {drawn.folder} ({len(drawn.files)} files; see index.md)")
+    if (drawn.folder / "probabilities.md").exists():
+        typer.echo(f"how often each scenario is above {baseline or 'the baseline'}, per outcome: "
+                   f"{drawn.folder / 'probabilities.md'}")
 
 
 @app.command()
