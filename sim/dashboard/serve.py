@@ -32,17 +32,17 @@ def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> No
     Raises:
         InputError: a scenario that does not load, or Solara not installed.
     """
-    try:
-        from solara.__main__ import run
-    except ImportError:
-        raise InputError("sim dashboard", "", NEEDS) from None
     files = [str(resolve_path(name).resolve()) for name in scenarios]
     for file in files:
         load_scenario(file)  # a bad file is said now, in one line, not in the page
     os.environ["SIM_DASHBOARD_SCENARIOS"] = json.dumps(files)
-    for name, value in (("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false"),
+    for name, value in (("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false"),  # read on import
                         ("SOLARA_THEME_LOADER", "plain")):
         os.environ.setdefault(name, value)
+    try:
+        from solara.__main__ import run
+    except ImportError:
+        raise InputError("sim dashboard", "", NEEDS) from None
     warnings.filterwarnings("ignore", message="Cookies with samesite=none")
     port = port or free_port(host)
     address = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
