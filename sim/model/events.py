@@ -16,21 +16,19 @@ from sim.scenario.timeline import (
     FeatureLaunch,
     Launch,
     ModerationCrackdown,
-    Outage,
     OwnerBan,
-    Restore,
     SetField,
     StoreRemoval,
     StoreReturn,
 )
 
-# What each targeted event sets on the platforms it hits.
+# What each targeted event sets on the platforms it hits. Whether a platform works (outages,
+# restorations, owner bans, launches, 'set available') is read off the scenario's timeline every
+# day (sim.scenario.timeline.darkness, Platforms.on_day), hours included, not set here.
 PLATFORM_CHANGES = {
-    Outage: {"available": False},
-    Restore: {"available": True},
     StoreRemoval: {"installable": False},
     StoreReturn: {"installable": True},
-    OwnerBan: {"available": False, "installable": False},
+    OwnerBan: {"installable": False},
 }
 
 
@@ -54,12 +52,11 @@ class ScheduledEvent:
             platforms.set([event.platform], "language_barrier", event.language_barrier)
         elif isinstance(event, ModerationCrackdown):
             platforms.set([event.platform], "moderation", event.moderation)
-        elif isinstance(event, SetField):
+        elif isinstance(event, SetField) and event.field != "available":  # (see above)
             platforms.set([event.platform], event.field, event.value)
         elif isinstance(event, Launch):
-            platforms.set([event.platform], "available", True)
             platforms.set([event.platform], "installable", True)
-        else:
+        elif type(event) in PLATFORM_CHANGES:
             names = platforms.targets(event.platform, event.owner)
             for field, value in PLATFORM_CHANGES[type(event)].items():
                 platforms.set(names, field, value)

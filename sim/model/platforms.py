@@ -11,7 +11,7 @@ NUMERIC_FIELDS = (
     "signup_barrier", "language_barrier", "moderation", "appeal", "privacy_risk", "novelty",
     "outside_daily_users", "foreign_daily_users",
 )
-FLAG_FIELDS = ("available", "installable", "threatened")
+FLAG_FIELDS = ("installable", "threatened")  # set by events (availability: by the timeline)
 
 
 class Platforms:
@@ -94,5 +94,5 @@ class PlatformColumn:
 
     def __init__(self, platforms: Platforms, j: int):
         self.name = platforms.names[j]
-        for field in (*NUMERIC_FIELDS, *FLAG_FIELDS, "protest_owned", "dark"):
+        for field in (*NUMERIC_FIELDS, *FLAG_FIELDS, "available", "protest_owned", "dark"):
             setattr(self, field, getattr(platforms, field)[j : j + 1])
