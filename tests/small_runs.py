@@ -4,6 +4,8 @@ tables, and small results folders made through the library. Fixtures built on th
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -47,3 +49,22 @@ def make_folder(folder: Path, names: list[str], sweeps: list[str] = (), replicat
 def stored_runs(folder: Path, scenario: str, table: str = "timeseries") -> list[pd.DataFrame]:
     """The raw Parquet parts of one scenario, read straight from disk."""
     return [pd.read_parquet(p) for p in sorted((folder / table).glob(f"{scenario}-r*.parquet"))]
+
+
+def sim(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """``python -m sim ARGS`` in a process of its own (``kwargs`` go to ``subprocess.run``)."""
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
+                          timeout=600, check=False, **kwargs)
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    """Two results folders hold the same Parquet content: every run part (the same parts, and
+    some), the summary and the design."""
+    for table in ("timeseries", "flows", "cohorts", "profile"):
+        names = sorted(p.name for p in (a / table).glob("*.parquet"))
+        assert names and names == sorted(p.name for p in (b / table).glob("*.parquet"))
+        for name in names:
+            pd.testing.assert_frame_equal(pd.read_parquet(a / table / name),
+                                          pd.read_parquet(b / table / name))
+    for table in ("summary.parquet", "design.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(a / table), pd.read_parquet(b / table))

@@ -10,6 +10,7 @@ import time
 
 import pandas as pd
 import pytest
+from small_runs import assert_same_results, sim
 
 from sim.cli import main
 from sim.experiments.design import ExperimentSpec, Sweep, parse_sweep, points
@@ -17,29 +18,10 @@ from sim.experiments.design import ExperimentSpec, Sweep, parse_sweep, points
 SMALL = ["--users", "800", "--days", "30", "--quiet"]
 
 
-def sim(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          timeout=600, check=False, **kwargs)
-
-
 def sim_here(capsys, *args: str) -> tuple[int, str]:
     """``sim`` in this process (no interpreter to start): its exit status and stderr."""
     status = main(list(args))
     return status, capsys.readouterr().err
-
-
-def assert_same_results(a, b) -> None:
-    """Same Parquet content: every run part and the summary."""
-    for table in ("timeseries", "flows", "cohorts"):
-        names = sorted(p.name for p in (a / table).glob("*.parquet"))
-        assert names == sorted(p.name for p in (b / table).glob("*.parquet"))
-        for name in names:
-            pd.testing.assert_frame_equal(pd.read_parquet(a / table / name),
-                                          pd.read_parquet(b / table / name))
-    pd.testing.assert_frame_equal(pd.read_parquet(a / "summary.parquet"),
-                                  pd.read_parquet(b / "summary.parquet"))
-    pd.testing.assert_frame_equal(pd.read_parquet(a / "design.parquet"),
-                                  pd.read_parquet(b / "design.parquet"))
 
 
 EXPERIMENT = ["observed-2025", "baseline", *SMALL, "--replicates", "2",

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from small_runs import sim
 
 from sim.cli import main
 from sim.scenario.loading import SCENARIO_DIR
 
 TINY = ["--users", "600", "--days", "25", "--replicates", "2", "--quiet", "--workers", "1"]
-
-
-def sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,10 @@ can be launched part-way."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from small_runs import sim
 
 from sim.scenario.loading import load_scenario
 
@@ -95,11 +94,6 @@ def _write(folder, name="zedland", beta_appeal=1.2):
     return path
 
 
-def _sim(*args):
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          timeout=600, check=False)
-
-
 def _text_of(path) -> str:
     if path.suffix == ".parquet":
         frame = pd.read_parquet(path)
@@ -119,7 +113,7 @@ def test_another_episode_runs_through_every_command_in_its_own_words(tmp_path):
                  ["compare", str(tmp_path / "run"), "--baseline", "zedland-sticky",
                   "--out", str(tmp_path / "compare")],
                  ["check", str(first), "--out", str(tmp_path / "check"), "--quiet"]):
-        done = _sim(*args)
+        done = sim(*args)
         assert done.returncode in (0, 3), (args, done.stderr)
         outputs.append(done.stdout + done.stderr)
     files = [p for p in tmp_path.rglob("*") if (p.is_file() and p.suffix != ".toml")

@@ -18,15 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from small_runs import assert_same_results, sim
 
 from sim.cli import main
 
 ARGS = ["observed-2025", "--users", "2000", "--days", "40", "--replicates", "6", "--quiet"]
-
-
-def sim(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          timeout=600, check=False, **kwargs)
 
 
 def start(*args: str, **kwargs) -> subprocess.Popen:
@@ -44,17 +40,6 @@ def wait_for(folder: Path, runs: int, process: subprocess.Popen | None = None) -
         if process is not None and process.poll() is not None:
             break
         time.sleep(0.02)
-
-
-def same_results(a: Path, b: Path) -> None:
-    for table in ("timeseries", "flows", "cohorts", "profile"):
-        names = sorted(p.name for p in (a / table).glob("*.parquet"))
-        assert names and names == sorted(p.name for p in (b / table).glob("*.parquet"))
-        for name in names:
-            pd.testing.assert_frame_equal(pd.read_parquet(a / table / name),
-                                          pd.read_parquet(b / table / name))
-    pd.testing.assert_frame_equal(pd.read_parquet(a / "summary.parquet"),
-                                  pd.read_parquet(b / "summary.parquet"))
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +67,7 @@ def test_a_truncated_or_corrupted_part_is_found_and_only_its_run_made_again(whol
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["resumed"][-1]["runs"] == 2  # exactly the two damaged runs
     assert (out / "status" / "observed-2025-r000.json").stat().st_mtime_ns == untouched
-    same_results(whole, out)
+    assert_same_results(whole, out)
 
 
 @pytest.mark.slow
@@ -106,7 +91,7 @@ def test_a_dask_worker_killed_mid_run_is_retried_and_the_results_are_whole(whole
         assert "sim run --resume" in err
         assert sim("run", "--resume", str(out), "--workers", "2", "--quiet").returncode == 0
     assert (pd.read_parquet(out / "runs.parquet")["status"] == "ok").all()
-    same_results(whole, out)
+    assert_same_results(whole, out)
 
 
 def _small_files_only(limit: int):
@@ -131,7 +116,7 @@ def test_a_full_disk_is_a_clear_error_leaves_no_finished_looking_part_and_resume
     assert not list((out / "timeseries").glob("*.parquet"))
     resumed = sim("run", "--resume", str(out), "--workers", "2", "--quiet")
     assert resumed.returncode == 0, resumed.stderr
-    same_results(whole, out)
+    assert_same_results(whole, out)
 
 
 @pytest.mark.slow
@@ -147,7 +132,7 @@ def test_two_runs_on_one_folder_the_second_is_refused_and_nothing_is_mixed(whole
         assert capsys.readouterr().err.strip().endswith(
             f"{out}: another sim run is writing to this folder")
     assert first.wait(timeout=600) == 0
-    same_results(whole, out)
+    assert_same_results(whole, out)
     again = sim("run", "--resume", str(out), "--quiet")  # once the first is done, free again
     assert again.returncode == 0, again.stderr
 
@@ -167,7 +152,7 @@ def test_ctrl_c_stops_keeps_finished_runs_and_says_how_to_resume(whole, tmp_path
     resumed = sim("run", "--resume", str(out), "--workers", "2", "--quiet")
     assert resumed.returncode == 0, resumed.stderr
     assert not list(out.rglob("*.partial"))
-    same_results(whole, out)
+    assert_same_results(whole, out)
 
 
 def test_a_run_that_raises_is_recorded_and_the_figures_say_what_they_rest_on(
