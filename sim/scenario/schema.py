@@ -185,7 +185,8 @@ class Platform(Strict):
 
     label: str = Field(description="name shown in figures and tables")
     owner: str = Field(description="company that owns it (events can target an owner)")
-    owner_country: str = Field("US", description="owner's country; CN makes it a protest target")
+    owner_country: str = Field("US", description="owner's country: joining it can be a "
+                               "protest when it is the episode's protest_country")
     available: bool = Field(True, description="the app works (an outage makes it dark)")
     installable: bool = Field(True, description="new users can install it (store removal)")
     threatened: bool = Field(False, description="covered by the ban law")
