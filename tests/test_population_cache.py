@@ -84,3 +84,23 @@ def test_the_cache_keeps_within_its_memory_budget(monkeypatch):
     for seed in (2, 3, 4):
         MigrationModel(scenario, rng=seed)
     assert [key[-1] for key in population_cache._cache] == [3, 4]  # the least recent went
+
+
+@pytest.mark.parametrize("name, days, read", [("observed-2025", 40, None),
+                                              ("seed-claims", 30, 30)])
+def test_the_calibration_run_gives_the_targets_of_the_full_run(name, days, read):
+    """``target_values`` runs only as far as the targets read (the days up to the last target
+    date; the cohorts and profile only if a target reads them): the same figures as the tables
+    of the full run."""
+    from sim.analysis.evaluate import days_read, run_tables, target_values
+    from sim.analysis.targets import measure
+
+    scenario = load_scenario(name, ["simulation.users=600", f"simulation.days={days}"])
+    last = max(day for t in scenario.targets for day in (t.date, t.end, t.reference_end) if day)
+    if read is None:  # the days through the last target date, fewer than the run's
+        read = (last - scenario.simulation.start).days + 1
+        assert read < days
+    assert days_read(scenario) == read
+    full = run_tables(scenario, 5)
+    wanted = [measure(target, full, scenario) for target in scenario.targets]
+    np.testing.assert_array_equal(target_values(scenario, 5), wanted)
