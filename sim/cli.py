@@ -205,7 +205,7 @@ def check(
 @app.command()
 def calibrate(
     scenario: Annotated[str, typer.Argument(help="Scenario file or shipped name with targets.")],
-    fit: Annotated[list[str], typer.Option(help="Free parameter: FIELD=LOW:HIGH (repeat).")],
+    fit: Annotated[list[str], typer.Option(help="Free parameter: FIELD=LOW:HIGH[:PRIOR].")],
     budget: Annotated[int, typer.Option(min=12, help="Candidate parameter sets to try.")] = 60,
     replicates: Annotated[int, typer.Option(min=1, help="Replicates per candidate.")] = 2,
     users: UsersOption = None,
@@ -221,7 +221,7 @@ def calibrate(
         "spare (robust to other seeds).")] = 0.0,
     posterior: Annotated[int | None, typer.Option(
         min=10, help="Instead of one fitted point: N accepted posterior draws (ABC-SMC, "
-        "pyabc), uniform priors over the --fit ranges.")] = None,
+        "pyabc); priors: the --fit ranges, uniform or :log or :normal:MEAN:SD.")] = None,
     generations: Annotated[int, typer.Option(
         min=1, help="With --posterior: ABC-SMC generations.")] = 4,
     executor: ExecutorOption = "process",

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis import priors
 from sim.analysis.evaluate import evaluate, target_values
 from sim.analysis.targets import loss
 from sim.errors import InputError, did_you_mean
@@ -55,24 +56,27 @@ class Fit:
 
 def parse_fit(text: str, scenario, option: str = "--fit") -> Sweep:
     """``FIELD=LOW:HIGH``, or ``FIELD`` alone for half to double its current value (``option``:
-    where it was given, for the error message)."""
+    where it was given, for the error message); a prior may follow the range
+    (``FIELD=LOW:HIGH:log``, ``...:normal:MEAN:SD``: :mod:`sim.analysis.priors`)."""
     name, sep, bounds = text.partition("=")
     if any(part.isdigit() for part in name.split(".")):
         raise InputError(option, name, "only fields of tables can be fitted, not list entries")
     current = _current(scenario, name, option)  # the field must exist and be a number
+    shape: list[str] = []
     if sep:
         parts = bounds.split(":")
         try:
-            low, high = (float(p) for p in parts)
+            low, high = (float(p) for p in parts[:2])
         except ValueError:
             raise InputError(option, name, f"cannot read '{bounds}': use FIELD=LOW:HIGH") from None
+        shape = parts[2:]
     else:
         low, high = sorted((current * 0.5, current * 2.0)) if current else (-1.0, 1.0)
     if not (np.isfinite(low) and np.isfinite(high)):
         raise InputError(option, name, f"bounds must be finite numbers, not {low:g}:{high:g}")
     if not low < high:
         raise InputError(option, name, f"empty range {low:g}:{high:g} (LOW must be below HIGH)")
-    return Sweep(name, (), (low, high))
+    return Sweep(name, (), (low, high), prior=priors.parse(option, name, shape, low, high))
 
 
 def _current(scenario, dotted: str, option: str = "--fit") -> float:
@@ -99,6 +103,10 @@ def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
         raise InputError(str(file), "targets", "this scenario has no [[targets]] to fit")
     if budget < MIN_BUDGET:
         raise InputError("--budget", str(budget), f"needs at least {MIN_BUDGET} candidates")
+    for fit in fits:
+        if fit.prior:  # the search samples ranges evenly: a prior shape would be ignored
+            raise InputError("--fit", fit.field, "a prior shape is for --posterior; the search "
+                             "takes FIELD=LOW:HIGH")
     with _pool(workers) as pool, Progress(budget, "candidates", "calibrate", quiet) as shown:
         objective = _Objective(file, overrides, fits, replicate_seeds(seed, replicates), pool,
                                _Report(budget, shown), margin)

@@ -1,7 +1,9 @@
 """``sim calibrate --posterior N``: a posterior ensemble of the fitted fields by approximate
 Bayesian computation (pyabc's ABC-SMC).
 
-Priors are uniform over the ``--fit`` ranges. A candidate's distance is the square root of the
+Priors are the ``--fit`` ranges, uniform unless the option says otherwise
+(:mod:`sim.analysis.priors`: log-uniform, truncated normal). A candidate's distance is the
+square root of the
 calibration loss (:func:`sim.analysis.targets.loss`: squared target misses in units of their
 tolerances, read off the median over replicates), so the observed targets and their tolerances
 set the scale. Each generation accepts ``N`` particles within a threshold that falls generation by
@@ -26,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis import priors
 from sim.analysis.evaluate import target_values_of_folder
 from sim.analysis.targets import loss
 from sim.errors import InputError
@@ -150,10 +153,7 @@ def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicat
         logging.getLogger(name).setLevel(logging.WARNING)
     batches = _Batches(file, overrides, fits, replicates, seed, folder, executor, quiet)
     model = _model()
-    prior = pyabc.Distribution(**{f"p{i}": pyabc.RV("uniform", f.bounds[0],
-                                                     f.bounds[1] - f.bounds[0])
-                                  for i, f in enumerate(fits)})
-    abc = pyabc.ABCSMC(model, prior, lambda x, _x0: float(np.sqrt(x["loss"])),
+    abc = pyabc.ABCSMC(model, priors.distribution(fits), lambda x, _x0: float(np.sqrt(x["loss"])),
                        population_size=size, sampler=batch_sampler(batches, model, size),
                        eps=pyabc.MedianEpsilon())
     np.random.seed(seed % 2**32)
@@ -174,8 +174,8 @@ def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicat
     here = Path.cwd().resolve()
     shown = file.resolve().relative_to(here) if file.resolve().is_relative_to(here) else file
     meta = {"command": command, "seed": seed, "scenario": str(shown), "overrides": overrides,
-            "fields": [{"field": f.field, "low": f.bounds[0], "high": f.bounds[1]}
-                       for f in fits],
+            "fields": [{"field": f.field, "low": f.bounds[0], "high": f.bounds[1],
+                        "prior": list(f.prior)} for f in fits],
             "replicates": replicates, "size": size, "generations": int(history.max_t + 1),
             "thresholds": [float(e) for e in populations["epsilon"] if np.isfinite(e)],
             "candidates": int(history.total_nr_simulations),
@@ -192,8 +192,10 @@ def credible(posterior: Posterior, level: float = LEVEL) -> pd.DataFrame:
     for field in posterior.meta["fields"]:
         values = posterior.draws[field["field"]].to_numpy(dtype=float)
         q05, median, q95 = weighted_quantiles(values, weights, [low_q, 0.5, high_q])
-        rows.append({"field": field["field"], "prior_low": field["low"],
-                     "prior_high": field["high"], "median": median, "low": q05, "high": q95,
+        rows.append({"field": field["field"], "prior": priors.describe(
+                         field.get("prior"), field["low"], field["high"]),
+                     "prior_low": field["low"], "prior_high": field["high"], "median": median,
+                     "low": q05, "high": q95,
                      "narrowing": (q95 - q05) / (field["high"] - field["low"])})
     return pd.DataFrame(rows)
 

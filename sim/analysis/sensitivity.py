@@ -75,6 +75,9 @@ def from_options(name: str, overrides: list[str], vary: list[str], outcomes: lis
     texts = vary or (list(table.vary) if table is not None else [])
     varied = [parse_fit(text, base, option) for text in texts]
     for sweep in varied:
+        if sweep.prior:  # a Sobol or Morris sample covers the range evenly
+            raise InputError(option, sweep.field, "a prior shape is for sim calibrate "
+                             "--posterior; give FIELD=LOW:HIGH")
         for end in sweep.bounds:
             try:
                 load_scenario(file, [*overrides, *as_overrides({sweep.field: end})])

@@ -26,6 +26,7 @@ class Sweep:
     values: tuple[float, ...] = ()
     bounds: tuple[float, float] | None = None
     source: str = "--sweep"  # where it was given: the option or a file's [experiment.sweep]
+    prior: tuple = ()  # of a fitted field: its prior over the bounds (sim.analysis.priors)
 
 
 @dataclass

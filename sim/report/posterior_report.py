@@ -57,13 +57,14 @@ def run(file: Path, overrides: list[str], fits, size: int, replicates: int, seed
 def as_markdown(found: abc.Posterior, table: pd.DataFrame) -> str:
     """The credible intervals, then how often the draws meet each target."""
     meta = found.meta
-    rows = [[f"`{r.field}`", f"{r.prior_low:.3g} – {r.prior_high:.3g}", f"{r.median:.3g}",
-             f"[{r.low:.3g}, {r.high:.3g}]", f"{100 * r.narrowing:.0f} %"]
+    uniform = table["prior"].str.startswith("uniform").all()  # the range says it all
+    rows = [[f"`{r.field}`", r.prior.removeprefix("uniform ") if uniform else r.prior,
+             f"{r.median:.3g}", f"[{r.low:.3g}, {r.high:.3g}]", f"{100 * r.narrowing:.0f} %"]
             for r in table.itertuples()]
     head = (f"{len(found.draws)} draws: ABC-SMC, {meta['generations']} generations, "
             f"{meta['candidates']} candidates × {meta['replicates']} replicate(s) of "
             f"{meta['users']:,} users, final threshold {meta['thresholds'][-1]:.3g}.\n\n")
-    body = tables.markdown(["field", "prior (uniform)", "posterior median",
+    body = tables.markdown(["field", "prior (uniform)" if uniform else "prior", "posterior median",
                             "90 % credible interval", "interval / prior range"], rows)
     return head + body + "\n"
 
