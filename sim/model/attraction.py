@@ -38,12 +38,14 @@ class Attraction:
                                                   self.when_new)}  # tie counts each sum reads
         self.version = -1  # platforms.version the sums and columns were made from
         self._columns: list = []
+        self._acting: dict = {}  # (pulls, column) -> whether any can be non-zero there
 
     def columns(self) -> list:
         """Each platform as length-1 arrays, summing every kept pull again if they changed."""
         model = self.model
         if self.version != model.platforms.version:
             self._columns = [model.platforms.column(j) for j in range(len(model.platforms))]
+            self._acting = {}
             self.version = model.platforms.version
             model.threads.map([partial(self._sum_kept, j) for j in range(len(model.platforms))])
         return self._columns
@@ -61,9 +63,9 @@ class Attraction:
         model, platform = self.model, self._columns[j]
         out = self.today[:, j : j + 1]
         threat = np.float32(model.threat)
-        threatened = model.threat and _acts(m.pulls_changing_with("threat"), platform)
+        threatened = model.threat and self._acts(m.pulls_changing_with("threat"), j)
         account = model.users.account[:, j]
-        fresh = _acts(m.pulls_changing_with("freshness"), platform)
+        fresh = self._acts(m.pulls_changing_with("freshness"), j)
         few = np.count_nonzero(account) < 0.3 * len(out)
         accounts = np.flatnonzero(account) if fresh or few else None  # only where needed
         if fresh:
@@ -98,7 +100,7 @@ class Attraction:
         n = self.model.users.n
         for kept, names, threat in ((self.social, m.pulls_changing_with("ties"), None),
                                     (self.per_threat, m.pulls_changing_with("threat"), 1.0)):
-            if not _acts(names, self._columns[j]):
+            if not self._acts(names, j):
                 continue  # zero on this platform whatever the counts
             parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
             if not parts:
@@ -109,6 +111,14 @@ class Attraction:
             self.sum(kept, names, j, rows, threat)
             if kept is self.social:
                 self._settle(j, rows)
+
+    def _acts(self, names: tuple, j: int) -> bool:
+        """Whether any of the pulls ``names`` can be non-zero on platform ``j`` (kept until an
+        event changes a platform)."""
+        key = (names, j)
+        if key not in self._acting:
+            self._acting[key] = any(m.acts_on(name, self._columns[j])[0] for name in names)
+        return self._acting[key]
 
     def _settle(self, j: int, rows=None) -> None:
         """The steady and social pulls of platform ``j`` summed again (all users or ``rows``):
@@ -141,7 +151,3 @@ class Attraction:
             if name != "appeal":
                 m.add_pull(total, name, users, self._columns[j], today, model.weights)
         out[r, j] = total[:, 0]
-
-
-def _acts(names, platform) -> bool:
-    return any(m.acts_on(name, platform)[0] for name in names)

@@ -91,6 +91,7 @@ class MigrationModel(mesa.Model):
             for seed in self.rng.integers(2**63, size=2 + len(self.platforms)))
         self._push_per_threat = None
         self._churn_bound = (-1, None)
+        self._buzz = None  # today's buzz, made once a day (read-only)
         self.attraction = Attraction(self)
         self._tenure, self._tenure_day = None, -1
         self._tenure_on(0)
@@ -307,13 +308,19 @@ class MigrationModel(mesa.Model):
         return fill_uniform(self.primary_draws, self._primary_bits) < self.users.activity
 
     def buzz(self) -> np.ndarray:
-        """Today's trending term of each platform (:func:`rules.trending`)."""
-        return rules.trending(self.rates, self.signups_recent, self.signups_usual)
+        """Today's trending term of each platform (:func:`rules.trending`; read-only, made once
+        a day: it changes only with the sign-ups remembered at the end of the day)."""
+        if self._buzz is None:
+            buzz = rules.trending(self.rates, self.signups_recent, self.signups_usual)
+            buzz.flags.writeable = False
+            self._buzz = buzz
+        return self._buzz
 
     def _remember_signups(self, today: np.ndarray) -> None:
         """Update the short and long averages of sign-ups (expected, so free of draw noise)."""
         rules.remember_signups(self.signups_recent, self.signups_usual, today, self.rates,
                                self.day == 0)
+        self._buzz = None
 
 
 def _best_of(attractiveness, engaged, usable, rows, best, choice) -> None:
