@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import priors
-from sim.analysis.evaluate import evaluate, target_values
+from sim.analysis.evaluate import submit, target_values
 from sim.analysis.targets import loss
 from sim.errors import InputError, did_you_mean
 from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, points
@@ -164,16 +165,26 @@ class _Objective:
         self.rows: list[dict] = []
 
     def many(self, candidates: list[dict], stage: str) -> None:
-        """Score ``candidates``, reporting progress after each chunk of them."""
-        for chunk in self.report.chunks(candidates):
-            self._score(chunk)
+        """Score ``candidates``, reporting progress after each chunk of them; the runs of the
+        next chunk are queued before a chunk is scored, so that the workers do not wait."""
+        chunks = self.report.chunks(candidates)
+        queued = self._submit(chunks[0]) if chunks else None
+        for i, chunk in enumerate(chunks):
+            scoring, queued = queued, self._submit(chunks[i + 1]) if i + 1 < len(chunks) else None
+            self._score(chunk, scoring)
             self.report(self.rows, stage)
 
-    def _score(self, candidates: list[dict]) -> None:
+    def _submit(self, candidates: list[dict]) -> tuple[list, Iterator]:
+        """The scenarios of ``candidates`` and their target values (every replicate of each, in
+        order), to come: the runs are queued on the pool now."""
         scenarios = [load_scenario(self.file, [*self.overrides, *as_overrides(c)])
                      for c in candidates]
         jobs = [(s, seed) for s in scenarios for seed in self.seeds]
-        values = evaluate(target_values, jobs, 1, self.pool)
+        return scenarios, submit(target_values, jobs, self.pool)
+
+    def _score(self, candidates: list[dict], submitted: tuple | None = None) -> None:
+        scenarios, values = submitted or self._submit(candidates)
+        values = list(values)
         n = len(self.seeds)
         for i, (candidate, scenario) in enumerate(zip(candidates, scenarios, strict=True)):
             per_run = np.array(values[i * n:(i + 1) * n], dtype=float)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -55,6 +56,14 @@ def days_read(scenario: Scenario) -> int:
         return days
     last = max(day for t in targets for day in (t.date, t.end, t.reference_end) if day)
     return max(1, min(days, (last - scenario.simulation.start).days + 1))
+
+
+def submit(function, jobs: list[tuple], pool: Executor | None) -> Iterator:
+    """``function(*job)`` for every job, in job order: queued on ``pool`` now (its results to
+    come), or without one made in this process as they are read."""
+    if pool is not None:
+        return pool.map(function, *zip(*jobs, strict=True))
+    return (function(*job) for job in jobs)
 
 
 def evaluate(function, jobs: list[tuple], workers: int, pool: Executor | None = None) -> list:
