@@ -3,6 +3,7 @@ command's files, figure and resume checked against each other."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -118,6 +119,27 @@ def test_a_killed_analysis_resumes_to_the_same_indices(analysed, tmp_path):
     assert main(["sensitivity", "--resume", str(copy), "--workers", "1", "--quiet"]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(copy / "sensitivity.parquet"),
                                   pd.read_parquet(analysed / "sensitivity.parquet"))
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_indices(analysed, tmp_path):
+    """The analysis's runs on a Dask cluster (``--executor dask``): the same design and indices
+    as on one local worker, every run made by one of the cluster's workers."""
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "dask"
+    with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                   dashboard_address=None) as cluster,
+          distributed.Client(cluster) as client):
+        assert main([*ARGS, "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                     "--out", str(out)]) == 0
+        cluster_pids = set(client.run(os.getpid).values())
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "sensitivity.parquet"),
+                                  pd.read_parquet(analysed / "sensitivity.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "design.parquet"),
+                                  pd.read_parquet(analysed / "design.parquet"))
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert (runs["status"] == "ok").all()
+    assert {int(worker.rsplit(":", 1)[1]) for worker in runs["worker"]} <= cluster_pids
 
 
 BAD = [
