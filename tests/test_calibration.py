@@ -163,14 +163,14 @@ def test_ablation_moves_each_headline_the_way_its_motive_says():
 @pytest.mark.slow
 def test_observed_2025_meets_every_observed_target(tmp_path):
     """The shipped defaults reproduce the observed figures at the default size (20,000 users,
-    3 replicates); the targets end by 01-18, so 20 days of the run are enough to score them."""
+    3 replicates); the targets end by 01-21, so 21 days of the run are enough to score them."""
     out = tmp_path / "check"
     result = subprocess.run(
-        [sys.executable, "-m", "sim", "check", "observed-2025", "--set", "simulation.days=20",
+        [sys.executable, "-m", "sim", "check", "observed-2025", "--set", "simulation.days=21",
          "--out", str(out), "--quiet"], capture_output=True, text=True, check=False)
     card = pd.read_csv(out / "scorecard.csv")
     assert result.returncode == 0, card[~card["met"]].to_string()
-    assert card["met"].all() and len(card) >= 9
+    assert card["met"].all() and len(card) >= 10
 
 
 def test_a_margin_asks_targets_to_be_met_with_room_to_spare():

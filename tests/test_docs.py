@@ -107,3 +107,12 @@ def test_a_row_filter_keeps_the_header_and_the_rows_with_the_word(tmp_path, monk
     body, _ = docs.render(block, Made())
     assert body == ("\n| a | b |\n|---|---|\n| **s vs t** | |\n| gained x | 1 |\n"
                     "| gained z | 3 |\n\n")
+
+
+def test_a_section_filter_keeps_one_heading_and_its_matching_rows_with_the_line_above():
+    table = ("Median across draws.\n\n| outcome | a |\n|---|---|\n| **RedNote** | |\n"
+             "| peak daily | 1 |\n| lost y | 2 |\n| tried it | 3 |\n| **TikTok** | |\n"
+             "| peak daily | 4 |\n")
+    assert docs.selected_rows(table, "RedNote/peak,tried") == (
+        "Median across draws.\n\n| outcome | a |\n|---|---|\n| **RedNote** | |\n"
+        "| peak daily | 1 |\n| tried it | 3 |")

@@ -33,7 +33,7 @@ import pandas as pd
 
 from sim.analysis import priors
 from sim.analysis.evaluate import submit, target_values
-from sim.analysis.targets import loss
+from sim.analysis.sources import judge
 from sim.errors import InputError, did_you_mean
 from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, points
 from sim.experiments.progress import Progress
@@ -188,11 +188,9 @@ class _Objective:
         n = len(self.seeds)
         for i, (candidate, scenario) in enumerate(zip(candidates, scenarios, strict=True)):
             per_run = np.array(values[i * n:(i + 1) * n], dtype=float)
-            medians = np.nanmedian(per_run, axis=0)
-            met = all(t.met_by(m, self.margin)  # NaN (not measurable) meets nothing
-                      for t, m in zip(scenario.targets, medians, strict=True))
-            card = pd.DataFrame({"median": medians})
-            self.rows.append({**candidate, "loss": loss(card, scenario), "met": met})
+            judged = judge(scenario, np.nanmedian(per_run, axis=0))
+            met = all(judged.met(self.margin))  # NaN (not measurable) meets nothing
+            self.rows.append({**candidate, "loss": judged.loss, "met": met})
 
     def best(self) -> dict:
         return min(self.rows, key=lambda row: row["loss"])

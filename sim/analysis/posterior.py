@@ -30,7 +30,7 @@ import pandas as pd
 
 from sim.analysis import priors
 from sim.analysis.evaluate import target_values_of_folder
-from sim.analysis.targets import loss
+from sim.analysis.sources import judge
 from sim.errors import InputError
 from sim.experiments import start as launch
 from sim.experiments.design import ExperimentSpec, Sweep
@@ -128,12 +128,10 @@ class _Batches:
         results = []
         for p, point in enumerate(points):
             scenario = built.scenario_of[(built.scenarios[0].name, p)]
-            medians = np.nanmedian(np.array(per_run[p], dtype=float), axis=0)
-            card = pd.DataFrame({"median": medians})
-            met = [bool(np.isfinite(m) and t.met_by(m)) for t, m in zip(
-                scenario.targets, medians, strict=True)]
-            result = {"loss": loss(card, scenario), **{f"t{j}": float(m) for j, m in
-                                                         enumerate(medians)}}
+            judged = judge(scenario, np.nanmedian(np.array(per_run[p], dtype=float), axis=0))
+            met = judged.met()
+            result = {"loss": judged.loss, **{f"t{j}": float(m) for j, m in
+                                               enumerate(judged.reported)}}
             self.seen[tuple(point.values())] = (result, met)
             results.append(result)
         return results

@@ -33,35 +33,57 @@ def score_folder(folder: Path, built, runs: pd.DataFrame) -> pd.DataFrame:
         cards.append(scorecard(scenario, read_runs(folder, runs, scenario.name)))
     card = pd.concat(cards, ignore_index=True)
     card.to_csv(folder / "scorecard.csv", index=False)
-    (folder / "scorecard.md").write_text(as_markdown(card, runs))
+    (folder / "scorecard.md").write_text(
+        as_markdown(card, runs, {s.name: s for s in built.scenarios}))
     return card
 
 
-def as_markdown(card: pd.DataFrame, runs: pd.DataFrame | None = None) -> str:
-    """A Markdown table: target, observed, simulated median [90 % interval], met, source."""
+def as_markdown(card: pd.DataFrame, runs: pd.DataFrame | None = None,
+                scenarios: dict | None = None) -> str:
+    """A Markdown table per scenario: target, kind of source, observed, what the source would
+    report [90 % interval], the model's true figure, met, source; then the sources' factors
+    (``scenarios``: the scenarios by name, for their priors)."""
     parts = []
     for scenario, rows in card.groupby("scenario", sort=False):
         n = int(((runs["scenario"] == scenario) & (runs["status"] == "ok")).sum()) if (
             runs is not None) else "?"
         met = int(rows["met"].sum())
         table = tables.markdown(
-            ["id", "figure", "when", "observed", "simulated median [90 % interval]", "met",
-             "source"],
-            [[row.id, f"{row.description or row.metric} ({row.platform})", row.when,
-              row.observed, _simulated(row), _met(row, "yes", "**no**"), row.source]
+            ["id", "figure", "when", "kind", "observed", "reported median [90 % interval]",
+             "true median", "met", "source"],
+            [[row.id, f"{row.description or row.metric} ({row.platform})", row.when, row.kind,
+              row.observed, _simulated(row), _true(row), _met(row, "yes", "**no**"),
+              row.source]
              for row in rows.itertuples()])
+        factors = _factors(rows, (scenarios or {}).get(scenario))
         parts.append(f"### {scenario}: {met} of {len(rows)} targets met{_unscored(rows)} "
                      f"(n = {n} replicates)\n\n"
-                     f"{table}\n")
+                     f"{table}\n" + (f"\n{factors}\n" if factors else ""))
     return "\n".join(parts)
+
+
+def _factors(rows: pd.DataFrame, scenario) -> str:
+    """The factor (reported ÷ true) of each kind of source the targets use, fitted or fixed."""
+    if scenario is None:
+        return ""
+    words = []
+    for kind, group in rows.groupby("kind", sort=False):
+        bias, prior = float(group["bias"].iloc[0]), getattr(scenario.sources, kind, None)
+        if prior is None or (bias == 1.0 and prior.spread == 1.0):
+            continue
+        how = (f"fitted, prior {human(prior.bias)} ×/÷ {human(prior.spread)}"
+               if prior.spread > 1 else "fixed")
+        words.append(f"{kind} ×{human(bias)} ({how})")
+    return ("Reported ÷ true, per kind of source: " + "; ".join(words) + ".") if words else ""
 
 
 def as_text(card: pd.DataFrame) -> str:
     """A plain table for the terminal, then how many targets each scenario meets."""
     table = tables.text(
         [[_met(row, "ok", "MISS"), row.scenario, row.id, row.description or row.metric,
-          row.observed, _simulated(row)] for row in card.itertuples()],
-        header=["", "scenario", "id", "target", "observed", "simulated median [90 % interval]"])
+          row.observed, _simulated(row), _true(row)] for row in card.itertuples()],
+        header=["", "scenario", "id", "target", "observed", "reported median [90 % interval]",
+                "true"])
     totals = [f"{scenario}: {int(rows['met'].sum())} of {len(rows)} targets met{_unscored(rows)}"
               for scenario, rows in card.groupby("scenario", sort=False)]
     return "\n".join([table, *totals])
@@ -81,3 +103,10 @@ def _simulated(row) -> str:
     if not getattr(row, "scored", True):
         return "after the run ends"
     return f"{human(row.median)} [{human(row.q05)}, {human(row.q95)}]"
+
+
+def _true(row) -> str:
+    """The model's own figure, where the source's factor makes it differ from the reported."""
+    if not getattr(row, "scored", True):
+        return ""
+    return "same" if row.median == row.true else human(row.true)

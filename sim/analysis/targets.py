@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.analysis.sources import judge, reported
 from sim.scenario.observations import Target
 from sim.scenario.schema import Scenario
 
@@ -96,21 +97,30 @@ def _first_week_churn(cohorts: pd.DataFrame, target: Target, start) -> float:
 
 
 def scorecard(scenario: Scenario, runs: list[RunTables]) -> pd.DataFrame:
-    """One row per target: what was observed, the simulated median and 90 % interval, met?"""
-    rows = []
+    """One row per target: what was observed; the model's true median and 90 % interval, and
+    what the target's kind of source would report of them (its fitted bias); met?"""
     after_end = {int(field.split(".")[1]) for field, _ in scenario.date_problems()}
-    for i, target in enumerate(scenario.targets):
-        scored = i not in after_end  # a shorter run than the file's leaves later targets out
-        values = np.array([measure(target, run, scenario) if scored else np.nan for run in runs],
-                          dtype=float)
-        median = float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan")
-        low, high = (np.nanquantile(values, [0.05, 0.95]) if np.isfinite(values).any()
-                     else (np.nan, np.nan))
+    true = np.array([[measure(target, run, scenario) if i not in after_end else np.nan
+                      for i, target in enumerate(scenario.targets)] for run in runs],
+                    dtype=float).reshape(len(runs), len(scenario.targets))
+    measured = np.isfinite(true).any(axis=0)
+    median = np.full(len(scenario.targets), np.nan)
+    low, high = median.copy(), median.copy()
+    if measured.any():
+        median[measured] = np.nanmedian(true[:, measured], axis=0)
+        low[measured], high[measured] = np.nanquantile(true[:, measured], [0.05, 0.95], axis=0)
+    judged = judge(scenario, median)
+    rows = []
+    for i, (target, met) in enumerate(zip(scenario.targets, judged.met(), strict=True)):
+        bias = judged.biases[target.kind]
         rows.append({
             "scenario": scenario.name, "id": target.id, "description": target.description,
             "platform": target.platform, "metric": target.metric, "when": _when(target),
-            "observed": target.wanted(), "median": median, "q05": float(low), "q95": float(high),
-            "met": bool(np.isfinite(median) and target.met_by(median)), "scored": scored,
+            "observed": target.wanted(), "kind": target.kind,
+            "bias": bias,
+            "median": judged.reported[i], "q05": reported(target, low[i], bias),
+            "q95": reported(target, high[i], bias), "true": median[i], "true_q05": low[i],
+            "true_q95": high[i], "met": met, "scored": i not in after_end,
             "source": target.source,
         })
     return pd.DataFrame(rows)
@@ -123,28 +133,3 @@ def _when(target: Target) -> str:
     if target.stat == "ratio":
         text += f" / {target.reference_start:%m-%d}..{target.reference_end:%m-%d}"
     return text
-
-
-def loss(card: pd.DataFrame, scenario: Scenario) -> float:
-    """Calibration loss: squared misses in units of tolerance, summed over targets."""
-    total = 0.0
-    for target, median in zip(scenario.targets, card["median"], strict=True):
-        total += _miss(target, median) ** 2
-    return total
-
-
-BOUND_TOLERANCE = 0.05  # a bound missed by 5 % of it costs as much as a value one tolerance off
-
-
-def _miss(target: Target, simulated: float) -> float:
-    """How far a simulated figure misses its target, in tolerances (0 inside a bound)."""
-    if not np.isfinite(simulated):
-        return 10.0
-    if target.value is not None:
-        return (simulated - target.value) / max(target.tolerance, 1e-12)
-    scale = max(abs(target.at_least or 0.0), abs(target.at_most or 0.0), 1e-12)
-    if target.at_least is not None and simulated < target.at_least:
-        return (target.at_least - simulated) / (scale * BOUND_TOLERANCE)
-    if target.at_most is not None and simulated > target.at_most:
-        return (simulated - target.at_most) / (scale * BOUND_TOLERANCE)
-    return 0.0

@@ -15,7 +15,8 @@ block holds:
   ``--quiet``), so each command runs once and writes nothing in ``results/``. A figure
   (``plots/NAME.png``) or a data file (``posterior.parquet``) is copied to the file the block
   links to, so that a later block's command can read it. ``FILE#WORD`` keeps, of a Markdown
-  table, the header, the bold heading rows and the rows that contain WORD.
+  table, the header, the bold heading rows and the rows that contain WORD;
+  ``FILE#SECTION/WORD,WORD`` the rows of one section (a bold heading row) that contain a WORD.
 - ``sim docs --table NAME → stdout``: a table generated from the code (:mod:`schema_tables`).
 - ``make bench → benchmarks/out/bench.md (measured DATE at commit C)``: timings are not
   deterministic, so this block changes only when ``make bench`` has written a full (not quick)
@@ -121,13 +122,28 @@ def render(block: Block, runner: Runner) -> tuple[str, str | None]:
         return block.body, block.note
     text = made.read_text()
     if "#" in block.output:
-        word = block.output.split("#", 1)[1]
-        lines = text.strip().splitlines()
-        first = next((i for i, line in enumerate(lines) if line.startswith("|")), 0)
-        text = "\n".join(line for i, line in enumerate(lines)  # header, headings, matches
-                         if i in (first, first + 1) or line.startswith("| **")
-                         or (line.startswith("|") and word in line))
+        text = selected_rows(text, block.output.split("#", 1)[1])
     return wrap(text), block.note
+
+
+def selected_rows(text: str, selector: str) -> str:
+    """Of a Markdown table, the header and: for ``WORD``, the bold heading rows and the rows
+    that contain WORD; for ``SECTION/WORD,WORD``, the line above the table, the heading row that
+    contains SECTION and, under it, the rows that contain any WORD."""
+    section, _, words = selector.rpartition("/")
+    lines = text.strip().splitlines()
+    first = next((i for i, line in enumerate(lines) if line.startswith("|")), 0)
+    above = [line for line in lines[:first] if line.strip()] if section else []
+    kept, heading = lines[first:first + 2], ""
+    for line in lines[first + 2:]:
+        if line.startswith("| **"):
+            heading = line
+            if section in line:
+                kept.append(line)
+        elif (line.startswith("|") and section in heading
+              and any(word in line for word in words.split(","))):
+            kept.append(line)
+    return "\n".join([*above, ""] * bool(above) + kept)
 
 
 def wrap(text: str) -> str:

@@ -111,7 +111,7 @@ def fields() -> str:
         ("`[episode]`", schema.Episode, ()),
         ("Top level", schema.Scenario,
          ("simulation", "population", "motives", "dynamics", "platforms", "events",
-          "experiment", "targets")),
+          "experiment", "targets", "sources")),
     ]
     return "\n\n".join(f"#### {title}\n\n{_doc(model)}\n\n{field_table(model, skip)}"
                        for title, model, skip in sections)
@@ -131,9 +131,12 @@ def events() -> str:
 
 
 def targets() -> str:
-    """The fields of ``[[targets]]`` and ``[experiment]``."""
+    """The fields of ``[[targets]]``, ``[sources]`` and ``[experiment]``."""
     return "\n\n".join(f"#### {title}\n\n{field_table(model)}" for title, model in (
-        ("`[[targets]]`", observations.Target), ("`[experiment]`", schema.Experiment),
+        ("`[[targets]]`", observations.Target),
+        ("`[sources]`: one table per kind of source", observations.Sources),
+        ("Each kind of source (`[sources.KIND]`)", observations.Source),
+        ("`[experiment]`", schema.Experiment),
         ("A swept range (`[experiment.sweep]`)", schema.SweepRange)))
 
 

@@ -1,7 +1,8 @@
-"""What a scenario should reproduce: observed figures with their tolerance and source.
+"""What a scenario should reproduce: observed figures with their tolerance and source, and how
+each kind of source relates to what the model calls true.
 
-How a run is scored against them is in :mod:`sim.analysis.targets`; this module only says what
-is valid.
+How a run is scored against them is in :mod:`sim.analysis.targets` and
+:mod:`sim.analysis.sources`; this module only says what is valid.
 """
 
 from __future__ import annotations
@@ -17,6 +18,37 @@ from sim.scenario.metrics import TARGET_METRICS
 from sim.units import human
 
 TARGET_STATS = ("on", "sum", "mean", "max", "rank", "ratio")
+SOURCE_KINDS = ("panel", "installs", "statement", "hashtags")
+
+
+class Source(Strict):
+    """How one kind of source reports a count: reported = ``bias`` × the model's true count.
+
+    A rank, a ratio of two windows of one source, or a share is reported as it is (a common
+    factor cancels). With ``spread`` above 1 the bias is fitted to the scenario's targets of
+    this kind, with a log-normal prior of median ``bias`` whose standard deviation is a factor
+    ``spread``; with ``spread`` 1 it is fixed.
+    """
+
+    bias: float = Field(1.0, gt=0)
+    """reported ÷ true: the prior's median, or the fixed factor when spread is 1"""
+    spread: float = Field(1.0, ge=1)
+    """the prior's standard deviation as a factor (1: fixed; 3: one sd is ×/÷ 3)"""
+    why: str = ""
+    """why this prior: what the source measures and how it can err"""
+
+
+class Sources(Strict):
+    """One observation model per kind of source (``kind`` of a target)."""
+
+    panel: Source = Source()
+    """a panel estimate of daily users (Similarweb): a sample of devices, scaled up"""
+    installs: Source = Source()
+    """an app-store install estimate (Appfigures, Sensor Tower): first downloads = sign-ups"""
+    statement: Source = Source()
+    """a company statement or a figure taken as reported"""
+    hashtags: Source = Source()
+    """a hashtag count read off the platform: posts carrying the tag"""
 
 
 class Target(Strict):
@@ -59,6 +91,8 @@ class Target(Strict):
     """an upper bound instead of a value"""
     source: str
     """where the figure comes from (seed fact, article, data provider)"""
+    kind: Literal["panel", "installs", "statement", "hashtags"] = "statement"
+    """the kind of source, whose observation model (`[sources.KIND]`) turns true into reported"""
 
     @field_validator("metric")
     @classmethod

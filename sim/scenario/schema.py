@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.base import NonNegative, Share, Strict
-from sim.scenario.observations import Target
+from sim.scenario.observations import Sources, Target
 from sim.scenario.timeline import (
     Event,
     SetField,
@@ -292,6 +292,8 @@ class Scenario(Strict):
     sensitivity: Sensitivity | None = None
     """what `sim sensitivity` varies (not a model input, so not in the config hash)"""
     targets: list[Target] = Field(default_factory=list)
+    sources: Sources = Sources()
+    """how each kind of source reports what the model calls true (`[sources.KIND]`)"""
 
     def name_problems(self) -> list[tuple[str, str, list[str]]]:
         """Names used by events that the scenario does not define: (field, name, choices)."""
