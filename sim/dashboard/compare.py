@@ -43,8 +43,10 @@ def Status():
         "data-asked": str(asked), "data-shown": str(shown_number),
         "data-table": str(table_number), "data-state": condition},
         children=[words])
-    if running:
-        solara.ProgressLinear(value=state.update.progress or True)
+    # Always there, never indeterminate: a bar that comes and goes, or an endless animation,
+    # makes the browser lay out and paint the page again and again (half its work per change).
+    solara.ProgressLinear(value=(state.update.progress or 0) if running else 100,
+                          color="primary" if running else "#dddddd", classes=["dash-progress"])
     if state.problem.value:
         solara.Error(state.problem.value)
     if now is not None and now.errors:

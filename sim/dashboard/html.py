@@ -14,6 +14,7 @@ CSS = """
 .dash-markdown th { background: #f5f5f5; }
 .dash-markdown strong { font-weight: 700; }
 .knob { border-bottom: 1px solid #eeeeee; padding: 2px 0 6px 0; }
+.dash-progress, .dash-progress * { transition: none !important; }
 """
 
 

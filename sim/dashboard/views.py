@@ -104,6 +104,7 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
     stored = stored_of(runs, plan.seeds)
     jobs = figure_jobs(stored, plan.baseline, metric, window)
     drawing = engine.draw([(function, args) for _, function, args in jobs])
+    progress(len(plan.jobs), len(plan.jobs))  # (a page update: once the figures are asked for)
     pictures = [(caption, future.result()) for (caption, _, _), future in zip(jobs, drawing,
                                                                                strict=True)]
     if not current():
@@ -132,7 +133,6 @@ def _runs(engine, lane: str, plan: Plan, current, progress) -> dict | None:
         return None
     if any(result is None for result in results) or not current():
         return None
-    progress(len(futures), len(futures))
     n = len(plan.seeds)
     return {name: (scenario, results[i * n:(i + 1) * n])
             for i, (name, scenario) in enumerate(plan.scenarios.items())}
