@@ -79,15 +79,15 @@ def _move(page, key: str) -> tuple[float, float]:
 def _burst(page, moves: int) -> tuple[float, bool]:
     """``moves`` slider steps in quick succession: seconds from the last one until the page shows
     a computed change, and whether that is the last one (the value the slider ended at)."""
+    from sim.dashboard.browser import ASKED
+
     before = page.asked()
     for i in range(moves):
         if i:
             time.sleep(BURST_GAP)
         page.press_slider(BARRIER, "ArrowRight")
     last_move = time.perf_counter()
-    page.page.wait_for_function(
-        f"() => Number(document.querySelector('.dash-status').dataset.asked) >= {before + moves}",
-        timeout=60_000)
+    page.until(ASKED, before + moves, timeout=60)
     page.wait_ready(timeout=300)
     seconds = time.perf_counter() - last_move
     box = page.knob(BARRIER).locator("input[type=text]").input_value()
