@@ -57,20 +57,35 @@ def build(scenario: Scenario, rng: np.random.Generator, seed, threads: Threads) 
         _cache.move_to_end(key)
         built, state, _ = _cache[key]
         rng.bit_generator.state = state
-        return copy.deepcopy(built)
+        return _copy(built)
     users = create_users(scenario, rng)
-    ties = build_ties(users, scenario.population, rng, threads)
+    ties = _read_only(build_ties(users, scenario.population, rng, threads))
     built = Built(users, ties, TieCounts.count(ties, users.engaged, threads))
     if key is not None:
         _remember(key, built, rng.bit_generator.state)
     return built
 
 
+def _copy(built: Built) -> Built:
+    """A run's own copy of what was built: the users and tie counts, which a run changes, copied;
+    the ties, which no run changes (read-only arrays: a write would fail), shared."""
+    return Built(copy.deepcopy(built.users), built.ties, copy.deepcopy(built.tie_counts))
+
+
+def _read_only(ties: Ties) -> Ties:
+    """``ties`` with every array made read-only (in place)."""
+    for value in vars(ties).values():
+        for array in (value.data, value.indices, value.indptr) if hasattr(value, "indptr") else (
+                value,):
+            array.flags.writeable = False
+    return ties
+
+
 def _remember(key: tuple, built: Built, state: dict) -> None:
     size = _nbytes(built)
     if size > CACHE_BYTES:
         return
-    _cache[key] = (copy.deepcopy(built), state, size)
+    _cache[key] = (_copy(built), state, size)
     while sum(entry[2] for entry in _cache.values()) > CACHE_BYTES:
         _cache.popitem(last=False)  # the least recently used
 
