@@ -7,11 +7,15 @@ import datetime as dt
 import math
 
 import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from small_runs import sim
 
 from sim import load_scenario
 from sim.analysis.sources import judge, reported, scale_free
+from sim.scenario.metrics import DERIVED
 from sim.scenario.observations import Target
 
 DAY = dt.date(2025, 1, 13)
@@ -85,3 +89,28 @@ def test_observed_2025_names_a_kind_for_every_target_and_has_the_install_count()
     assert observed.sources.panel.spread == 1.0 < observed.sources.installs.spread  # the panel
     installs = load_scenario("observed-2025-installs").sources  # the other way round
     assert installs.installs.spread == 1.0 < installs.panel.spread
+
+
+@pytest.mark.slow
+def test_sim_check_shows_true_and_reported_for_both_episodes(tmp_path):
+    """Through the CLI: the scorecard's reported figure is the kind's factor × the true one; in
+    2025 the install count is reported through a small factor, in India every replacement figure
+    through 1/0.7, and the companies' own counts through a factor fitted above that prior."""
+    for name, days in (("observed-2025", "21"), ("india-2020", "120")):
+        out = tmp_path / name
+        result = sim("check", name, "--users", "4000", "--replicates", "1", "--set",
+                     f"simulation.days={days}", "--out", str(out), "--quiet")
+        assert result.returncode in (0, 3), result.stderr
+        card = pd.read_csv(out / "scorecard.csv").set_index("id")
+        counted = card[card["scored"] & ~card["when"].str.startswith(("rank", "ratio"))
+                       & ~card["metric"].isin(DERIVED)]  # a common factor cancels from the rest
+        assert len(counted) >= 7
+        assert np.allclose(counted["median"], counted["bias"] * counted["true"], rtol=1e-9)
+        assert "Reported ÷ true, per kind of source" in (out / "scorecard.md").read_text()
+        if name == "observed-2025":
+            assert card.loc["C13", "bias"] < 0.2  # the panel fit: installs see a small share
+            assert card.loc["C4c", "median"] == card.loc["C4c", "true"]  # the panel as it is
+        else:
+            assert card.loc["I6a", "bias"] == pytest.approx(1.43)
+            assert card.loc["I9a", "bias"] > 1.43  # the companies' counts run high
+            assert card.loc["I1", "median"] == card.loc["I1", "true"]
