@@ -5,9 +5,10 @@ The population (:func:`~sim.model.users.create_users`), its ties
 the ``[population]`` table, each platform's initial accounts and engagement, and the seed: not on
 motives, rates, events or any other platform field. A calibration, a sensitivity analysis or a
 posterior ensemble runs the same few seeds at thousands of parameter sets, so each process keeps
-what it built for its last few keys and hands every run its own deep copy (runs never share
-mutable state), with the random generator put in the state it would have after building, so
-that a run from the cache is identical to one built from scratch.
+what it built for its last few keys and hands every run its own deep copy of the users and tie
+counts (runs never share mutable state; the ties, which no run changes, are shared as read-only
+arrays), with the random generator put in the state it would have after building, so that a run
+from the cache is identical to one built from scratch.
 """
 
 from __future__ import annotations
