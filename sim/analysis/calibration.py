@@ -2,9 +2,9 @@
 
 Each candidate parameter set is run with the same replicate seeds (common random numbers), so
 the loss is a deterministic function of the parameters: the sum of squared target misses in
-units of tolerance (:func:`sim.analysis.targets.loss`), read off the median over replicates — a χ²
-when
-tolerances are one standard error. The search has three stages sharing the ``--budget``:
+units of tolerance, of what each target's kind of source would report, plus the prior terms of
+fitted source factors (:func:`sim.analysis.sources.judge`), read off the median over replicates:
+a χ² when tolerances are one standard error. The search has three stages sharing the ``--budget``:
 
 1. global: a scrambled Sobol sample of the declared ranges (half the budget);
 2. polish: Nelder-Mead (scipy) from the best candidate (a quarter);
