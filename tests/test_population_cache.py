@@ -109,3 +109,26 @@ def test_the_calibration_run_gives_the_targets_of_the_full_run(name, days, read)
     full = run_tables(scenario, 5)
     wanted = [measure(target, full, scenario) for target in scenario.targets]
     np.testing.assert_array_equal(target_values(scenario, 5), wanted)
+
+
+def test_a_run_that_does_not_count_motives_differs_only_in_the_motive_counts():
+    """What a calibration run leaves out changes nothing else: without motive counts, the same
+    timeseries but zero sign-ups by motive; and each daily metric read off the recorder is the
+    timeseries pivoted."""
+    from sim.scenario.metrics import METRICS, MOTIVE_LABELS
+
+    scenario = load_scenario("observed-2025", SIZE)
+    full = MigrationModel(scenario, rng=4).run()
+    lean = MigrationModel(scenario, rng=4)
+    lean.counts_motives = False
+    lean.run()
+    motives = [f"signups_{label}" for label in MOTIVE_LABELS]
+    expected = outputs(full)
+    assert expected[motives].to_numpy().sum() > 0
+    expected[motives] = 0.0
+    pd.testing.assert_frame_equal(outputs(lean), expected)
+    series = outputs(full)
+    for metric in METRICS:
+        pd.testing.assert_frame_equal(
+            full.recorder.daily(metric, scenario.simulation.dates),
+            series.pivot(index="date", columns="platform", values=metric), check_exact=True)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from sim.analysis.targets import RunTables, measure
 from sim.experiments.runs import newcomer_profile, run_pool, simulate
+from sim.scenario.metrics import METRICS
 from sim.scenario.schema import Scenario
 
 PROFILE_METRICS = {"newcomer_share_18_34", "top_creator_accounts"}  # read off the profile
 COHORT_METRICS = {"first_week_churn"}  # read off the cohorts
+DAILY_DERIVED = {"international_share"}  # and motive_share_<motive>: from recorded metrics
 
 
 def run_tables(scenario: Scenario, seed: int) -> RunTables:
@@ -31,21 +34,40 @@ def target_values(scenario: Scenario, seed: int) -> list[float]:
 
 def target_tables(scenario: Scenario, seed: int) -> RunTables:
     """The tables of one run as far as the targets read them: the days up to the last one a
-    target reads (:func:`days_read`; the later ones stay zeros) and the cohorts and profile only
-    if a target reads them (else empty). A day's figures depend only on the days before it, so
-    every target comes out as from the full run."""
+    target reads (:func:`days_read`; the later ones stay zeros), sign-ups counted by motive and
+    the cohorts and profile only if a target reads them (else zeros and empty tables), and the
+    daily metrics read off the recorder (:class:`Recorded`). A day's figures depend only on the
+    days before it, so every target comes out as from the full run."""
     from sim.model.migration import MigrationModel
     from sim.model.recorder import cohorts
 
+    simulation, metrics = scenario.simulation, {t.metric for t in scenario.targets}
     model = MigrationModel(scenario, rng=seed)
+    model.counts_motives = any(m.startswith(("signups_", "motive_share_")) for m in metrics)
     for _ in range(days_read(scenario)):
         model.step()
-    simulation, metrics = scenario.simulation, {t.metric for t in scenario.targets}
-    return RunTables(
-        model.recorder.timeseries(simulation.dates),
-        cohorts(model.users, model.platforms.names, simulation.days, model.scale)
-        if metrics & COHORT_METRICS else pd.DataFrame(),
-        newcomer_profile(model) if metrics & PROFILE_METRICS else pd.DataFrame())
+    ends = (cohorts(model.users, model.platforms.names, simulation.days, model.scale)
+            if metrics & COHORT_METRICS else pd.DataFrame(),
+            newcomer_profile(model) if metrics & PROFILE_METRICS else pd.DataFrame())
+    if all(m in METRICS or m in PROFILE_METRICS | COHORT_METRICS | DAILY_DERIVED
+           or m.startswith("motive_share_") for m in metrics):
+        return Recorded(pd.DataFrame(), *ends, model=model)
+    return RunTables(model.recorder.timeseries(simulation.dates), *ends)
+
+
+@dataclass
+class Recorded(RunTables):
+    """The tables of a run still in memory whose targets read only recorded daily metrics (and
+    the cohorts and profile): each metric's dates × platforms table straight off the recorder,
+    the same as the timeseries pivoted, without making the timeseries (left empty)."""
+
+    model: object = None
+
+    def daily(self, metric: str) -> pd.DataFrame:
+        if metric not in self._daily:
+            self._daily[metric] = self.model.recorder.daily(metric,
+                                                            self.model.config.simulation.dates)
+        return self._daily[metric]
 
 
 def days_read(scenario: Scenario) -> int:

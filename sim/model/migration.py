@@ -27,6 +27,7 @@ from sim.model.platforms import Platforms
 from sim.model.recorder import Recorder
 from sim.model.threads import Threads, default_count
 from sim.model.users import NEVER
+from sim.scenario.metrics import MOTIVE_LABELS
 from sim.scenario.schema import Scenario
 
 UNUSABLE = np.float32(-3e38)  # attractiveness of a platform a user cannot use, for the best-of
@@ -76,6 +77,9 @@ class MigrationModel(mesa.Model):
         self.signups_usual = np.zeros(len(self.platforms))  # long average: what is normal
         self.expected_signups = np.zeros(len(self.platforms))
         self.fired: list = []
+        # whether the day's sign-ups are counted by strongest motive (signups_<motive>; zeros if
+        # not): a run whose motive counts nobody reads (a calibration's) may switch it off
+        self.counts_motives = True
         self.events = schedule_events(
             self, scenario.events, scenario.simulation.start, scenario.simulation.days)
         self.recorder = Recorder(scenario.simulation.days, self.platforms.names, self.scale)
@@ -253,7 +257,8 @@ class MigrationModel(mesa.Model):
         """Searching users (at the daily rates ``search``) add platforms they have no account
         on (accounts are additions).
 
-        Returns the new accounts (user indices per platform) and the sign-ups by motive.
+        Returns the new accounts (user indices per platform) and the sign-ups by motive (zeros
+        unless ``counts_motives``).
         """
         users, platforms = self.users, self.platforms
         gate = m.signup_gate(platforms, self.weights.signup_barrier)
@@ -268,6 +273,8 @@ class MigrationModel(mesa.Model):
             return new
 
         joined = self._each_column(sign_up, gaps, draws.T)
+        if not self.counts_motives:
+            return joined, np.zeros((len(MOTIVE_LABELS), len(platforms)), dtype=np.int64)
         rows = distinct_users(joined, users.n)
         cells = np.zeros((len(rows), len(platforms)), dtype=bool)
         for j, new in enumerate(joined):

@@ -97,6 +97,15 @@ class Recorder:
         frame["ban_threat"] = np.repeat(self.threat, n_platforms)
         return frame
 
+    def daily(self, metric: str, dates) -> pd.DataFrame:
+        """One metric as a dates × platforms table, real-world units: the timeseries pivoted
+        (index ``date``, columns ``platform``), without making the timeseries."""
+        return pd.DataFrame(
+            self.values[:, :, self._column[metric]] * self.scale,
+            index=pd.DatetimeIndex(pd.to_datetime(dates), name="date"),
+            columns=pd.CategoricalIndex(self.platforms, categories=self.platforms,
+                                        name="platform"))
+
     def flow_table(self, dates) -> pd.DataFrame:
         """Tidy table of primary-platform moves: day, from, to, users (real-world, non-zero)."""
         names = [NONE, *self.platforms]
