@@ -22,14 +22,17 @@ HOW_TO_GET_ONE = ("no Chromium found: install it (Debian/Ubuntu: apt-get install
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-first-run"]  # nothing but the page's own address is asked for
-READY = """() => { const s = document.querySelector('.dash-status');
+SHOWS = """const shows = (n) => { const f = [...document.querySelectorAll('.dash-figure')];
+    return f.length > 0 && f.every(e => e.classList.contains('dash-figure-' + n)); };"""
+READY = """() => { const s = document.querySelector('.dash-status'); """ + SHOWS + """
     return s !== null && s.dataset.state === 'ready' && s.dataset.asked === s.dataset.shown
-        && s.dataset.asked === s.dataset.table; }"""
+        && s.dataset.asked === s.dataset.table && shows(s.dataset.asked)
+        && document.querySelector('.dash-table-' + s.dataset.asked) !== null; }"""
 ASKED = """(least) => { const s = document.querySelector('.dash-status');
     return s !== null && Number(s.dataset.asked) >= least; }"""
-DRAWN = """(before) => { const s = document.querySelector('.dash-status');
+DRAWN = """(before) => { const s = document.querySelector('.dash-status'); """ + SHOWS + """
     return s !== null && Number(s.dataset.asked) > before
-        && s.dataset.asked === s.dataset.shown; }"""
+        && s.dataset.asked === s.dataset.shown && shows(s.dataset.asked); }"""
 WATCH = """(arg) => new Promise((resolve, reject) => {{
     const holds = {test};
     if (holds(arg)) return resolve(true);

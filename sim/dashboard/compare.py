@@ -5,7 +5,8 @@ scenario against the scenario as loaded and the baseline (the figures and summar
 The status line (CSS class ``dash-status``) says which change is shown: its ``data-asked`` is the
 number of the latest change, ``data-shown`` the number of the change the figures show,
 ``data-table`` that of the summary table (made after the figures), ``data-state`` is ``running``,
-``ready`` or ``error``.
+``ready`` or ``error``. Each figure carries the class ``dash-figure-<number of its change>``, the
+summary table ``dash-table-<number>``: the status line may reach the browser a moment before them.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ def Status():
     asked = now.asked if now else 0
     shown_number = last[0] if last else 0
     table_number = state.table.value[0] if state.table.value else 0
-    running = state.update.pending or not asked == shown_number == table_number
-    condition = "error" if state.problem.value else "running" if running else "ready"
+    # (not update.pending: a task's start and end would each draw the page again, 30-60 ms of
+    # the server's time; before the first scenario is loaded, nothing is ready)
+    running = now is None or not asked == shown_number == table_number
+    failed = state.problem.value or (now is None and state.load_error.value)
+    condition = "error" if failed else "running" if running else "ready"
     changes = now.tweaks.changes if now else []
     if last is not None:
         result = last[1]
@@ -45,7 +49,8 @@ def Status():
         children=[words])
     # Always there, never indeterminate: a bar that comes and goes, or an endless animation,
     # makes the browser lay out and paint the page again and again (half its work per change).
-    solara.ProgressLinear(value=(state.update.progress or 0) if running else 100,
+    told = state.progress.value
+    solara.ProgressLinear(value=(told[1] if told[0] == asked else 0) if running else 100,
                           color="primary" if running else "#dddddd", classes=["dash-progress"])
     if state.problem.value:
         solara.Error(state.problem.value)
@@ -83,13 +88,13 @@ def Results():
     with solara.Column(classes=["dash-captions"]):
         for caption, picture in result.figures:
             solara.Text(caption, style={"font-weight": "bold"})
-            solara.Image(picture, width="100%", classes=["dash-figure"])
+            solara.Image(picture, width="100%", classes=["dash-figure", f"dash-figure-{last[0]}"])
     summary = state.table.value
     if summary is not None:
         if summary[0] != last[0]:
             solara.Text("The summary table below is of an earlier change; its update follows.",
                         style={"font-size": "0.85em", "color": "#777"})
-        Markdown(summary[1], ("dash-summary",))
+        Markdown(summary[1], ("dash-summary", f"dash-table-{summary[0]}"))
 
 
 @solara.component

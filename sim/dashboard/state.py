@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from sim.scenario.loading import SCENARIO_DIR, load_scenario, resolve_path
 from sim.scenario.schema import Scenario
 
 BASELINE = "baseline"
+PROGRESS_EVERY = 0.5  # seconds between progress updates (each draws the page again: 30-60 ms)
 DEFAULT = "observed-2025"
 
 
@@ -56,6 +58,7 @@ session: solara.Reactive[Session | None] = solara.reactive(None)
 shown: solara.Reactive[tuple[int, Shown] | None] = solara.reactive(None)  # (change, figures)
 table: solara.Reactive[tuple[int, str] | None] = solara.reactive(None)  # (change, summary)
 problem = solara.reactive("")  # a failure of the last computation, in one line
+progress = solara.reactive((0, 0.0))  # (change, % of its runs made)
 metric = solara.reactive("dau")
 window = solara.reactive(WINDOWS[0])
 load_error = solara.reactive("")
@@ -106,16 +109,15 @@ def apply(current: Session, tweaks: edits.Tweaks, texts: dict | None = None) -> 
                                                                     exc.message},
                             texts or {}, current.asked))
         return
-    now = Session(tweaks, current.knobs, valid, {}, {}, current.asked + 1)
-    session.set(now)
-    recompute(now)
+    recompute(Session(tweaks, current.knobs, valid, {}, {}, current.asked + 1))
 
 
 def recompute(now: Session) -> None:
     """Ask for the plan of the session's valid scenario (or only new figures: the runs are kept).
-    Its runs are asked for here, before the page is drawn again, so that they start at once."""
+    Its runs are asked for first, so that they start before the page is drawn again."""
     plan = Plan.of(now.valid, now.tweaks.loaded, _baseline(now.valid))
     engine().want(lane(), plan.jobs)
+    session.set(now)
     update(now.asked, plan, metric.value, window.value)
 
 
@@ -123,17 +125,21 @@ def redraw() -> None:
     """The metric or window changed: the same runs, drawn again."""
     now = session.value
     if now is not None:
-        now = Session(now.tweaks, now.knobs, now.valid, now.errors, now.texts, now.asked + 1)
-        session.set(now)
-        recompute(now)
+        recompute(Session(now.tweaks, now.knobs, now.valid, now.errors, now.texts,
+                          now.asked + 1))
 
 
 @solara.lab.task
 def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> int:
     """Runs and figures for one plan, in the background; a newer call makes this one stale.
     The figures are shown as soon as they are drawn, the summary table when it is made."""
-    def told(done: int, total: int) -> None:
-        update.progress = 100.0 * done / total
+    last = [-PROGRESS_EVERY]
+
+    def told(done: int, total: int) -> None:  # each time told, the page is drawn again
+        if (done == total or time.monotonic() - last[0] >= PROGRESS_EVERY) and \
+                update.is_current():
+            last[0] = time.monotonic()
+            progress.set((asked, 100.0 * done / total))
 
     def drawn(figures: Shown) -> None:
         if update.is_current():

@@ -121,7 +121,7 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
 def _runs(engine, lane: str, plan: Plan, current, progress) -> dict | None:
     """Every run of the plan, as name -> (scenario, tables of each replicate)."""
     futures = engine.want(lane, plan.jobs)
-    pending = set(futures)
+    _, pending = wait(futures, timeout=0)  # those kept from before are told at once
     while pending:
         if not current():
             return None
