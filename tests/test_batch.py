@@ -210,3 +210,20 @@ def test_the_resolved_config_keeps_any_scenario_name(tmp_path):
     stored = tomllib.loads((tmp_path / "config.resolved.toml").read_text())["scenarios"]
     assert list(stored) == [odd.name]
     assert Scenario.model_validate(stored[odd.name]) == odd
+
+
+def test_kept_pools_keep_one_process_pool_for_experiment_after_experiment():
+    """Within kept_pools() (a posterior search, batch after batch) every experiment with as
+    many workers gets the same pool, its workers warm; it is shut down at the end. Outside, each
+    experiment has its own."""
+    from sim.experiments.executors import kept_pools, open_executor
+
+    with kept_pools():
+        with open_executor("process", 2) as first:
+            worker = first.submit(os.getpid).result()
+        with open_executor("process", 2) as second:
+            assert second is first and worker != os.getpid()
+    with pytest.raises(RuntimeError, match="shutdown"):
+        first.submit(os.getpid)
+    with open_executor("process", 2) as third, open_executor("process", 2) as fourth:
+        assert third is not first and fourth is not third

@@ -34,6 +34,7 @@ from sim.analysis.sources import judge
 from sim.errors import InputError
 from sim.experiments import start as launch
 from sim.experiments.design import ExperimentSpec, Sweep
+from sim.experiments.executors import kept_pools
 from sim.scenario.loading import load_scenario
 
 FILE = "posterior.parquet"
@@ -156,7 +157,8 @@ def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicat
                        eps=pyabc.MedianEpsilon())
     np.random.seed(seed % 2**32)
     abc.new("sqlite://", {"loss": 0.0})  # each batch of runs shows its own progress
-    history = abc.run(max_nr_populations=generations)
+    with kept_pools():  # one pool for every batch: its workers keep the populations they built
+        history = abc.run(max_nr_populations=generations)
     table, weights = history.get_distribution(m=0, t=history.max_t)
     populations = history.get_all_populations()
     rows = []

@@ -21,6 +21,7 @@ from sim.experiments.runs import RunSpec, is_complete, run_one, run_pool, write_
 from sim.experiments.store import finish_manifest, summarise
 
 EXECUTORS = ("process", "dask")
+_kept: dict | None = None  # within kept_pools(): the open process pools, by number of workers
 
 
 def default_workers() -> int:
@@ -49,13 +50,18 @@ def open_executor(kind: str, workers: int, scheduler: str | None = None):
         InputError: for an unknown executor, a missing Dask extra or an unreachable scheduler.
     """
     if kind == "process":
-        executor = InlineExecutor() if workers <= 1 else run_pool(workers)
+        keep = _kept is not None and workers > 1
+        executor = (InlineExecutor() if workers <= 1 else
+                    _kept.pop(workers, None) or run_pool(workers) if keep else run_pool(workers))
         try:
             yield executor
         except BaseException:  # interrupted or failed: stop the workers now, not after their runs
             _stop(executor)
             raise
-        executor.shutdown()
+        if keep:
+            _kept[workers] = executor
+        else:
+            executor.shutdown()
         return
     if kind != "dask":
         raise InputError("--executor", kind, f"unknown executor (one of: {', '.join(EXECUTORS)})")
@@ -64,6 +70,23 @@ def open_executor(kind: str, workers: int, scheduler: str | None = None):
         yield client.get_executor()
     finally:
         client.close()
+
+
+@contextlib.contextmanager
+def kept_pools():
+    """Within: a process pool that :func:`open_executor` opens stays open for the next
+    experiment with as many workers (a search that runs batch after batch), so that its workers
+    keep what they imported and cached (the population built for each seed); shut down at the
+    end."""
+    global _kept
+    outer, _kept = _kept, {} if _kept is None else _kept
+    try:
+        yield
+    finally:
+        if outer is None:
+            for executor in _kept.values():
+                executor.shutdown()
+            _kept = None
 
 
 def _stop(executor: Executor) -> None:
