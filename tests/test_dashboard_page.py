@@ -132,3 +132,45 @@ def test_one_run_steps_in_mesas_solaraviz(page):
     page.page.get_by_text("press Step or Play").wait_for(timeout=60_000)
     page.page.get_by_role("button", name="Step").click()
     page.page.get_by_text("Time: 1.0").wait_for(timeout=60_000)
+
+
+def test_the_events_editor_switches_off_moves_and_adds_events(page):
+    """The law upheld on Jan 17 raises the threat to 0.95 until Jan 20: without it fewer try
+    RedNote; with it a day before the pause, between the two; a new threat of 0.95 after the
+    pause, more."""
+    law = page.page.locator(".event--2")
+    tick = law.locator(".v-input--selection-controls__ripple")  # where a person clicks
+    assert "Law upheld 9-0" in law.inner_text()
+    loaded = number(page.cell(*TRIED, "tweaked"))
+
+    def tried_after(change) -> float:
+        before = page.asked()
+        change()
+        page.wait_for_change(before)
+        return number(page.cell(*TRIED, "tweaked"))
+
+    off = tried_after(tick.click)
+    assert "switched off ban_threat Law upheld 9-0" in page.page.locator(
+        ".dash-changes").inner_text()
+    assert off < loaded
+    assert tried_after(tick.click) == loaded  # kept runs
+
+    def redate() -> None:
+        box = law.locator("input[type=text]")
+        box.fill("2025-01-19")
+        box.press("Enter")
+
+    moved = tried_after(redate)
+    assert "moved from 2025-01-17 to 2025-01-19" in page.page.locator(".dash-changes").inner_text()
+    assert off < moved < loaded
+
+    def add() -> None:
+        page.page.get_by_text("Add an event").click()
+        for label, text in (("date (YYYY-MM-DD)", "2025-01-21"), ("value", "0.95")):
+            box = page.page.get_by_label(label, exact=True)
+            box.fill(text)
+            box.press("Enter")
+        page.page.get_by_role("button", name="Add", exact=True).click()
+
+    assert tried_after(add) > moved
+    assert "added ban_threat on 2025-01-21" in page.page.locator(".dash-changes").inner_text()
