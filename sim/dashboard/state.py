@@ -58,7 +58,7 @@ session: solara.Reactive[Session | None] = solara.reactive(None)
 shown: solara.Reactive[tuple[int, Shown] | None] = solara.reactive(None)  # (change, figures)
 table: solara.Reactive[tuple[int, str] | None] = solara.reactive(None)  # (change, summary)
 problem = solara.reactive("")  # a failure of the last computation, in one line
-progress = solara.reactive((0, 0.0))  # (change, % of its runs made)
+progress = solara.reactive((0, 0.0))  # (change, % made of the runs it asked for anew)
 metric = solara.reactive("dau")
 window = solara.reactive(WINDOWS[0])
 load_error = solara.reactive("")
@@ -136,8 +136,7 @@ def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> in
     last = [-PROGRESS_EVERY]
 
     def told(done: int, total: int) -> None:  # each time told, the page is drawn again
-        if (done == total or time.monotonic() - last[0] >= PROGRESS_EVERY) and \
-                update.is_current():
+        if time.monotonic() - last[0] >= PROGRESS_EVERY and update.is_current():
             last[0] = time.monotonic()
             progress.set((asked, 100.0 * done / total))
 

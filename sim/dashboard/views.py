@@ -104,7 +104,6 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
     stored = stored_of(runs, plan.seeds)
     jobs = figure_jobs(stored, plan.baseline, metric, window)
     drawing = engine.draw([(function, args) for _, function, args in jobs])
-    progress(len(plan.jobs), len(plan.jobs))  # (a page update: once the figures are asked for)
     pictures = [(caption, future.result()) for (caption, _, _), future in zip(jobs, drawing,
                                                                                strict=True)]
     if not current():
@@ -121,12 +120,15 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
 def _runs(engine, lane: str, plan: Plan, current, progress) -> dict | None:
     """Every run of the plan, as name -> (scenario, tables of each replicate)."""
     futures = engine.want(lane, plan.jobs)
-    _, pending = wait(futures, timeout=0)  # those kept from before are told at once
+    _, pending = wait(futures, timeout=0)
+    kept = len(futures) - len(pending)  # made before: the progress counts the others
     while pending:
         if not current():
             return None
-        progress(len(futures) - len(pending), len(futures))
         _, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
+        made = len(futures) - len(pending) - kept
+        if made and pending:  # (none made: 0 %; all made: the figures follow at once)
+            progress(made, len(futures) - kept)
     try:
         results = [future.result() for future in futures]
     except CancelledError:
