@@ -3,10 +3,10 @@ Bayesian computation (pyabc's ABC-SMC).
 
 Priors are the ``--fit`` ranges, uniform unless the option says otherwise
 (:mod:`sim.analysis.priors`: log-uniform, truncated normal). A candidate's distance is the
-square root of the
-calibration loss (:func:`sim.analysis.sources.judge`: squared target misses in units of their
-tolerances, of what each kind of source would report, read off the median over replicates), so the observed targets and their tolerances
-set the scale. Each generation accepts ``N`` particles within a threshold that falls generation by
+square root of the calibration loss (:func:`sim.analysis.sources.judge`: squared target misses in
+units of their tolerances, of what each kind of source would report, read off the median over
+replicates), so the observed targets and their tolerances set the scale. Each generation accepts
+``N`` particles within a threshold that falls generation by
 generation (the median of the last generation's distances).
 
 pyabc proposes candidates; the runs go through the batch machinery (:mod:`sim.experiments.start`:
