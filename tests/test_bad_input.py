@@ -95,7 +95,7 @@ FILES = [
     Case("spread-below-one", OBSERVED + "[sources.installs]\nspread = 0.5\n",
          ("sources.installs.spread", "greater than or equal to 1")),
     Case("unknown-target-kind", OBSERVED + target() + 'kind = "pannel"\n',
-         ("targets.0.kind", "'panel'")),
+         ("targets.0.kind", "did you mean 'panel'")),
     Case("unknown-table", BASE + "[simulaton]\ndays = 10\n",
          ("simulaton", "did you mean 'simulation'")),
     Case("unknown-platform-field", BASE + "[platforms.rednote]\napeal = 1\n",

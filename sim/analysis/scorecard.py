@@ -77,15 +77,19 @@ def _factors(rows: pd.DataFrame, scenario) -> str:
     return ("Reported ÷ true, per kind of source: " + "; ".join(words) + ".") if words else ""
 
 
-def as_text(card: pd.DataFrame) -> str:
-    """A plain table for the terminal, then how many targets each scenario meets."""
+def as_text(card: pd.DataFrame, scenarios: dict | None = None) -> str:
+    """A plain table for the terminal, then how many targets each scenario meets and the
+    factors of its kinds of source (``scenarios``: the scenarios by name, for their priors)."""
     table = tables.text(
         [[_met(row, "ok", "MISS"), row.scenario, row.id, row.description or row.metric,
-          row.observed, _simulated(row), _true(row)] for row in card.itertuples()],
-        header=["", "scenario", "id", "target", "observed", "reported median [90 % interval]",
-                "true"])
-    totals = [f"{scenario}: {int(rows['met'].sum())} of {len(rows)} targets met{_unscored(rows)}"
-              for scenario, rows in card.groupby("scenario", sort=False)]
+          row.kind, row.observed, _simulated(row), _true(row)] for row in card.itertuples()],
+        header=["", "scenario", "id", "target", "kind", "observed",
+                "reported median [90 % interval]", "true"])
+    totals = []
+    for scenario, rows in card.groupby("scenario", sort=False):
+        factors = _factors(rows, (scenarios or {}).get(scenario))
+        totals.append(f"{scenario}: {int(rows['met'].sum())} of {len(rows)} targets met"
+                      f"{_unscored(rows)}" + (f". {factors}" if factors else ""))
     return "\n".join([table, *totals])
 
 

@@ -108,7 +108,9 @@ def scorecard(scenario: Scenario, runs: list[RunTables]) -> pd.DataFrame:
     low, high = median.copy(), median.copy()
     if measured.any():
         median[measured] = np.nanmedian(true[:, measured], axis=0)
-        low[measured], high[measured] = np.nanquantile(true[:, measured], [0.05, 0.95], axis=0)
+        with np.errstate(invalid="ignore"):  # a ratio over an empty window is infinite
+            low[measured], high[measured] = np.nanquantile(true[:, measured], [0.05, 0.95],
+                                                           axis=0)
     judged = judge(scenario, median)
     rows = []
     for i, (target, met) in enumerate(zip(scenario.targets, judged.met(), strict=True)):

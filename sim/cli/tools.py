@@ -13,7 +13,7 @@ from sim.errors import InputError, did_you_mean
 @options.app.command()
 def validate(scenarios: options.Scenarios, overrides: options.SetOption = None) -> None:
     """Check scenario files (and overrides) without running them: everything `sim run` would
-    refuse before running (the [experiment] table at every design point, memory) is refused."""
+    refuse before running (the \\[experiment] table at every design point, memory) is refused."""
     from sim.experiments import start
     from sim.scenario.loading import resolve_path
 
@@ -47,13 +47,15 @@ def list_scenarios() -> None:
     from sim.scenario.loading import SCENARIO_DIR, load_scenario
 
     broken = []
-    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+    paths = sorted(SCENARIO_DIR.glob("*.toml"))
+    width = max((len(path.stem) for path in paths), default=0) + 1
+    for path in paths:
         try:
             question = load_scenario(path).question
         except InputError as exc:  # one broken file must not hide the others
             broken.append(f"error: {exc}")
             continue
-        typer.echo(f"{path.stem:<20} {question}")
+        typer.echo(f"{path.stem:<{width}} {question}")
     for line in broken:
         typer.echo(line, err=True)
 

@@ -7,6 +7,7 @@ dotted field path, with a "did you mean" for misspelt names.
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 import typing
 from pathlib import Path
@@ -227,6 +228,9 @@ def _message(error: dict, loc: list) -> str:
         return f"missing 'kind' (one of: {', '.join(EVENT_KINDS)})"
     if kind == "missing":
         return "required field is missing"
+    if kind == "literal_error":  # one of a few words: say which was meant
+        choices = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
+        return f"{error['msg']}{did_you_mean(str(error.get('input', '')), choices)}"
     return error["msg"].removeprefix("Value error, ")
 
 
