@@ -122,6 +122,7 @@ FILES = [
     Case("set-event-bad-value", BASE + '[[events]]\nkind = "set"\ndate = 2025-01-05\n'
          'platform = "rednote"\nfield = "language_barrier"\nvalue = 2\n', ("events.0.value",)),
     Case("add-events-not-list", BASE + 'add_events = "outage"\n', ("add_events",)),
+    Case("add-targets-not-list", BASE + 'add_targets = "C1"\n', ("add_targets", "list")),
     Case("extends-not-text", "extends = 3\n", ("extends",)),
     Case("extends-missing", 'extends = "no-such-parent.toml"\n', ("extends", "not found")),
     Case("not-toml", BASE + "[dynamics\nbuzz = 1\n", ("not valid TOML",)),

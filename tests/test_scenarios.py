@@ -111,6 +111,18 @@ def test_add_events_appends_to_inherited_events():
     assert len(crackdown.events) == len(observed.events) + 1
 
 
+def test_add_targets_appends_to_inherited_targets_and_targets_replaces_them(tmp_path):
+    target = ('id = "X1"\nmetric = "dau_us"\nplatform = "tiktok"\ndate = 2025-01-05\n'
+              'at_least = 1\nsource = "test"\n')
+    observed = load_scenario("observed-2025").targets
+    added = load_scenario(write(tmp_path, "added.toml",
+                                f'extends = "observed-2025"\n[[add_targets]]\n{target}')).targets
+    replaced = load_scenario(write(tmp_path, "replaced.toml",
+                                   f'extends = "observed-2025"\n[[targets]]\n{target}')).targets
+    assert added[:-1] == observed and added[-1].id == "X1"
+    assert [t.id for t in replaced] == ["X1"]
+
+
 def test_inheritance_cycles_are_detected(tmp_path):
     write(tmp_path, "a.toml", 'extends = "b.toml"\n')
     write(tmp_path, "b.toml", 'extends = "a.toml"\n')

@@ -35,11 +35,14 @@ def resolve_path(name: str | Path) -> Path:
     raise InputError(str(name), "", f"no such scenario file{did_you_mean(path.stem, choices)}")
 
 
+APPENDED = ("events", "targets")  # [[add_events]], [[add_targets]]: appended, not replacing
+
+
 def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a TOML scenario and everything it ``extends``, merged (child wins), unvalidated.
 
-    Tables merge key by key; lists replace, except ``[[add_events]]``, which appends to the
-    inherited events.
+    Tables merge key by key; lists replace, except ``[[add_events]]`` and ``[[add_targets]]``,
+    which append to the inherited events and targets.
     """
     path = path.resolve()
     if path in _chain:
@@ -60,9 +63,11 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     except OSError as exc:
         raise InputError(str(path), "", f"cannot be read: {exc.strerror or exc}") from exc
     parent_name = raw.pop("extends", None)
-    added = raw.pop("add_events", [])
-    if not isinstance(added, list):
-        raise InputError(str(path), "add_events", "must be a list of event tables ([[add_events]])")
+    added = {what: raw.pop(f"add_{what}", []) for what in APPENDED}
+    for what, items in added.items():
+        if not isinstance(items, list):
+            raise InputError(str(path), f"add_{what}",
+                             f"must be a list of {what[:-1]} tables ([[add_{what}]])")
     if parent_name is not None:
         if not isinstance(parent_name, str):
             raise InputError(str(path), "extends", "must be a file name (a string)")
@@ -70,8 +75,9 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         parent.pop("name", None)
         parent.pop("question", None)
         raw = deep_merge(parent, raw)
-    if added:
-        raw["events"] = [*raw.get("events", []), *added]
+    for what, items in added.items():
+        if items:
+            raw[what] = [*raw.get(what, []), *items]
     return raw
 
 
