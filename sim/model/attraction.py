@@ -10,7 +10,7 @@ Only tenure-driven pulls (habit) are summed in full every day.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 
@@ -39,39 +39,45 @@ class Attraction:
         self.version = -1  # platforms.version the sums and columns were made from
         self._columns: list = []
         self._acting: dict = {}  # (pulls, column) -> whether any can be non-zero there
+        # the registered pulls that change with ...: looked up once a run (they are asked daily)
+        self.pulls = cache(m.pulls_changing_with)
 
     def columns(self) -> list:
         """Each platform as length-1 arrays, summing every kept pull again if they changed."""
         model = self.model
         if self.version != model.platforms.version:
-            self._columns = [model.platforms.column(j) for j in range(len(model.platforms))]
+            old, self._columns = self._columns, [model.platforms.column(j)
+                                                 for j in range(len(model.platforms))]
             self._acting = {}
             self.version = model.platforms.version
-            model.threads.map([partial(self._sum_kept, j) for j in range(len(model.platforms))])
+            # a platform whose settings the event left as they were keeps its sums (the same
+            # numbers as summing them again: every kept pull reads only its own platform's)
+            model.threads.map([partial(self._sum_kept, j) for j, column in enumerate(self._columns)
+                               if not old or not _same_settings(old[j], column)])
         return self._columns
 
     def _sum_kept(self, j: int) -> None:
         """Every kept sum of platform ``j``, from scratch."""
-        self.sum(self.steady, ("appeal", *m.pulls_changing_with("platforms")), j)
-        self.sum(self.social, m.pulls_changing_with("ties"), j)
+        self.sum(self.steady, ("appeal", *self.pulls("platforms")), j)
+        self.sum(self.social, self.pulls("ties"), j)
         self._settle(j)
-        self.sum(self.per_threat, m.pulls_changing_with("threat"), j, threat=1.0)
-        self.sum(self.when_new, m.pulls_changing_with("freshness"), j, tenure=0)
+        self.sum(self.per_threat, self.pulls("threat"), j, threat=1.0)
+        self.sum(self.when_new, self.pulls("freshness"), j, tenure=0)
 
     def of_column(self, j: int, today: m.Today) -> None:
         """Today's attractiveness of platform ``j`` (into column ``j`` of ``self.today``)."""
         model, platform = self.model, self._columns[j]
         out = self.today[:, j : j + 1]
         threat = np.float32(model.threat)
-        threatened = model.threat and self._acts(m.pulls_changing_with("threat"), j)
+        threatened = model.threat and self._acts(self.pulls("threat"), j)
         account = model.users.account[:, j]
-        fresh = self._acts(m.pulls_changing_with("freshness"), j)
+        fresh = self._acts(self.pulls("freshness"), j)
         few = np.count_nonzero(account) < 0.3 * len(out)
-        accounts = np.flatnonzero(account) if fresh or few else None  # only where needed
+        accounts = account.nonzero()[0] if fresh or few else None  # only where needed
         if fresh:
             pull = self.when_new[:, j].copy()  # freshness is 1 where there is no account
             pull[accounts] *= today.rows(accounts).freshness[:, 0]
-        daily, account_pulls = m.pulls_changing_with("day", "account"), m.pulls_changing_with(
+        daily, account_pulls = self.pulls("day", "account"), self.pulls(
             "account")
         for block in blocks(len(out)):  # the whole sum one block at a time (in cache)
             here = out[block]
@@ -98,8 +104,8 @@ class Attraction:
         """Sum again, for the users whose tie counts on platform ``j`` changed (``touched``: by
         kind of count, as ``TieCounts.update`` returns them), the kept pulls that read them."""
         n = self.model.users.n
-        for kept, names, threat in ((self.social, m.pulls_changing_with("ties"), None),
-                                    (self.per_threat, m.pulls_changing_with("threat"), 1.0)):
+        for kept, names, threat in ((self.social, self.pulls("ties"), None),
+                                    (self.per_threat, self.pulls("threat"), 1.0)):
             if not self._acts(names, j):
                 continue  # zero on this platform whatever the counts
             parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
@@ -151,3 +157,10 @@ class Attraction:
             if name != "appeal":
                 m.add_pull(total, name, users, self._columns[j], today, model.weights)
         out[r, j] = total[:, 0]
+
+
+def _same_settings(old, new) -> bool:
+    """Whether two :class:`~sim.model.platforms.PlatformColumn` of a platform hold the same
+    settings (every field)."""
+    return vars(old).keys() == vars(new).keys() and all(
+        np.array_equal(value, getattr(new, name)) for name, value in vars(old).items())

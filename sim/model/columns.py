@@ -46,7 +46,7 @@ def sign_up(model, j: int, gap: GapTo, search: np.ndarray, trend: np.float32,
         chance[:] = rules.sign_up_chance(search[who], gap.at(who), trend, gate)
         if dense:
             chance *= ~account[block]
-        hit = np.flatnonzero(draw[who] < chance)
+        hit = (draw[who] < chance).nonzero()[0]
         joined.append(hit + block.start if dense else who[hit])
     return np.concatenate(joined), chances.sum(dtype=np.float64) / len(account)
 
@@ -63,13 +63,12 @@ def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
     users, rates, day = model.users, model.rates, model.day
     engaged, joined_day = users.engaged[:, j], users.joined_day[:, j]
     if not model.platforms.available[j]:
-        gone = np.flatnonzero(draw < rules.daily_chance(rates.dark_forget_rate))
+        gone = (draw < rules.daily_chance(rates.dark_forget_rate)).nonzero()[0]
         return gone[engaged[gone] & (joined_day[gone] != day)], np.empty(0, dtype=np.intp)
     if model.platforms.dark[j] > 0:  # dark for some hours: a rare day, every user computed
         return _partly_dark_day(model, j, gap, today, draw)
-    settle_most = rules.daily_chance(rules.base_hazard(rates, np.float32(1.0)))
-    back_most = rules.return_chance(rates, np.float32(0.0))  # at the user's best platform
-    low = np.flatnonzero(draw < max(settle_most, back_most))  # the only ones who might
+    settle_most, back_most = model.most_chances()
+    low = (draw < max(settle_most, back_most)).nonzero()[0]  # the only ones who might
     new = is_new(model, joined_day)  # today's accounts too
     settled = low[engaged[low] & ~new[low] & (draw[low] < settle_most)]
     gone = [settled[draw[settled] < rules.daily_chance(rules.base_hazard(rates,
@@ -78,10 +77,11 @@ def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
     back = dormant[draw[dormant] < rules.return_chance(rates, gap.at(dormant))]
     new &= engaged
     new &= joined_day != day
-    rows = np.flatnonzero(new)
+    rows = new.nonzero()[0]
     bound = model.churn_bound()[j]
     rows = rows[draw[rows] < rules.daily_chance(bound * (1 + 1e-6))]  # margin: float32 rounding
-    gone.append(rows[draw[rows] < _newcomer_churn(model, j, rows, gap, today.rows(rows))])
+    if len(rows):  # (often nobody: then no hazard to compute)
+        gone.append(rows[draw[rows] < _newcomer_churn(model, j, rows, gap, today.rows(rows))])
     return np.sort(np.concatenate(gone)), back
 
 
@@ -90,10 +90,10 @@ def _partly_dark_day(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
     (:func:`rules.partly_dark`; returns in the hours it works)."""
     users, dark = model.users, model.platforms.dark[j]
     engaged = users.engaged[:, j] & (users.joined_day[:, j] != model.day)
-    rows = np.flatnonzero(engaged)
+    rows = engaged.nonzero()[0]
     hazard = _hazard(model, j, rows, gap, today.rows(rows))
     gone = rows[draw[rows] < rules.daily_chance(rules.partly_dark(model.rates, hazard, dark))]
-    dormant = np.flatnonzero(users.account[:, j] & ~users.engaged[:, j])
+    dormant = (users.account[:, j] & ~users.engaged[:, j]).nonzero()[0]
     back = dormant[draw[dormant] < rules.return_chance(model.rates, gap.at(dormant), 1 - dark)]
     return gone, back
 
@@ -188,4 +188,4 @@ class GapTo:
 def _rows(mask: np.ndarray, count: int):
     """Where to apply a column's rule: to every row (a view; cheapest when most rows qualify,
     the caller then masks the result) or to the qualifying rows only (their indices)."""
-    return slice(None) if count > DENSE * len(mask) else np.flatnonzero(mask)
+    return slice(None) if count > DENSE * len(mask) else mask.nonzero()[0]

@@ -95,6 +95,7 @@ class MigrationModel(mesa.Model):
             for seed in self.rng.integers(2**63, size=2 + len(self.platforms)))
         self._push_per_threat = None
         self._churn_bound = (-1, None)
+        self._most_chances = None
         self._buzz = None  # today's buzz, made once a day (read-only)
         self.attraction = Attraction(self)
         self._tenure, self._tenure_day = None, -1
@@ -210,6 +211,15 @@ class MigrationModel(mesa.Model):
             self._churn_bound = (self.platforms.version, rules.churn_hazard_bound(
                 self.rates, self.weights, self.platforms))
         return self._churn_bound[1]
+
+    def most_chances(self) -> tuple:
+        """The highest daily chance a settled user has of going dormant (the base hazard) and a
+        dormant one of coming back (at their best platform): fixed for the run, made once."""
+        if self._most_chances is None:
+            self._most_chances = (
+                rules.daily_chance(rules.base_hazard(self.rates, np.float32(1.0))),
+                rules.return_chance(self.rates, np.float32(0.0)))
+        return self._most_chances
 
     def _attractiveness(self, seen: list[m.Today]) -> np.ndarray:
         """N×P log-odds of how much each user wants each platform today (all pulls summed)."""

@@ -160,11 +160,19 @@ class TieCounts:
                                      ("creators", ties.followed_by, self.creators),
                                      ("audience", ties.follows, self.audience)):
             touched[kind] = []
-            for changed, sign in ((gained, np.float32(1)), (lost, np.float32(-1))):
-                if len(changed):
-                    cells = _tied(matrix, changed)
-                    np.add.at(counts[:, j], cells, sign)
-                    touched[kind].append(cells)
+            if not len(gained) or not len(lost):
+                for changed, sign in ((gained, np.float32(1)), (lost, np.float32(-1))):
+                    if len(changed):
+                        cells = _tied(matrix, changed)
+                        np.add.at(counts[:, j], cells, sign)
+                        touched[kind].append(cells)
+                continue
+            # both: the ties of both found at once (each user's in order), then split
+            cells = _tied(matrix, np.concatenate([gained, lost]))
+            split = int(matrix.indptr[gained + 1].sum() - matrix.indptr[gained].sum())
+            for part, sign in ((cells[:split], np.float32(1)), (cells[split:], np.float32(-1))):
+                np.add.at(counts[:, j], part, sign)
+                touched[kind].append(part)
         return touched
 
 
