@@ -346,8 +346,7 @@ def _best_of(attractiveness, engaged, usable, rows, best, choice) -> None:
     for j in usable:
         np.multiply(~engaged[rows, j], UNUSABLE, out=masked)
         masked += attractiveness[rows, j]
-        better = masked > best
-        choice += better * (np.int8(j) - choice)
+        np.copyto(choice, np.int8(j), where=masked > best)
         np.maximum(best, masked, out=best)
 
 
