@@ -11,12 +11,10 @@ import pandas as pd
 
 from sim.analysis.targets import RunTables, measure
 from sim.experiments.runs import newcomer_profile, run_pool, simulate
-from sim.scenario.metrics import METRICS
 from sim.scenario.schema import Scenario
 
 PROFILE_METRICS = {"newcomer_share_18_34", "top_creator_accounts"}  # read off the profile
 COHORT_METRICS = {"first_week_churn"}  # read off the cohorts
-DAILY_DERIVED = {"international_share"}  # and motive_share_<motive>: from recorded metrics
 
 
 def run_tables(scenario: Scenario, seed: int) -> RunTables:
@@ -49,17 +47,14 @@ def target_tables(scenario: Scenario, seed: int) -> RunTables:
     ends = (cohorts(model.users, model.platforms.names, simulation.days, model.scale)
             if metrics & COHORT_METRICS else pd.DataFrame(),
             newcomer_profile(model) if metrics & PROFILE_METRICS else pd.DataFrame())
-    if all(m in METRICS or m in PROFILE_METRICS | COHORT_METRICS | DAILY_DERIVED
-           or m.startswith("motive_share_") for m in metrics):
-        return Recorded(pd.DataFrame(), *ends, model=model)
-    return RunTables(model.recorder.timeseries(simulation.dates), *ends)
+    return Recorded(pd.DataFrame(), *ends, model=model)
 
 
 @dataclass
 class Recorded(RunTables):
-    """The tables of a run still in memory whose targets read only recorded daily metrics (and
-    the cohorts and profile): each metric's dates × platforms table straight off the recorder,
-    the same as the timeseries pivoted, without making the timeseries (left empty)."""
+    """The tables of a run still in memory: each recorded metric's dates × platforms table
+    straight off the recorder, the same as the timeseries pivoted, without making the
+    timeseries (left empty); every target reads its daily figures through :meth:`daily`."""
 
     model: object = None
 
@@ -91,10 +86,8 @@ def submit(function, jobs: list[tuple], pool: Executor | None) -> Iterator:
 def evaluate(function, jobs: list[tuple], workers: int, pool: Executor | None = None) -> list:
     """``function(*job)`` for every job, in job order, on ``pool`` if given, else on ``workers``
     processes (a pool started for this call)."""
-    if pool is not None:
-        return list(pool.map(function, *zip(*jobs, strict=True)))
-    if workers <= 1:
-        return [function(*job) for job in jobs]
+    if pool is not None or workers <= 1:
+        return list(submit(function, jobs, pool))
     with run_pool(workers) as own:
         return list(own.map(function, *zip(*jobs, strict=True), chunksize=1))
 

@@ -34,15 +34,15 @@ def score_folder(folder: Path, built, runs: pd.DataFrame) -> pd.DataFrame:
     card = pd.concat(cards, ignore_index=True)
     card.to_csv(folder / "scorecard.csv", index=False)
     (folder / "scorecard.md").write_text(
-        as_markdown(card, runs, {s.name: s for s in built.scenarios}))
+        as_markdown(card, runs, built.scenarios))
     return card
 
 
 def as_markdown(card: pd.DataFrame, runs: pd.DataFrame | None = None,
-                scenarios: dict | None = None) -> str:
+                scenarios: list | None = None) -> str:
     """A Markdown table per scenario: target, kind of source, observed, what the source would
     report [90 % interval], the model's true figure, met, source; then the sources' factors
-    (``scenarios``: the scenarios by name, for their priors)."""
+    (``scenarios``: the scored scenarios, for their priors)."""
     parts = []
     for scenario, rows in card.groupby("scenario", sort=False):
         n = int(((runs["scenario"] == scenario) & (runs["status"] == "ok")).sum()) if (
@@ -55,15 +55,17 @@ def as_markdown(card: pd.DataFrame, runs: pd.DataFrame | None = None,
               row.observed, _simulated(row), _true(row), _met(row, "yes", "**no**"),
               row.source]
              for row in rows.itertuples()])
-        factors = _factors(rows, (scenarios or {}).get(scenario))
+        factors = _factors(rows, scenarios)
         parts.append(f"### {scenario}: {met} of {len(rows)} targets met{_unscored(rows)} "
                      f"(n = {n} replicates)\n\n"
                      f"{table}\n" + (f"\n{factors}\n" if factors else ""))
     return "\n".join(parts)
 
 
-def _factors(rows: pd.DataFrame, scenario) -> str:
-    """The factor (reported ÷ true) of each kind of source the targets use, fitted or fixed."""
+def _factors(rows: pd.DataFrame, scenarios: list | None) -> str:
+    """The factor (reported ÷ true) of each kind of source one scenario's targets (``rows``)
+    use, fitted or fixed, with the prior of its scenario (one of ``scenarios``)."""
+    scenario = next((s for s in scenarios or () if s.name == rows["scenario"].iloc[0]), None)
     if scenario is None:
         return ""
     words = []
@@ -77,9 +79,9 @@ def _factors(rows: pd.DataFrame, scenario) -> str:
     return ("Reported ÷ true, per kind of source: " + "; ".join(words) + ".") if words else ""
 
 
-def as_text(card: pd.DataFrame, scenarios: dict | None = None) -> str:
+def as_text(card: pd.DataFrame, scenarios: list | None = None) -> str:
     """A plain table for the terminal, then how many targets each scenario meets and the
-    factors of its kinds of source (``scenarios``: the scenarios by name, for their priors)."""
+    factors of its kinds of source (``scenarios``: the scored scenarios, for their priors)."""
     table = tables.text(
         [[_met(row, "ok", "MISS"), row.scenario, row.id, row.description or row.metric,
           row.kind, row.observed, _simulated(row), _true(row)] for row in card.itertuples()],
@@ -87,7 +89,7 @@ def as_text(card: pd.DataFrame, scenarios: dict | None = None) -> str:
                 "reported median [90 % interval]", "true"])
     totals = []
     for scenario, rows in card.groupby("scenario", sort=False):
-        factors = _factors(rows, (scenarios or {}).get(scenario))
+        factors = _factors(rows, scenarios)
         totals.append(f"{scenario}: {int(rows['met'].sum())} of {len(rows)} targets met"
                       f"{_unscored(rows)}" + (f". {factors}" if factors else ""))
     return "\n".join([table, *totals])

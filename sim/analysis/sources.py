@@ -65,7 +65,6 @@ class Judgement:
     """A set of true figures as the sources would report them, and how far they miss."""
 
     targets: list[Target]
-    true: np.ndarray  # the model's figure per target
     biases: dict[str, float]  # the fitted (or fixed) factor per kind of source
     reported: np.ndarray  # what each target's source would report
     loss: float  # squared misses of the reported figures plus the fitted biases' prior terms
@@ -86,7 +85,7 @@ def judge(scenario, true) -> Judgement:
     total = sum(miss(t, r) ** 2 for t, r in zip(scenario.targets, shown, strict=True))
     total += sum(prior_miss(getattr(scenario.sources, kind), biases[kind]) ** 2
                  for kind in SOURCE_KINDS)
-    return Judgement(list(scenario.targets), true, biases, shown, float(total))
+    return Judgement(list(scenario.targets), biases, shown, float(total))
 
 
 def fit_bias(scenario, kind: str, true: np.ndarray) -> float:
@@ -104,7 +103,7 @@ def fit_bias(scenario, kind: str, true: np.ndarray) -> float:
 
     centre, reach = np.log(source.bias), PRIOR_WIDTH * np.log(source.spread)
     grid = np.linspace(centre - reach, centre + reach, 241)  # the cost may have flat stretches
-    best = grid[int(np.argmin([cost(u) for u in grid]))]
-    step = grid[1] - grid[0]
-    found = minimize_scalar(cost, bounds=(best - step, best + step), method="bounded")
-    return float(np.exp(found.x if found.fun <= cost(best) else best))
+    costs = [cost(u) for u in grid]
+    best, step = int(np.argmin(costs)), grid[1] - grid[0]
+    found = minimize_scalar(cost, bounds=(grid[best] - step, grid[best] + step), method="bounded")
+    return float(np.exp(found.x if found.fun <= costs[best] else grid[best]))

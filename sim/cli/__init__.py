@@ -9,19 +9,17 @@ compare), ``fit`` (check, calibrate, ablate), ``explore`` (sensitivity, discover
 from __future__ import annotations
 
 import errno
-import importlib
 import os
 import sys
 import traceback
 
 import typer
 
+from sim.cli import simulate, fit, explore, tools  # noqa: F401  # isort: skip (registers, in order)
 from sim.cli.options import app, invoked
 from sim.errors import InputError, InterruptionError
 
 DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
-for _commands in ("simulate", "fit", "explore", "tools"):  # registers them, in this order
-    importlib.import_module(f"sim.cli.{_commands}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ def check(
     pool = {"kind": "process", "workers": workers or default_workers(), "scheduler": None}
     built, runs = launch.start(plan, folder, pool, quiet)
     card = score_folder(folder, built, runs)
-    typer.echo(as_text(card, {s.name: s for s in built.scenarios}))
+    typer.echo(as_text(card, built.scenarios))
     typer.echo(f"scorecard: {folder / 'scorecard.md'}")
     if not card["met"].all():
         raise typer.Exit(TARGETS_MISSED)

@@ -51,8 +51,10 @@ def open_executor(kind: str, workers: int, scheduler: str | None = None):
     """
     if kind == "process":
         keep = _kept is not None and workers > 1
-        executor = (InlineExecutor() if workers <= 1 else
-                    _kept.pop(workers, None) or run_pool(workers) if keep else run_pool(workers))
+        if workers <= 1:
+            executor = InlineExecutor()
+        else:  # within kept_pools(), the pool the last experiment left open if there is one
+            executor = (_kept.pop(workers, None) if keep else None) or run_pool(workers)
         try:
             yield executor
         except BaseException:  # interrupted or failed: stop the workers now, not after their runs

@@ -154,25 +154,20 @@ class TieCounts:
         a list of index arrays (which may repeat users).
         """
         touched = {}
+        changed = np.concatenate([gained, lost])  # each user's ties in order: gained's first
         # friends is symmetric; "u follows c": c's change changes the creators count of c's
         # followers, and u's change changes the audience count of the creators u follows.
         for kind, matrix, counts in (("friends", ties.friends, self.friends),
                                      ("creators", ties.followed_by, self.creators),
                                      ("audience", ties.follows, self.audience)):
+            cells = _tied(matrix, changed) if len(changed) else changed
+            split = int((matrix.indptr[gained + 1] - matrix.indptr[gained]).sum())
             touched[kind] = []
-            if not len(gained) or not len(lost):
-                for changed, sign in ((gained, np.float32(1)), (lost, np.float32(-1))):
-                    if len(changed):
-                        cells = _tied(matrix, changed)
-                        np.add.at(counts[:, j], cells, sign)
-                        touched[kind].append(cells)
-                continue
-            # both: the ties of both found at once (each user's in order), then split
-            cells = _tied(matrix, np.concatenate([gained, lost]))
-            split = int(matrix.indptr[gained + 1].sum() - matrix.indptr[gained].sum())
-            for part, sign in ((cells[:split], np.float32(1)), (cells[split:], np.float32(-1))):
-                np.add.at(counts[:, j], part, sign)
-                touched[kind].append(part)
+            for users, part, sign in ((gained, cells[:split], np.float32(1)),
+                                      (lost, cells[split:], np.float32(-1))):
+                if len(users):
+                    np.add.at(counts[:, j], part, sign)
+                    touched[kind].append(part)
         return touched
 
 
