@@ -154,10 +154,10 @@ def run_calibration(users: int, days: int, budget: int, replicates: int, reuse: 
     from sim.analysis.calibration import calibrate, parse_fit
     from sim.scenario.loading import load_scenario, resolve_path
 
-    if not reuse:  # every run builds its population and ties, as before issue 12
-        from sim.model import population_cache
+    if not reuse:  # every run builds its population and ties and draws, as before issue 12
+        from sim.model import daily_draws, population_cache
 
-        population_cache.CACHE_BYTES = 0
+        population_cache.CACHE_BYTES = daily_draws.CACHE_BYTES = 0
     file = resolve_path(SCENARIO)
     sets = [f"simulation.users={users}", f"simulation.days={days}"]
     base = load_scenario(file, sets)

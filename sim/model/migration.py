@@ -16,12 +16,11 @@ import mesa
 import numpy as np
 
 from sim.model import columns as d
+from sim.model import daily_draws, population_cache, rules
 from sim.model import motives as m
-from sim.model import population_cache, rules
 from sim.model.attraction import Attraction
 from sim.model.blocks import blocks
 from sim.model.events import schedule_events
-from sim.model.kernels import fill_uniform
 from sim.model.network import distinct_users
 from sim.model.platforms import Platforms
 from sim.model.recorder import Recorder
@@ -86,13 +85,15 @@ class MigrationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={"ban_threat": "threat", **_platform_reporters(self.platforms.names)}
         )
-        self._draws = np.empty(self.users.account.shape, dtype=np.float32, order="F")
-        self.primary_draws = np.empty(self.users.n, dtype=np.float32)
         # the daily draws come from streams of their own, seeded from rng (faster raw bits): one
-        # for the transitions, one for opening the primary, one per platform for the others
-        self._bits, self._primary_bits, *self._open_bits = (
-            np.random.Generator(np.random.SFC64(seed))
-            for seed in self.rng.integers(2**63, size=2 + len(self.platforms)))
+        # for the transitions, one for opening the primary (both fixed by the seed: drawn once
+        # per process for runs of one seed), one per platform for the others
+        transitions, primary, *others = self.rng.integers(2**63, size=2 + len(self.platforms))
+        days = scenario.simulation.days
+        self._draws = daily_draws.stream(int(transitions), self.users.account.shape, days)
+        self._primary_draws = daily_draws.stream(int(primary), (self.users.n,), days)
+        self.primary_draws = None  # today's (N)
+        self._open_bits = [np.random.Generator(np.random.SFC64(seed)) for seed in others]
         self._push_per_threat = None
         self._churn_bound = (-1, None)
         self._most_chances = None
@@ -126,7 +127,7 @@ class MigrationModel(mesa.Model):
         # made on the helper thread (if there is one) while attractiveness is summed: the day's
         # draws (streams of their own: one per user and platform, one per user for the primary)
         # and how hard users search
-        drawn = self.threads.start(partial(d.fill_uniform, self._draws, self._bits))
+        drawn = self.threads.start(partial(self._draws.on, self.day))
         opens_primary = self.threads.start(self._opens_primary)
         search = self.threads.start(partial(self._search, seen[0]))
         attractiveness = self._attractiveness(seen)
@@ -157,6 +158,8 @@ class MigrationModel(mesa.Model):
 
     def _update_ties(self, j: int, joined, churned, returned) -> None:
         """Count today's changes of platform ``j`` in the tie counts and the kept pulls."""
+        if not (len(joined) or len(churned) or len(returned)):
+            return  # (often: nothing to count)
         gained = np.concatenate([joined, returned])
         self.attraction.after_ties(j, self.tie_counts.update(self.ties, j, gained, churned))
 
@@ -322,7 +325,8 @@ class MigrationModel(mesa.Model):
 
     def _opens_primary(self) -> np.ndarray:
         """Whether each user would open their primary platform today (N bool; own stream)."""
-        return fill_uniform(self.primary_draws, self._primary_bits) < self.users.activity
+        self.primary_draws = self._primary_draws.on(self.day)
+        return self.primary_draws < self.users.activity
 
     def buzz(self) -> np.ndarray:
         """Today's trending term of each platform (:func:`rules.trending`; read-only, made once
