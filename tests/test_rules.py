@@ -100,6 +100,7 @@ def twins():
     for i, user in enumerate(reference.users):
         user.joined_day[new[i]] = joined[i, new[i]]
     fast._tenure = None  # made again from the accounts' new ages
+    fast.newcomers = columns.Newcomers(fast)  # (and which accounts may still be new)
     reference.agents.do("look")
     draws = np.random.default_rng(1).random(fast.users.account.shape, dtype=np.float32)
     return fast, reference, draws

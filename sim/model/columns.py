@@ -69,15 +69,14 @@ def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
         return _partly_dark_day(model, j, gap, today, draw)
     settle_most, back_most = model.most_chances()
     low = (draw < max(settle_most, back_most)).nonzero()[0]  # the only ones who might
-    new = is_new(model, joined_day)  # today's accounts too
-    settled = low[engaged[low] & ~new[low] & (draw[low] < settle_most)]
+    since = newcomer_since(rates, day)  # accounts made after it are new (today's too)
+    settled = low[engaged[low] & (joined_day[low] <= since) & (draw[low] < settle_most)]
     gone = [settled[draw[settled] < rules.daily_chance(rules.base_hazard(rates,
                                                                            gap.at(settled)))]]
     dormant = low[users.account[low, j] & ~engaged[low] & (draw[low] < back_most)]
     back = dormant[draw[dormant] < rules.return_chance(rates, gap.at(dormant))]
-    new &= engaged
-    new &= joined_day != day
-    rows = new.nonzero()[0]
+    rows = model.newcomers.after(j, since)
+    rows = rows[engaged[rows] & (joined_day[rows] != day)]
     bound = model.churn_bound()[j]
     rows = rows[draw[rows] < rules.daily_chance(bound * (1 + 1e-6))]  # margin: float32 rounding
     if len(rows):  # (often nobody: then no hazard to compute)
@@ -98,14 +97,35 @@ def _partly_dark_day(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
     return gone, back
 
 
-def is_new(model, joined_day: np.ndarray) -> np.ndarray:
-    """Whether accounts made on ``joined_day`` still face more than the base hazard today: in
-    their first week or month (the language and moderation hazards) or, if made during the run
-    (day 0 or later), on trial. One comparison does both."""
-    day = model.day
-    newcomer_since = day - max(model.rates.first_week_days, rules.NEWCOMER_DAYS)
+def newcomer_since(rates, day: int) -> int:
+    """Accounts made after this day still face more than the base hazard on ``day``: in their
+    first week or month (the language and moderation hazards) or, if made during the run (day 0
+    or later), on trial. One comparison does both; the day it gives only grows with ``day``."""
+    newcomer_since = day - max(rates.first_week_days, rules.NEWCOMER_DAYS)
     trial_since = max(day - rules.TRIAL_DAYS, -1)
-    return joined_day > max(min(newcomer_since, trial_since), -32768)
+    return max(min(newcomer_since, trial_since), -32768)
+
+
+class Newcomers:
+    """Per platform column, the users whose account there may still be new: every account made
+    during the run and those made before it that were new on day 0, each dropped once it is not
+    (:func:`newcomer_since` only grows), so that today's newcomers are found among these few
+    users rather than in the whole column."""
+
+    def __init__(self, model):
+        since, joined_day = newcomer_since(model.rates, 0), model.users.joined_day
+        self.joined_day = joined_day
+        self._kept = [(joined_day[:, j] > since).nonzero()[0] for j in range(joined_day.shape[1])]
+
+    def add(self, j: int, users: np.ndarray) -> None:
+        """``users`` made an account on platform ``j`` today."""
+        self._kept[j] = np.concatenate([self._kept[j], users])
+
+    def after(self, j: int, since: int) -> np.ndarray:
+        """The users whose account on platform ``j`` was made after day ``since`` (in no order)."""
+        kept = self._kept[j]
+        self._kept[j] = kept = kept[self.joined_day[kept, j] > since]
+        return kept
 
 
 def _newcomer_churn(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today) -> np.ndarray:

@@ -99,6 +99,7 @@ class MigrationModel(mesa.Model):
         self._most_chances = None
         self._buzz = None  # today's buzz, made once a day (read-only)
         self.attraction = Attraction(self)
+        self.newcomers = d.Newcomers(self)  # whose accounts may still be new, per platform
         self._tenure, self._tenure_day = None, -1
         self._tenure_on(0)
         self.users.primary = self._best(self._attractiveness(self._seen(0)))[1]
@@ -283,6 +284,7 @@ class MigrationModel(mesa.Model):
             users.account[new, j] = True
             users.engaged[new, j] = True
             users.joined_day[new, j] = self.day
+            self.newcomers.add(j, new)
             return new
 
         joined = self._each_column(sign_up, gaps, draws.T)

@@ -8,6 +8,8 @@ origin (TikTok) while it was up, where to, and whether they came back is kept pe
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -100,11 +102,9 @@ class Recorder:
     def daily(self, metric: str, dates) -> pd.DataFrame:
         """One metric as a dates × platforms table, real-world units: the timeseries pivoted
         (index ``date``, columns ``platform``), without making the timeseries."""
-        return pd.DataFrame(
-            self.values[:, :, self._column[metric]] * self.scale,
-            index=pd.DatetimeIndex(pd.to_datetime(dates), name="date"),
-            columns=pd.CategoricalIndex(self.platforms, categories=self.platforms,
-                                        name="platform"))
+        index, columns = _axes(tuple(dates), tuple(self.platforms))
+        return pd.DataFrame(self.values[:, :, self._column[metric]] * self.scale, index=index,
+                            columns=columns)
 
     def flow_table(self, dates) -> pd.DataFrame:
         """Tidy table of primary-platform moves: day, from, to, users (real-world, non-zero)."""
@@ -170,6 +170,14 @@ class Moves:
             self.on_origin += rows.sum(axis=0)
             self.ever_back += (rows & ~self.back[arriving]).sum(axis=0)
             self.back[arriving] |= rows
+
+
+@lru_cache(maxsize=8)
+def _axes(dates: tuple, platforms: tuple) -> tuple[pd.DatetimeIndex, pd.CategoricalIndex]:
+    """The dates and platforms of :meth:`Recorder.daily`'s tables (made once: a calibration
+    reads thousands of runs of the same days; pandas indexes are immutable)."""
+    return (pd.DatetimeIndex(pd.to_datetime(list(dates)), name="date"),
+            pd.CategoricalIndex(platforms, categories=platforms, name="platform"))
 
 
 def _per_column(flags: np.ndarray) -> list[int]:

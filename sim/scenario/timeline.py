@@ -198,7 +198,7 @@ def darkness(scenario) -> dict[str, list[float]]:
                 dark_since = None
         if dark_since is not None:
             spans.append((dark_since, start + scenario.simulation.days * day))
-        shares[name] = [
+        shares[name] = [0.0] * scenario.simulation.days if not spans else [
             sum((max(dt.timedelta(0), min(b, start + (d + 1) * day) - max(a, start + d * day))
                  for a, b in spans), dt.timedelta(0)) / day
             for d in range(scenario.simulation.days)]
