@@ -155,28 +155,28 @@ class TieCounts:
         """
         touched = {}
         changed = np.concatenate([gained, lost])  # each user's ties in order: gained's first
+        if not len(changed):
+            return {kind: [] for kind in ("friends", "creators", "audience")}
+        sign = np.repeat(np.float32([1, -1]), [len(gained), len(lost)])  # engaged +1, dormant -1
         # friends is symmetric; "u follows c": c's change changes the creators count of c's
         # followers, and u's change changes the audience count of the creators u follows.
         for kind, matrix, counts in (("friends", ties.friends, self.friends),
                                      ("creators", ties.followed_by, self.creators),
                                      ("audience", ties.follows, self.audience)):
-            cells = _tied(matrix, changed) if len(changed) else changed
-            split = int((matrix.indptr[gained + 1] - matrix.indptr[gained]).sum())
-            touched[kind] = []
-            for users, part, sign in ((gained, cells[:split], np.float32(1)),
-                                      (lost, cells[split:], np.float32(-1))):
-                if len(users):
-                    np.add.at(counts[:, j], part, sign)
-                    touched[kind].append(part)
+            starts = matrix.indptr[changed]
+            lengths = matrix.indptr[changed + 1] - starts  # each changed user's ties
+            cells = _tied(matrix, changed, starts, lengths)
+            np.add.at(counts[:, j], cells, np.repeat(sign, lengths))
+            touched[kind] = [cells] if len(cells) else []
         return touched
 
 
-def _tied(matrix: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
-    """Column indices of every non-zero in ``rows`` (each tie once per row listing it)."""
+def _tied(matrix: sp.csr_matrix, rows: np.ndarray, starts: np.ndarray,
+          lengths: np.ndarray) -> np.ndarray:
+    """Column indices of every non-zero in ``rows`` (each tie once per row listing it; ``starts``
+    and ``lengths``: where each row's non-zeros start and how many it has)."""
     if len(rows) > 2000:
         return matrix[rows].indices
-    starts = matrix.indptr[rows]
-    lengths = matrix.indptr[rows + 1] - starts
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
     return matrix.indices[offsets + np.arange(len(offsets))]
 
