@@ -91,16 +91,40 @@ def test_the_cache_keeps_within_its_memory_budget(monkeypatch):
     assert [key[-1] for key in population_cache._cache] == [3, 4]  # the least recent went
 
 
+RANKED_DAU = """
+extends = "observed-2025"
+[[add_targets]]
+id = "R1"
+description = "RedNote among the top apps by daily users (a rank reads every platform's)"
+metric = "dau_us"
+platform = "rednote"
+stat = "rank"
+start = 2025-01-14
+end = 2025-01-16
+at_most = 3
+source = "a test"
+"""
+
+
 @pytest.mark.parametrize("name, days, read", [("observed-2025", 40, None),
-                                              ("seed-claims", 30, 30)])
-def test_the_calibration_run_gives_the_targets_of_the_full_run(name, days, read):
+                                              ("seed-claims", 30, 30),
+                                              ("india-2020", 330, None),
+                                              ("ranked-dau", 40, None)])
+def test_the_calibration_run_gives_the_targets_of_the_full_run(name, days, read, tmp_path):
     """``target_values`` runs only as far as the targets read (the days up to the last target
-    date; the cohorts and profile only if a target reads them): the same figures as the tables
-    of the full run."""
-    from sim.analysis.evaluate import days_read, run_tables, target_values
+    date; the cohorts and profile only if a target reads them; who opened which app only on
+    the platforms a target reads it of, every platform for a rank; the main-app moves only if
+    a target reads them): the same figures as the tables of the full run."""
+    from sim.analysis.evaluate import days_read, platforms_opened, run_tables, target_values
     from sim.analysis.targets import measure
 
+    if name == "ranked-dau":
+        (tmp_path / "ranked.toml").write_text(RANKED_DAU)
+        name = tmp_path / "ranked.toml"
     scenario = load_scenario(name, ["simulation.users=600", f"simulation.days={days}"])
+    opened = platforms_opened(scenario)
+    assert opened.all() if "rank" in {t.stat for t in scenario.targets
+                                      if t.metric == "dau_us"} else 0 < opened.sum() < len(opened)
     last = max(day for t in scenario.targets for day in (t.date, t.end, t.reference_end) if day)
     if read is None:  # the days through the last target date, fewer than the run's
         read = (last - scenario.simulation.start).days + 1
@@ -132,3 +156,26 @@ def test_a_run_that_does_not_count_motives_differs_only_in_the_motive_counts():
         pd.testing.assert_frame_equal(
             full.recorder.daily(metric, scenario.simulation.dates),
             series.pivot(index="date", columns="platform", values=metric), check_exact=True)
+
+
+def test_a_run_that_opens_some_platforms_and_follows_no_moves_differs_only_there():
+    """What a calibration run leaves out changes nothing else: with daily users worked out on
+    some platforms only and no main-app moves followed, the same timeseries except those
+    platforms' figures of who opened what, and zero moves (and flows)."""
+    scenario = load_scenario("observed-2025", SIZE)
+    full = MigrationModel(scenario, rng=6).run()
+    lean = MigrationModel(scenario, rng=6)
+    lean.opening[[0, 2, 3]] = False  # tiktok, instagram, youtube
+    lean.follows_moves = False
+    lean.run()
+    expected, got = outputs(full), outputs(lean)
+    closed = expected.platform.isin(["tiktok", "instagram", "youtube"])
+    opened_metrics = ["dau", "dau_us", "creators_active", "protest_posts"]
+    assert (expected.loc[closed, "dau"] > 0).all()
+    expected.loc[closed, opened_metrics] = got.loc[closed, opened_metrics]
+    assert (got.loc[closed, "dau"] == 0).all()
+    moves = ["moved", "moved_back", "ever_back"]
+    assert expected[moves].to_numpy().sum() > 0
+    expected[moves] = 0.0
+    pd.testing.assert_frame_equal(got, expected)
+    assert lean.recorder.flows.sum() == 0 < full.recorder.flows.sum()

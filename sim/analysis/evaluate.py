@@ -7,6 +7,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.analysis.targets import RunTables, measure
@@ -15,6 +16,9 @@ from sim.scenario.schema import Scenario
 
 PROFILE_METRICS = {"newcomer_share_18_34", "top_creator_accounts"}  # read off the profile
 COHORT_METRICS = {"first_week_churn"}  # read off the cohorts
+MOVE_METRICS = {"moved", "moved_back", "ever_back"}  # read off the main-app moves
+OPENING_METRICS = {"dau", "dau_us", "creators_active", "protest_posts", "international_share"}
+# (read who opened which app today)
 
 
 def run_tables(scenario: Scenario, seed: int) -> RunTables:
@@ -42,6 +46,8 @@ def target_tables(scenario: Scenario, seed: int) -> RunTables:
     simulation, metrics = scenario.simulation, {t.metric for t in scenario.targets}
     model = MigrationModel(scenario, rng=seed)
     model.counts_motives = any(m.startswith(("signups_", "motive_share_")) for m in metrics)
+    model.opening = platforms_opened(scenario)
+    model.follows_moves = bool(metrics & MOVE_METRICS)
     for _ in range(days_read(scenario)):
         model.step()
     ends = (cohorts(model.users, model.platforms.names, simulation.days, model.scale)
@@ -63,6 +69,17 @@ class Recorded(RunTables):
             self._daily[metric] = self.model.recorder.daily(metric,
                                                             self.model.config.simulation.dates)
         return self._daily[metric]
+
+
+def platforms_opened(scenario: Scenario) -> np.ndarray:
+    """Which platforms' daily users the targets read (P bool): a target on who opened an app
+    reads its platform's, or every platform's if it ranks them."""
+    names = list(scenario.platforms)
+    read = np.zeros(len(names), dtype=bool)
+    for target in scenario.targets:
+        if target.metric in OPENING_METRICS:
+            read[slice(None) if target.stat == "rank" else names.index(target.platform)] = True
+    return read
 
 
 def days_read(scenario: Scenario) -> int:

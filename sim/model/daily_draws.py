@@ -21,7 +21,7 @@ from sim.model.kernels import fill_uniform
 CACHE_BYTES = 128e6  # per process; a run whose draws would take more draws them every day
 
 _streams: OrderedDict[tuple, Stream] = OrderedDict()
-_lock = threading.Lock()  # the dashboard runs models on several threads of one process
+_lock = threading.Lock()  # runs on other threads of the same process may ask at once
 
 
 class Stream:

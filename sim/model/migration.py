@@ -79,6 +79,11 @@ class MigrationModel(mesa.Model):
         # whether the day's sign-ups are counted by strongest motive (signups_<motive>; zeros if
         # not): a run whose motive counts nobody reads (a calibration's) may switch it off
         self.counts_motives = True
+        # which platforms' daily users are worked out (who opens what today): nothing else in a
+        # run reads them, so a run whose daily users nobody reads on some platforms (a
+        # calibration's) may switch those off (each platform draws from its own stream)
+        self.opening = np.ones(len(self.platforms), dtype=bool)
+        self.follows_moves = True  # main-app moves and flows (the recorder's); may be switched off
         self.events = schedule_events(
             self, scenario.events, scenario.simulation.start, scenario.simulation.days)
         self.recorder = Recorder(scenario.simulation.days, self.platforms.names, self.scale)
@@ -137,7 +142,7 @@ class MigrationModel(mesa.Model):
         draws = drawn.result()
         joined, motives = self._sign_up(gaps, seen, draws, search.result())
         churned, returned = self._churn_and_return(gaps, seen, draws)
-        previous_primary = self.users.primary.copy()
+        previous_primary = self.users.primary.copy() if self.follows_moves else None
         best, self.users.primary = self._best_after(attractiveness, best, choice,
                                                     [*joined, *churned, *returned])
         self._open_apps(_gaps(best, attractiveness), seen, opens_primary.result(), joined)
@@ -148,11 +153,12 @@ class MigrationModel(mesa.Model):
         recorded.result()
         self.datacollector.collect(self)
 
-    def _each_column(self, rule, *per_column) -> list:
-        """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j``; their
-        results in column order. Columns are independent: on two threads for large populations
-        (numpy releases the interpreter lock while it works), with the same results."""
-        columns = range(len(self.platforms))
+    def _each_column(self, rule, *per_column, columns=None) -> list:
+        """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j`` (or those
+        in ``columns``); their results in column order. Columns are independent: on two threads
+        for large populations (numpy releases the interpreter lock while it works), with the same
+        results."""
+        columns = range(len(self.platforms)) if columns is None else columns
         name = getattr(rule, "__qualname__", None) or rule.func.__qualname__
         return self.threads.map([partial(rule, j, *(arg[j] for arg in per_column))
                                  for j in columns], [(name, j) for j in columns])
@@ -323,7 +329,7 @@ class MigrationModel(mesa.Model):
         that a platform new to the user gets attention while it still feels new; whoever signed
         up today opened it today (a download counts as a daily user: C4)."""
         self._each_column(partial(d.open_app, self, opens_primary), gaps, seen,
-                          self._open_bits, joined)
+                          self._open_bits, joined, columns=self.opening.nonzero()[0])
 
     def _opens_primary(self) -> np.ndarray:
         """Whether each user would open their primary platform today (N bool; own stream)."""

@@ -54,7 +54,9 @@ class Recorder:
 
     def record(self, model, joined, churned, returned, motives, previous_primary, seen) -> None:
         """Write one day's row: ``joined``, ``churned`` and ``returned`` list the users concerned
-        on each platform, ``seen`` is the day as seen on each platform (:class:`Today` columns)."""
+        on each platform, ``seen`` is the day as seen on each platform (:class:`Today` columns),
+        ``previous_primary`` each user's main app before today's changes (None: moves and flows
+        are not followed and stay zeros)."""
         users, day = model.users, model.day
         row = self.values[day]
         col = self._column
@@ -76,6 +78,12 @@ class Recorder:
         for i, label in enumerate(MOTIVE_LABELS):
             row[:, col[f"signups_{label}"]] = motives[i]
         self.threat[day] = model.threat
+        if previous_primary is not None:  # (None: a run that follows no moves; zeros)
+            self._record_moves(model, previous_primary, row)
+
+    def _record_moves(self, model, previous_primary: np.ndarray, row: np.ndarray) -> None:
+        """Today's chosen main-app moves (``moved``, ``moved_back``, ``ever_back``) and flows."""
+        users, col = model.users, self._column
         moved = np.flatnonzero(previous_primary != users.primary)
         origin_up = bool(model.platforms.dark[self.moves.origin] < MOSTLY_DARK)
         self.moves.update(moved, previous_primary, users.primary, origin_up)
@@ -84,7 +92,7 @@ class Recorder:
         row[:, col["ever_back"]] = self.moves.ever_back
         size = len(self.platforms) + 1
         cells = (previous_primary[moved].astype(np.int64) + 1) * size + users.primary[moved] + 1
-        self.flows[day] = np.bincount(cells, minlength=size * size).reshape(size, size)
+        self.flows[model.day] = np.bincount(cells, minlength=size * size).reshape(size, size)
 
     def timeseries(self, dates) -> pd.DataFrame:
         """Tidy table: one row per day and platform, metrics in real-world units."""
