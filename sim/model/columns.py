@@ -86,10 +86,12 @@ def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
 
 def _partly_dark_day(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray):
     """``churn_and_return`` on a day platform ``j`` is dark for some of its hours
-    (:func:`rules.partly_dark`; returns in the hours it works)."""
+    (:func:`rules.partly_dark`; returns in the hours it works). Only the users whose draw is
+    below the highest chance anyone can have get their own computed (the same decisions)."""
     users, dark = model.users, model.platforms.dark[j]
     engaged = users.engaged[:, j] & (users.joined_day[:, j] != model.day)
-    rows = engaged.nonzero()[0]
+    bound = rules.partly_dark(model.rates, model.churn_bound()[j], dark)  # above anyone's
+    rows = (engaged & (draw < rules.daily_chance(bound * (1 + 1e-6)))).nonzero()[0]
     hazard = _hazard(model, j, rows, gap, today.rows(rows))
     gone = rows[draw[rows] < rules.daily_chance(rules.partly_dark(model.rates, hazard, dark))]
     dormant = (users.account[:, j] & ~users.engaged[:, j]).nonzero()[0]

@@ -195,12 +195,12 @@ def _per_column(flags: np.ndarray) -> list[int]:
 
 def _protest_posts(model, seen) -> np.ndarray:
     """Expected protest posts today (#TikTokRefugee in 2025): new arrivals on the apps a protest
-    move goes to, by their anger."""
+    move goes to, by their anger (on the platforms whose daily users are worked out)."""
     posts = np.zeros(len(model.platforms))
     rate = model.rates.protest_posting * float(model.threat > 0)
     if rate == 0:
         return posts
-    for j in np.flatnonzero(model.platforms.protest_owned):
+    for j in np.flatnonzero(model.platforms.protest_owned * model.opening):
         newcomer = (seen[j].tenure[:, 0] <= PROTEST_POST_DAYS) & model.users.active[:, j]
         anger = model.users.protest[newcomer].sum(dtype=np.float64)
         posts[j] = anger * model.platforms.protest_owned[j] * rate
