@@ -1,5 +1,6 @@
 """The fast kernels give what a plain numpy version gives: the same uniforms, the same chance of
-at least one event to float32 rounding, and alias samples in proportion to their weights."""
+at least one event to float32 rounding, the same capped values, and alias samples in proportion
+to their weights."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from sim.model import blocks
-from sim.model.kernels import SERIES_BELOW, alias_sample, at_least_once, fill_uniform
+from sim.model.kernels import SERIES_BELOW, alias_sample, at_least_once, at_most, fill_uniform
 
 
 def plain_uniforms(n: int, seed: int) -> np.ndarray:
@@ -105,3 +106,19 @@ def test_alias_samples_are_indices_of_weights_that_are_not_zero(weights, seed):
     drawn = alias_sample(weights, 2_000, np.random.default_rng(seed))
     assert drawn.shape == (2_000,) and drawn.min() >= 0 and drawn.max() < len(weights)
     assert (weights[np.unique(drawn)] > 0).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=hnp.arrays(np.float32, hnp.array_shapes(max_dims=2, max_side=40),
+                         elements=st.floats(width=32, allow_nan=True, allow_infinity=True)),
+       most=st.floats(-5, 25, width=32).filter(lambda most: most != 0))
+def test_at_most_is_numpys_minimum_bit_for_bit(values, most):
+    """(A zero against a cap of zero may come out as either sign of zero.)"""
+    most = np.float32(most)
+    expected = np.minimum(values, most)
+    got = at_most(values, most)
+    assert got.shape == values.shape and got.dtype == np.float32
+    np.testing.assert_array_equal(got.view(np.uint32), expected.view(np.uint32))  # -0.0, NaN
+    out = values.copy()
+    assert at_most(out, most, out=out) is out
+    np.testing.assert_array_equal(out.view(np.uint32), expected.view(np.uint32))

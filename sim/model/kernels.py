@@ -1,6 +1,6 @@
 """Fast kernels the model's rules and set-up stand on, each the same as a plain numpy expression
 (tested against it) and faster: uniform fills from raw bits, the chance of at least one event in
-a day, and Walker's alias sampling.
+a day, a cap on values, and Walker's alias sampling.
 """
 
 from __future__ import annotations
@@ -41,6 +41,27 @@ def at_least_once(rate: np.ndarray) -> np.ndarray:
     rate *= series
     rate[large] = exact
     return rate
+
+
+def at_most(values: np.ndarray, most: np.float32, out: np.ndarray | None = None) -> np.ndarray:
+    """min(values, most) of float32 ``values``, as ``np.minimum(values, most)``, faster: numpy's
+    vectorised minimum runs on two arrays, not on an array and a number (4x on 20,000 values).
+    The same numbers bit for bit, except that a zero against a cap of zero may keep either sign."""
+    return np.minimum(values, _filled(most, values.size).reshape(values.shape), out=out)
+
+
+_filled_with: dict = {}  # value -> the longest read-only float32 array of it made so far
+
+
+def _filled(value: np.float32, size: int) -> np.ndarray:
+    """``size`` copies of ``value`` (float32, read-only; a view of a kept array)."""
+    kept = _filled_with.get(value)
+    if kept is None or len(kept) < size:
+        kept = np.full(max(size, 2 * len(kept) if kept is not None else 1024), value,
+                       dtype=np.float32)
+        kept.flags.writeable = False
+        _filled_with[value] = kept
+    return kept[:size]
 
 
 def alias_sample(weights: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from sim.model.kernels import at_most
 from sim.scenario.metrics import MOTIVE_LABELS
 
 # The strength of each pull and push at its strongest (full trait, full threat), in log-odds of
@@ -249,7 +250,7 @@ def privacy_pull(users, platforms, day: Today) -> np.ndarray:
 @pull("account")
 def habit_pull(users, platforms, day: Today) -> np.ndarray:
     """Habit: a platform used for months is hard to leave (a mooring; Bansal et al. 2005)."""
-    return users.habit[:, None] * np.minimum(day.tenure / HABIT_DAYS, 1.0)
+    return users.habit[:, None] * at_most(day.tenure / HABIT_DAYS, np.float32(1.0))  # min(·, 1)
 
 
 @pull("ties", weight="network_pull")

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sim.model.kernels import at_least_once
+from sim.model.kernels import at_least_once, at_most
 from sim.model.motives import fading
 
 # Numbers fixed by the form of the rules, not by the data (each a cap that keeps exp() finite).
@@ -88,7 +88,7 @@ def sign_up_chance(search, gap, trend, gate):
             (:func:`sim.model.motives.signup_gate`).
     """
     lead = trend - gap  # in the charts, and better than what the user has
-    rate = np.exp(np.minimum(lead, LEAD_CAP, out=lead), out=lead)  # (capped: 1 long before)
+    rate = np.exp(at_most(lead, LEAD_CAP, out=lead), out=lead)  # (capped: 1 long before)
     rate *= search  # how hard the user is looking
     rate *= gate  # through the sign-up barrier (Douyin's Chinese phone number)
     return at_least_once(rate)
