@@ -161,6 +161,11 @@ class Attraction:
 
 def _same_settings(old, new) -> bool:
     """Whether two :class:`~sim.model.platforms.PlatformColumn` of a platform hold the same
-    settings (every field)."""
-    return vars(old).keys() == vars(new).keys() and all(
-        np.array_equal(value, getattr(new, name)) for name, value in vars(old).items())
+    settings (every field; NaN equals nothing, as in ``np.array_equal``)."""
+    return _settings(old) == _settings(new)
+
+
+def _settings(column) -> list:
+    """Every field of a platform column, its arrays as lists (compared in one go)."""
+    return [(name, value.tolist() if isinstance(value, np.ndarray) else value)
+            for name, value in vars(column).items()]
