@@ -1,6 +1,6 @@
 """Benchmarks: a million users on a laptop, side by side with plain Mesa (issue 6).
 
-    python benchmarks/bench.py            # full (about 15 minutes on 2 cores)
+    python benchmarks/bench.py            # full (about 20 minutes on 2 cores)
     python benchmarks/bench.py --quick    # smoke run (about a minute); or BENCH_QUICK=1
 
 Measures, on the shipped ``observed-2025`` scenario:
@@ -18,9 +18,10 @@ Measures, on the shipped ``observed-2025`` scenario:
 4. ``sim --help`` start-up time (best of several);
 5. calibration throughput (issue 12): runs per second of ``observed-2025`` at 20,000 users × 20
    days through the calibration path (:func:`sim.analysis.calibration.calibrate`: candidates ×
-   replicates on a process pool of 2 workers), each in a fresh process, once with every run
-   building its population and ties (as before issue 12: :mod:`sim.model.population_cache` off)
-   and once reusing those built for each seed;
+   replicates on a process pool of 2 workers), each in a fresh process: with today's code (the
+   commit ``TODAYS`` the issue was filed at, taken from git) and this commit's, alternately;
+   and this commit's with every run building its population, ties and draws
+   (:mod:`sim.model.population_cache` and :mod:`sim.model.daily_draws` off);
 6. the dashboard's update time (issue 11, :mod:`benchmarks.dashboard`): in headless Chromium,
    seconds from a slider move to the updated plot at 20,000 users × 180 days × 3 replicates
    (median of 10 moves), and a burst of 5 quick moves ending on the last one (skipped, saying
@@ -35,12 +36,15 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import io
 import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -50,10 +54,13 @@ OUT = ROOT / "benchmarks" / "out"
 SCENARIO = "observed-2025"
 FULL = {"compare": (10_000, 180), "sizes": (100_000, 1_000_000), "days": 180,
         "experiment": (20_000, 180, 8), "help_runs": 7, "calibration": (20_000, 20, 64, 4),
+        "calibration_rounds": 3,
         "dashboard": (20_000, 10, 5)}
 QUICK = {"compare": (2_000, 20), "sizes": (20_000, 200_000), "days": 30,
          "experiment": (5_000, 60, 4), "help_runs": 3, "calibration": (5_000, 20, 16, 2),
+         "calibration_rounds": 1,
          "dashboard": (5_000, 3, 3)}
+TODAYS = "e836952"  # the commit issue 12 was filed at: its calibration path is "today's"
 CALIBRATION_FITS = ("dynamics.buzz=1.5:3", "dynamics.threat_push=0.3:3.5",
                     "platforms.rednote.appeal=0.8:1.6")
 
@@ -139,13 +146,27 @@ def run_experiment(users: int, days: int, runs: int, workers: int) -> dict:
     return {"wall_s": wall, "failed": int((table["status"] != "ok").sum())}
 
 
-def calibration(users: int, days: int, budget: int, replicates: int, reuse: bool) -> dict:
-    """``run_calibration`` in a new interpreter (its pool's workers start without a cache)."""
+def calibration(users: int, days: int, budget: int, replicates: int, reuse: bool,
+                tree: Path = ROOT) -> dict:
+    """``run_calibration`` in a new interpreter (its pool's workers start without a cache), on
+    the code in ``tree`` (this project's, or today's from :func:`todays_code`)."""
     result = subprocess.run(
         [sys.executable, __file__, "--calibration",
-         *map(str, (users, days, budget, replicates, int(reuse)))],
-        capture_output=True, text=True, check=True, cwd=ROOT)
+         *map(str, (users, days, budget, replicates, int(reuse))), "--tree", str(tree)],
+        capture_output=True, text=True, check=True, cwd=tree)
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def todays_code(folder: Path) -> Path | None:
+    """The model and scenarios at commit ``TODAYS``, written into ``folder`` from git; None
+    where that history is missing (a copy of the project without it)."""
+    archive = subprocess.run(["git", "archive", "--format=tar", TODAYS, "sim", "scenarios"],
+                             cwd=ROOT, capture_output=True)
+    if archive.returncode != 0:
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
 
 
 def run_calibration(users: int, days: int, budget: int, replicates: int, reuse: bool) -> dict:
@@ -154,7 +175,7 @@ def run_calibration(users: int, days: int, budget: int, replicates: int, reuse: 
     from sim.analysis.calibration import calibrate, parse_fit
     from sim.scenario.loading import load_scenario, resolve_path
 
-    if not reuse:  # every run builds its population and ties and draws, as before issue 12
+    if not reuse:  # every run builds its population, ties and draws (this commit's code only)
         from sim.model import daily_draws, population_cache
 
         population_cache.CACHE_BYTES = daily_draws.CACHE_BYTES = 0
@@ -245,19 +266,30 @@ def measure(plan: dict) -> list[dict]:
     users, days, budget, replicates = plan["calibration"]
     print(f"calibration path: {budget} candidates × {replicates} replicates of {users:,} users × "
           f"{days} days, 2 workers", flush=True)
-    speed, per_cpu = {}, {}
-    for reuse in (False, True):
-        done = calibration(users, days, budget, replicates, reuse)
-        speed[reuse] = done["runs"] / done["wall_s"]
-        per_cpu[reuse] = done["runs"] / done["cpu_s"]
-        how = "reusing the population built for each seed" if reuse else (
-            "every run building its population (as before issue 12)")
-        row(f"calibration, {users:,} users × {days} days, 2 workers: {how}", speed[reuse],
-            "runs/s")
-        row(f"… the same, runs per CPU second ({how.split(' ')[0]})", per_cpu[reuse], "runs/s")
-    gain = speed[True] / speed[False]
-    row("calibration throughput, reused / rebuilt", gain, "×", "≥ 2×", gain >= 2)
-    row("calibration runs per CPU second, reused / rebuilt", per_cpu[True] / per_cpu[False], "×")
+    where = f"calibration, {users:,} users × {days} days, 2 workers"
+    with tempfile.TemporaryDirectory() as folder:
+        todays = todays_code(Path(folder))
+        done = {"today's": [], "now": []}
+        for _ in range(plan["calibration_rounds"]):  # in turn: the load falls on both alike
+            if todays is not None:
+                done["today's"].append(calibration(users, days, budget, replicates, True, todays))
+            done["now"].append(calibration(users, days, budget, replicates, True))
+    rebuilt = calibration(users, days, budget, replicates, False)
+    ran = {how: runs for how, runs in done.items() if runs}
+    speed = {how: statistics.median(d["runs"] / d["wall_s"] for d in runs)
+             for how, runs in ran.items()}
+    per_cpu = {how: statistics.median(d["runs"] / d["cpu_s"] for d in runs)
+               for how, runs in ran.items()}
+    if "today's" in speed:
+        row(f"{where}: today's code (commit {TODAYS}), median", speed["today's"], "runs/s")
+    row(f"{where}: this commit, median", speed["now"], "runs/s")
+    row(f"{where}: this commit, every run building its population, ties and draws",
+        rebuilt["runs"] / rebuilt["wall_s"], "runs/s")
+    if "today's" in speed:
+        gain = speed["now"] / speed["today's"]
+        row("calibration throughput, this commit / today's", gain, "×", "≥ 2×", gain >= 2)
+        row("calibration runs per CPU second, this commit / today's",
+            per_cpu["now"] / per_cpu["today's"], "×")
 
     print("sim --help", flush=True)
     seconds = help_time(plan["help_runs"])
@@ -319,6 +351,7 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--experiment", nargs=4, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--calibration", nargs=5, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--tree", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_vectorised(*args.child)))
@@ -328,6 +361,11 @@ def main() -> None:
         return
     if args.calibration:
         *sizes, reuse = args.calibration
+        sys.path.insert(0, str(args.tree))  # the code measured: this project's or today's
+        import sim
+
+        if not Path(sim.__file__).resolve().is_relative_to(args.tree.resolve()):
+            raise SystemExit(f"measured {sim.__file__}, not the code in {args.tree}")
         print(json.dumps(run_calibration(*sizes, reuse=bool(reuse))))
         return
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
