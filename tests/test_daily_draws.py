@@ -55,15 +55,21 @@ def test_a_longer_run_extends_the_kept_days_with_the_same_numbers():
         np.testing.assert_array_equal(kept[day], short.on(day))
 
 
-def test_draws_past_the_budget_are_drawn_every_day_and_old_streams_forgotten(monkeypatch):
+def test_long_draws_are_drawn_every_day_and_old_streams_forgotten(monkeypatch):
+    """A stream is kept if its days take at most a quarter of the budget; past the budget, the
+    least recently used goes."""
     day_bytes = 100 * 2 * 4
-    monkeypatch.setattr(daily_draws, "CACHE_BYTES", 10 * day_bytes)
+    monkeypatch.setattr(daily_draws, "CACHE_BYTES", 40 * day_bytes)
     too_long = daily_draws.stream(1, (100, 2), days=11)
     assert not too_long.kept and not daily_draws._streams
-    first = daily_draws.stream(2, (100, 2), days=6)
-    daily_draws.stream(3, (100, 2), days=6)  # 12 days' worth: the first is forgotten
-    assert list(daily_draws._streams) == [(3, (100, 2))]
-    assert first.on(5).shape == (100, 2)  # a run using it keeps it
+    first = daily_draws.stream(2, (100, 2), days=10)
+    for seed in (3, 4, 5):
+        daily_draws.stream(seed, (100, 2), days=10)
+    assert len(daily_draws._streams) == 4  # 40 days' worth: all kept
+    daily_draws.stream(2, (100, 2), days=10)  # used again: now the most recent
+    daily_draws.stream(6, (100, 2), days=10)  # the least recently used (3) is forgotten
+    assert [key[0] for key in daily_draws._streams] == [4, 5, 2, 6]
+    assert first.on(9).shape == (100, 2)
 
 
 def test_two_threads_asking_for_one_stream_get_each_day_drawn_once():

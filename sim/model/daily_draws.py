@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.model.kernels import fill_uniform
 
-CACHE_BYTES = 128e6  # per process; a run whose draws would take more draws them every day
+CACHE_BYTES = 128e6  # per process; a stream is kept if its days take at most a quarter of it
 
 _streams: OrderedDict[tuple, Stream] = OrderedDict()
 _lock = threading.Lock()  # runs on other threads of the same process may ask at once
@@ -54,9 +54,11 @@ class Stream:
 def stream(seed: int, shape: tuple, days: int) -> Stream:
     """The stream seeded ``seed`` of ``shape`` arrays for a run of ``days`` days: the one this
     process kept (least recently used ones forgotten past ``CACHE_BYTES``), or its own if its
-    days would not fit."""
+    days would take more than a quarter of that. (Keeping costs fresh memory every day, which
+    only pays when runs of the seed come back: a calibration's few seeds, kept whole; not the
+    long runs of an experiment, each seed run once, nor the dashboard's.)"""
     need = days * float(np.prod(shape)) * 4
-    if need > CACHE_BYTES:
+    if need > CACHE_BYTES / 4:
         return Stream(seed, shape, kept=False)
     key = (seed, shape)
     with _lock:
