@@ -36,9 +36,11 @@ def target_values(scenario: Scenario, seed: int) -> list[float]:
 
 def target_tables(scenario: Scenario, seed: int) -> RunTables:
     """The tables of one run as far as the targets read them: the days up to the last one a
-    target reads (:func:`days_read`; the later ones stay zeros), sign-ups counted by motive and
-    the cohorts and profile only if a target reads them (else zeros and empty tables), and the
-    daily metrics read off the recorder (:class:`Recorded`). A day's figures depend only on the
+    target reads (:func:`days_read`; the later ones stay zeros), sign-ups counted by motive, the
+    main-app moves and the cohorts and profile only if a target reads them (else zeros and empty
+    tables), who opened what only on the platforms a target reads it of
+    (:func:`platforms_opened`), no Mesa DataCollector, and the daily metrics read off the
+    recorder (:class:`Recorded`). A day's figures depend only on the
     days before it, so every target comes out as from the full run."""
     from sim.model.migration import MigrationModel
     from sim.model.recorder import cohorts
@@ -48,6 +50,7 @@ def target_tables(scenario: Scenario, seed: int) -> RunTables:
     model.counts_motives = any(m.startswith(("signups_", "motive_share_")) for m in metrics)
     model.opening = platforms_opened(scenario)
     model.follows_moves = bool(metrics & MOVE_METRICS)
+    model.collects = False  # (targets read the recorder)
     for _ in range(days_read(scenario)):
         model.step()
     ends = (cohorts(model.users, model.platforms.names, simulation.days, model.scale)

@@ -84,6 +84,7 @@ class MigrationModel(mesa.Model):
         # calibration's) may switch those off (each platform draws from its own stream)
         self.opening = np.ones(len(self.platforms), dtype=bool)
         self.follows_moves = True  # main-app moves and flows (the recorder's); may be switched off
+        self.collects = True  # Mesa's DataCollector, for Mesa's tools; may be switched off
         self.events = schedule_events(
             self, scenario.events, scenario.simulation.start, scenario.simulation.days)
         self.recorder = Recorder(scenario.simulation.days, self.platforms.names, self.scale)
@@ -151,7 +152,8 @@ class MigrationModel(mesa.Model):
         self._each_column(self._update_ties, joined, churned, returned)
         self._remember_signups(self.expected_signups)
         recorded.result()
-        self.datacollector.collect(self)
+        if self.collects:
+            self.datacollector.collect(self)
 
     def _each_column(self, rule, *per_column, columns=None) -> list:
         """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j`` (or those

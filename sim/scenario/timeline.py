@@ -164,11 +164,25 @@ MOSTLY_DARK = 0.5  # a day dark for at least half its hours counts as a dark day
 # are not choices; outcomes "on days it was up" leave it out)
 
 
+_darkness_of: dict = {}  # what darkness() depends on -> its answer (a calibration asks often)
+
+
 def darkness(scenario) -> dict[str, list[float]]:
     """The share of each simulated day each platform is dark (0 up, 1 dark all day), from its
     starting state and its outages, restorations and owner bans: an event given as a day acts
     from that day's start; one given with a time, or an outage's end, from that moment. Days
-    are calendar days in ``simulation.timezone``."""
+    are calendar days in ``simulation.timezone``. (Remembered for the last few scenarios that
+    differ in nothing it reads; a copy each time.)"""
+    key = (scenario.model_dump_json(include={"events", "simulation"}),
+           tuple((name, p.available, p.owner) for name, p in scenario.platforms.items()))
+    if key not in _darkness_of:
+        if len(_darkness_of) >= 16:
+            _darkness_of.pop(next(iter(_darkness_of)))  # the oldest
+        _darkness_of[key] = _darkness(scenario)
+    return {name: list(shares) for name, shares in _darkness_of[key].items()}
+
+
+def _darkness(scenario) -> dict[str, list[float]]:
     zone = ZoneInfo(scenario.simulation.timezone)
     start = dt.datetime.combine(scenario.simulation.start, dt.time(), zone)
     day = dt.timedelta(days=1)
