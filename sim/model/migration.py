@@ -149,7 +149,9 @@ class MigrationModel(mesa.Model):
         self._open_apps(_gaps(best, attractiveness), seen, opens_primary.result(), joined)
         recorded = self.threads.start(partial(  # reads nothing the tie updates change
             self.recorder.record, self, joined, churned, returned, motives, previous_primary, seen))
-        self._each_column(self._update_ties, joined, churned, returned)
+        gained = [np.concatenate(pair) for pair in zip(joined, returned, strict=True)]
+        touched = self.tie_counts.update(self.ties, gained, churned, self.threads)
+        self._each_column(self.attraction.after_ties, touched)
         self._remember_signups(self.expected_signups)
         recorded.result()
         if self.collects:
@@ -164,13 +166,6 @@ class MigrationModel(mesa.Model):
         name = getattr(rule, "__qualname__", None) or rule.func.__qualname__
         return self.threads.map([partial(rule, j, *(arg[j] for arg in per_column))
                                  for j in columns], [(name, j) for j in columns])
-
-    def _update_ties(self, j: int, joined, churned, returned) -> None:
-        """Count today's changes of platform ``j`` in the tie counts and the kept pulls."""
-        if not (len(joined) or len(churned) or len(returned)):
-            return  # (often: nothing to count)
-        gained = np.concatenate([joined, returned])
-        self.attraction.after_ties(j, self.tie_counts.update(self.ties, j, gained, churned))
 
     # --- what users see today ------------------------------------------------------------------
 

@@ -146,29 +146,46 @@ class TieCounts:
             "audience": (self.audience, ties.audience),
         }
 
-    def update(self, ties: Ties, j: int, gained: np.ndarray, lost: np.ndarray) -> dict:
-        """Account for the users who became engaged (``gained``: user indices) or dormant
-        (``lost``) on platform column ``j`` today.
+    def update(self, ties: Ties, gained: list[np.ndarray], lost: list[np.ndarray],
+               threads: Threads | None = None) -> list[dict]:
+        """Account for the users who became engaged (``gained``: user indices, one array per
+        platform column) or dormant (``lost``) today, every platform at once (the three kinds
+        of count shared between ``threads``, if given).
 
-        Returns, for each kind of count (as in :meth:`shares`), the users whose count changed:
-        a list of index arrays (which may repeat users).
+        Returns, per platform column, for each kind of count (as in :meth:`shares`), the users
+        whose count changed there: a list of index arrays (which may repeat users).
         """
-        touched = {}
-        changed = np.concatenate([gained, lost])  # each user's ties in order: gained's first
-        if not len(changed):
-            return {kind: [] for kind in ("friends", "creators", "audience")}
-        sign = np.repeat(np.float32([1, -1]), [len(gained), len(lost)])  # engaged +1, dormant -1
-        # friends is symmetric; "u follows c": c's change changes the creators count of c's
-        # followers, and u's change changes the audience count of the creators u follows.
-        for kind, matrix, counts in (("friends", ties.friends, self.friends),
-                                     ("creators", ties.followed_by, self.creators),
-                                     ("audience", ties.follows, self.audience)):
+        groups = [users for pair in zip(gained, lost, strict=True) for users in pair]
+        changed = np.concatenate(groups)  # column by column, each column's gained first
+        sizes = [len(users) for users in groups]
+        column = np.repeat(np.arange(len(groups)) // 2, sizes)  # of each changed user
+        sign = np.repeat(np.tile(np.float32([1, -1]), len(gained)), sizes)  # engaged +1, else -1
+        n, platforms = len(self.friends), len(gained)
+
+        def count(matrix: sp.csr_matrix, counts: np.ndarray) -> list[np.ndarray]:
             starts = matrix.indptr[changed]
             lengths = matrix.indptr[changed + 1] - starts  # each changed user's ties
             cells = _tied(matrix, changed, starts, lengths)
-            np.add.at(counts[:, j], cells, np.repeat(sign, lengths))
-            touched[kind] = [cells] if len(cells) else []
-        return touched
+            np.add.at(_flat(counts), np.repeat(column * n, lengths) + cells,
+                      np.repeat(sign, lengths))
+            per_column = np.bincount(column, weights=lengths, minlength=platforms)
+            return np.split(cells, np.cumsum(per_column[:-1]).astype(np.intp))
+
+        # friends is symmetric; "u follows c": c's change changes the creators count of c's
+        # followers, and u's change changes the audience count of the creators u follows.
+        kinds = {"friends": (ties.friends, self.friends),
+                 "creators": (ties.followed_by, self.creators),
+                 "audience": (ties.follows, self.audience)}
+        cells = (threads or Threads(1)).map([partial(count, *pair) for pair in kinds.values()])
+        return [{kind: [part[j]] if len(part[j]) else []
+                 for kind, part in zip(kinds, cells, strict=True)} for j in range(platforms)]
+
+
+def _flat(counts: np.ndarray) -> np.ndarray:
+    """A column-major N×P array as one vector, a view (cell (i, j) at j·N + i)."""
+    if not counts.flags.f_contiguous:
+        raise ValueError("tie counts must be column-major")
+    return counts.ravel(order="F")
 
 
 def _tied(matrix: sp.csr_matrix, rows: np.ndarray, starts: np.ndarray,
