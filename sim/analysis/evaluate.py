@@ -12,13 +12,12 @@ import pandas as pd
 
 from sim.analysis.targets import RunTables, measure
 from sim.experiments.runs import newcomer_profile, run_pool, simulate
+from sim.scenario.metrics import FROM_MOVES, FROM_OPENING
 from sim.scenario.schema import Scenario
 
 PROFILE_METRICS = {"newcomer_share_18_34", "top_creator_accounts"}  # read off the profile
 COHORT_METRICS = {"first_week_churn"}  # read off the cohorts
-MOVE_METRICS = {"moved", "moved_back", "ever_back"}  # read off the main-app moves
-OPENING_METRICS = {"dau", "dau_us", "creators_active", "protest_posts", "international_share"}
-# (read who opened which app today)
+OPENING_METRICS = {*FROM_OPENING, "international_share"}  # read who opened which app
 
 
 def run_tables(scenario: Scenario, seed: int) -> RunTables:
@@ -49,7 +48,7 @@ def target_tables(scenario: Scenario, seed: int) -> RunTables:
     model = MigrationModel(scenario, rng=seed)
     model.counts_motives = any(m.startswith(("signups_", "motive_share_")) for m in metrics)
     model.opening = platforms_opened(scenario)
-    model.follows_moves = bool(metrics & MOVE_METRICS)
+    model.follows_moves = bool(metrics & set(FROM_MOVES))
     model.collects = False  # (targets read the recorder)
     for _ in range(days_read(scenario)):
         model.step()

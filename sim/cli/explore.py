@@ -38,11 +38,10 @@ def sensitivity(
 ) -> None:
     """Global sensitivity (SALib): Sobol indices or Morris screening of outcomes to fields."""
     from sim.analysis.sensitivity import from_options
-    from sim.experiments.executors import default_workers
     from sim.experiments.store import default_folder
     from sim.report import sensitivity_report as report
 
-    pool = {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
+    pool = options.pool(workers, executor, scheduler)
     if resume is not None:
         options.nothing_but_resume(resume, [
             ("SCENARIO", scenario), ("--vary", vary), ("--outcome", outcome), ("--set", overrides),

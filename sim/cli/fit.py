@@ -27,14 +27,13 @@ def check(
     """Run scenarios and score them against their targets (exit 3 if any is missed)."""
     from sim.analysis.scorecard import TARGETS_MISSED, as_text, score_folder
     from sim.experiments import start as launch
-    from sim.experiments.executors import default_workers
     from sim.experiments.store import default_folder
 
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
     plan = launch.plan_from_options(scenarios, sets, [], None, None, replicates, seed)
     names = ["check", *[Path(s).stem for s in scenarios]]
     folder = out if out is not None else default_folder(names)
-    pool = {"kind": "process", "workers": workers or default_workers(), "scheduler": None}
+    pool = options.pool(workers)
     built, runs = launch.start(plan, folder, pool, quiet)
     card = score_folder(folder, built, runs)
     typer.echo(as_text(card, built.scenarios))
@@ -92,8 +91,7 @@ def calibrate(
         if resume and out is None:
             raise InputError("--resume", "", "give the folder of the killed search with --out")
         folder = out if out is not None else default_folder(["posterior", file.stem])
-        pool = {"kind": executor, "workers": workers or default_workers(),
-                "scheduler": scheduler}
+        pool = options.pool(workers, executor, scheduler)
         table, path = posterior_report.run(file, sets, fits, posterior, replicates, root,
                                            generations, folder, pool, quiet, command, resume)
         typer.echo(table)

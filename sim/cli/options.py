@@ -33,6 +33,13 @@ ExecutorOption = Annotated[str, typer.Option(help="process (local) or dask.")]
 SchedulerOption = Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:8786.")]
 
 
+def pool(workers: int | None, executor: str = "process", scheduler: str | None = None) -> dict:
+    """Where a command's runs go: ``executor`` with ``workers`` (default: one per processor)."""
+    from sim.experiments.executors import default_workers
+
+    return {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
+
+
 def nothing_but_resume(resume: Path, given: list[tuple[str, object]]) -> None:
     """Refuse options that would change a planned experiment being resumed."""
     named = [name for name, value in given if value]

@@ -41,10 +41,9 @@ def run(
     """Run scenarios as an experiment (replicates, sweeps, designs) and draw their plots."""
     from sim.experiments import start as launch
     from sim.experiments.design import DESIGNS
-    from sim.experiments.executors import default_workers
     from sim.experiments.store import default_folder
 
-    pool = {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
+    pool = options.pool(workers, executor, scheduler)
     if resume is not None:
         options.nothing_but_resume(resume, [
             ("scenarios", scenarios), ("--set", overrides), ("--sweep", sweep), ("--out", out),

@@ -103,9 +103,9 @@ def newcomer_since(rates, day: int) -> int:
     """Accounts made after this day still face more than the base hazard on ``day``: in their
     first week or month (the language and moderation hazards) or, if made during the run (day 0
     or later), on trial. One comparison does both; the day it gives only grows with ``day``."""
-    newcomer_since = day - max(rates.first_week_days, rules.NEWCOMER_DAYS)
+    first_month_since = day - max(rates.first_week_days, rules.NEWCOMER_DAYS)
     trial_since = max(day - rules.TRIAL_DAYS, -1)
-    return max(min(newcomer_since, trial_since), -32768)
+    return max(min(first_month_since, trial_since), -32768)
 
 
 class Newcomers:

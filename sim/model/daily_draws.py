@@ -3,10 +3,10 @@
 Every day a run draws one uniform per user and platform (the transitions: sign-up, churn, return)
 and one per user (whether they open their primary), each from a stream of its own, seeded from the
 run's generator once its population is built: so the numbers depend only on the seed, the number
-of users and platforms, and the day, not on any behaviour field. A calibration, a sensitivity
-analysis or a posterior runs the same few seeds at thousands of parameter sets; each process keeps
-the days it drew of its last few streams (read-only) and hands them to the next run of that seed,
-instead of drawing them again. A run from the cache gets the very numbers it would have drawn.
+of users and platforms, and the day, not on any behaviour field. A calibration runs the same few
+seeds, for a few weeks each, at thousands of parameter sets; each process keeps the days it drew of
+its last few short streams (read-only) and hands them to the next run of that seed, instead of
+drawing them again. A run from the cache gets the very numbers it would have drawn.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ METRICS = (  # daily, per platform, in real-world units
     "moved", "moved_back", "ever_back",
 )
 
+FROM_OPENING = ("dau", "dau_us", "creators_active", "protest_posts")  # who opened which app
+FROM_MOVES = ("moved", "moved_back", "ever_back")  # the main-app moves (and the flows)
+
 DERIVED = (  # read off a run by sim.analysis.targets, for targets only
     "international_share", "first_week_churn", "newcomer_share_18_34", "top_creator_accounts",
     *(f"motive_share_{m}" for m in MOTIVE_LABELS),
