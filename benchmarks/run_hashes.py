@@ -82,8 +82,11 @@ def baseline_hashes() -> dict[str, str]:
         for name in shipped_scenarios():
             plan = plan_from_options([name], BASELINE_SIZE, [], None, None,
                                      BASELINE_REPLICATES, None)
-            start(plan, Path(tmp) / name, {"kind": "process", "workers": 1, "scheduler": None},
-                  quiet=True)
+            _, runs = start(plan, Path(tmp) / name,
+                            {"kind": "process", "workers": 1, "scheduler": None}, quiet=True)
+            failed = runs[runs["status"] != "ok"]
+            if len(failed):
+                raise RuntimeError(f"{name}: {failed['error'].iloc[0]}")
             for table, digest in folder_hashes(Path(tmp) / name).items():
                 hashes[f"{name} {table}"] = digest
     hashes["reference-mesa collector"] = reference_hash()

@@ -4,7 +4,9 @@
 - The fast model's kept sums of pulls equal the sum of every pull from scratch, on random days of
   random scenarios.
 - The fast model and the plain-Mesa reference, given the same users and the same draws, make the
-  same decisions user by user (sign-up, churn, return, opening apps).
+  same decisions user by user, each through its own code (sign-up, churn, return, the main app,
+  opening apps).
+- The fast model's shortcuts stand on rules: a settled account faces only the base hazard.
 - A new motive is one registered function plus one weight: a toy one acts as soon as it exists.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -162,17 +165,62 @@ def test_both_models_let_the_same_users_churn_and_return(twins):
     assert gone_somewhere > 0
 
 
-def test_both_models_give_the_same_chance_of_opening_an_app(twins):
+class SameDraw:
+    """A stand-in for a platform's bit stream whose every uniform is ``u`` (as ``fill_uniform``
+    builds them: 24 bits)."""
+
+    def __init__(self, u: float):
+        word = np.uint64(int(u * 2**24) << 8)
+        self.bit_generator = SimpleNamespace(
+            random_raw=lambda k: np.full(k, word | (word << np.uint64(32)), np.uint64))
+
+
+@pytest.mark.parametrize(("u", "dark"), [(0.05, 0.0), (0.35, 0.0), (0.8, 0.0), (0.35, 0.5)])
+def test_both_models_open_the_same_apps(twins, u, dark):
+    """The fast path's own ``columns.open_app`` (main app from its draw, the others from each
+    platform's stream, today's sign-ups opened) against the reference's ``open_apps``, every
+    uniform ``u``; with ``dark``, RedNote works only that share of the day."""
     fast, reference, _ = twins
-    _, _, gaps = _fast_gaps(fast)
-    tenure = fast._tenure_on(fast.day)
-    for i in range(0, fast.users.n, 97):
-        user = reference.users[i]
-        gap = np.float32(user.best()[0]) - user.attractiveness
-        theirs = rules.open_chance(fast.rates, user.row.activity[0], gap, user.today.tenure[0])
-        ours = rules.open_chance(fast.rates, fast.users.activity[i],
-                                 np.array([g.at(i) for g in gaps]), tenure[i])
-        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    rednote = fast.platforms.index("rednote")
+    for platforms in (fast.platforms, reference.platforms):
+        platforms.dark[rednote] = dark
+    try:
+        seen, attractiveness, gaps = _fast_gaps(fast)
+        fast.users.primary = fast._best(attractiveness)[1]  # as the day's step chooses it
+        fast._primary_draws = SimpleNamespace(on=lambda day: np.full(fast.users.n, u, np.float32))
+        opens_primary = fast._opens_primary()
+        for j in range(len(fast.platforms)):
+            joined = np.flatnonzero(fast.users.engaged[:, j]
+                                    & (fast.users.joined_day[:, j] == fast.day))
+            columns.open_app(fast, opens_primary, j, gaps[j], seen[j], SameDraw(u), joined)
+        for user in reference.users:
+            best, _ = user.best()
+            user.open_apps(np.float32(best) - user.attractiveness,
+                           np.full(len(fast.platforms), u, np.float32))
+        theirs = np.array([user.active for user in reference.users])
+        assert np.array_equal(fast.users.active, theirs)
+        assert 0 < fast.users.active.sum() < fast.users.engaged.sum()  # u decided something
+    finally:
+        for platforms in (fast.platforms, reference.platforms):
+            platforms.dark[rednote] = 0.0
+
+
+def test_both_models_choose_the_same_main_app_the_first_of_equals(twins):
+    """The fast path's own choice (``MigrationModel._best``) against the reference's
+    ``best()``, on attractiveness where two platforms tie for many users."""
+    fast, reference, _ = twins
+    _, attractiveness, _ = _fast_gaps(fast)
+    tied = attractiveness.copy(order="F")
+    instagram, youtube = fast.platforms.index("instagram"), fast.platforms.index("youtube")
+    tied[:, youtube] = tied[:, instagram] = tied.max(axis=1) + 1.0  # both best, equally
+    _, choice = fast._best(tied)
+    for i, user in enumerate(reference.users):
+        user.attractiveness = tied[i]
+    assert np.array_equal(choice, [user.best()[1] for user in reference.users])
+    both = fast.users.engaged[:, instagram] & fast.users.engaged[:, youtube]
+    assert both.any() and (choice[both] == min(instagram, youtube)).all()  # the first wins
+    for user in reference.users:
+        user.look()  # the fixture's own attractiveness again
 
 
 def test_the_churn_bound_is_above_every_users_hazard(twins):
@@ -185,6 +233,49 @@ def test_the_churn_bound_is_above_every_users_hazard(twins):
     bound = rules.churn_hazard_bound(fast.rates, fast.weights, fast.platforms)
     assert (hazard <= bound).all()
     assert np.isclose(hazard.max(axis=0), bound, rtol=0.2).any()  # and not far above all
+
+
+# --- the fast path's shortcuts stand on rules ----------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(day=st.integers(0, 400), first_week=st.integers(1, 60), first_month=st.integers(1, 90),
+       joined=st.integers(-1460, 400), gap=st.floats(-5, 5, width=32),
+       tolerance=st.floats(0, 1, width=32), sensitivity=st.floats(0, 1, width=32))
+def test_a_settled_account_faces_only_the_base_hazard(day, first_week, first_month, joined, gap,
+                                                      tolerance, sensitivity):
+    """Where the fast path gives an account only the base hazard (made on or before
+    ``newcomer_since``), every other hazard of ``churn_hazard`` is indeed 0."""
+    rates = load_scenario("observed-2025").dynamics.model_copy(
+        update={"first_week_days": first_week, "first_month_days": first_month})
+    if joined > rules.newcomer_since(rates, day) or joined > day:
+        return  # a newcomer (or an account from the future): every hazard applies
+    users = SimpleNamespace(language_tolerance=np.float32([tolerance]),
+                            moderation_sensitivity=np.float32([sensitivity]),
+                            threshold=np.float32([1.0]))
+    tenure = np.float32([[day - joined]])
+    today = SimpleNamespace(tenure=tenure, friends_here=np.float32([[0.0]]))
+    platform = SimpleNamespace(language_barrier=np.float32([0.8]), moderation=np.float32([0.9]))
+    gaps = np.float32([[gap]])
+    hazard = rules.churn_hazard(rates, Motives(), users, platform, today, gaps,
+                                rules.on_trial(np.int16([[joined]]), tenure), np.ones(1, bool))
+    assert hazard[0, 0] == rules.base_hazard(rates, np.maximum(gaps, 0))[0, 0]
+
+
+def test_the_ban_threat_fades_by_e_every_decay_days_and_not_at_zero():
+    rates = SimpleNamespace(threat_decay_days=10.0)
+    threat = 0.9
+    for _ in range(10):
+        threat = rules.fade_threat(rates, threat)
+    assert threat == pytest.approx(0.9 / np.e)
+    assert rules.fade_threat(SimpleNamespace(threat_decay_days=0.0), 0.9) == 0.9
+
+
+def test_a_fading_threat_fades_in_both_models():
+    scenario = load_scenario("observed-2025", ["simulation.users=300", "simulation.days=8",
+                                               "dynamics.threat_decay_days=5"])
+    fast, reference = MigrationModel(scenario, rng=3).run(), ReferenceModel(scenario, rng=3).run()
+    assert fast.threat == reference.threat == pytest.approx(0.3 * np.exp(-8 / 5))
 
 
 # --- adding a motive ----------------------------------------------------------------------------

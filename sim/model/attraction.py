@@ -14,8 +14,13 @@ from functools import cache, partial
 
 import numpy as np
 
-from sim.model import motives as m
+from sim.model import motives
 from sim.model.blocks import blocks
+from sim.model.columns import DENSE
+
+# More changed users than 1 / WHOLE_COLUMN_ABOVE of a column: summing the whole column again is
+# cheaper than gathering that many users' arrays.
+WHOLE_COLUMN_ABOVE = 8
 
 
 class Attraction:
@@ -40,7 +45,7 @@ class Attraction:
         self._columns: list = []
         self._acting: dict = {}  # (pulls, column) -> whether any can be non-zero there
         # the registered pulls that change with ...: looked up once a run (they are asked daily)
-        self.pulls = cache(m.pulls_changing_with)
+        self.pulls = cache(motives.pulls_changing_with)
 
     def columns(self) -> list:
         """Each platform as length-1 arrays, summing every kept pull again if they changed."""
@@ -64,7 +69,7 @@ class Attraction:
         self.sum(self.per_threat, self.pulls("threat"), j, threat=1.0)
         self.sum(self.when_new, self.pulls("freshness"), j, tenure=0)
 
-    def of_column(self, j: int, today: m.Today) -> None:
+    def of_column(self, j: int, today: motives.Today) -> None:
         """Today's attractiveness of platform ``j`` (into column ``j`` of ``self.today``)."""
         model, platform = self.model, self._columns[j]
         out = self.today[:, j : j + 1]
@@ -72,7 +77,7 @@ class Attraction:
         threatened = model.threat and self._acts(self.pulls("threat"), j)
         account = model.users.account[:, j]
         fresh = self._acts(self.pulls("freshness"), j)
-        few = np.count_nonzero(account) < 0.3 * len(out)
+        few = np.count_nonzero(account) < DENSE * len(out)
         accounts = account.nonzero()[0] if fresh or few else None  # only where needed
         if fresh:
             pull = self.when_new[:, j].copy()  # freshness is 1 where there is no account
@@ -93,12 +98,12 @@ class Attraction:
             for name in daily:
                 if few and name in account_pulls:
                     part = np.zeros((len(mine), 1), dtype=np.float32)
-                    m.add_pull(part, name, model.users.take(mine), platform, today.rows(mine),
-                               model.weights)
+                    motives.add_pull(part, name, model.users.take(mine), platform,
+                                     today.rows(mine), model.weights)
                     out[mine] += part
                 else:
-                    m.add_pull(here, name, model.users.take(block), platform, today.rows(block),
-                               model.weights)
+                    motives.add_pull(here, name, model.users.take(block), platform,
+                                     today.rows(block), model.weights)
 
     def after_ties(self, j: int, touched: dict) -> None:
         """Sum again, for the users whose tie counts on platform ``j`` changed (``touched``: by
@@ -113,7 +118,7 @@ class Attraction:
                 continue
             # many users: the whole column; else those touched (a user listed twice is summed
             # twice, to the same value: cheaper than finding repeats)
-            rows = None if sum(len(cells) for cells in parts) > n // 8 else np.concatenate(parts)
+            rows = None if _many(sum(len(cells) for cells in parts), n) else np.concatenate(parts)
             self.sum(kept, names, j, rows, threat)
             if kept is self.social:
                 self._settle(j, rows)
@@ -123,13 +128,13 @@ class Attraction:
         event changes a platform)."""
         key = (names, j)
         if key not in self._acting:
-            self._acting[key] = any(m.acts_on(name, self._columns[j])[0] for name in names)
+            self._acting[key] = any(motives.acts_on(name, self._columns[j])[0] for name in names)
         return self._acting[key]
 
     def _settle(self, j: int, rows=None) -> None:
         """The steady and social pulls of platform ``j`` summed again (all users or ``rows``):
         the part of today's attractiveness that is read every day but seldom changes."""
-        if rows is None or len(rows) > len(self.settled) // 8:
+        if rows is None or _many(len(rows), len(self.settled)):
             np.add(self.steady[:, j], self.social[:, j], out=self.settled[:, j])
         else:
             self.settled[rows, j] = self.steady[rows, j] + self.social[rows, j]
@@ -139,15 +144,15 @@ class Attraction:
         column ``j`` of ``out``, for all users or some ``rows`` (at another ``threat`` or
         ``tenure`` if given)."""
         model = self.model
-        if rows is not None and len(rows) > len(out) // 8:
+        if rows is not None and _many(len(rows), len(out)):
             rows = None  # cheaper than gathering that many users' arrays
         r = slice(None) if rows is None else rows
         users = model.users if rows is None else model.users.take(rows)
-        shares = m.Shares(model.tie_counts.shares(model.ties), r, slice(j, j + 1),
+        shares = motives.Shares(model.tie_counts.shares(model.ties), r, slice(j, j + 1),
                           model.platforms.available[j : j + 1], self.uses[id(out)])
         if tenure is not None:
             tenure = np.full((users.n, 1), tenure, dtype=np.float32)
-        today = m.Today(model.day, model.threat if threat is None else threat, tenure,
+        today = motives.Today(model.day, model.threat if threat is None else threat, tenure,
                         model.stake[r], model.buzz()[j : j + 1],
                         model.rates.curiosity_halflife_days, shares)
         total = np.zeros((users.n, 1), dtype=np.float32)
@@ -155,8 +160,13 @@ class Attraction:
             total += model.platforms.appeal[j]
         for name in names:
             if name != "appeal":
-                m.add_pull(total, name, users, self._columns[j], today, model.weights)
+                motives.add_pull(total, name, users, self._columns[j], today, model.weights)
         out[r, j] = total[:, 0]
+
+
+def _many(count: int, users: int) -> bool:
+    """Whether ``count`` changed users of a column are better handled by the whole column."""
+    return count > users // WHOLE_COLUMN_ABOVE
 
 
 def _same_settings(old, new) -> bool:

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import motives as m
-from sim.model import rules
+from sim.model import motives, rules
 from sim.model.blocks import blocks
 from sim.model.kernels import fill_uniform
 
 DENSE = 0.3  # share of a column's users a rule concerns above which it runs on the whole column
+ROUNDING_MARGIN = 1 + 1e-6  # a bound raised by more than float32 rounding: never below a chance
 
 
 def sign_up(model, j: int, gap: GapTo, search: np.ndarray, trend: np.float32,
@@ -51,11 +51,12 @@ def sign_up(model, j: int, gap: GapTo, search: np.ndarray, trend: np.float32,
     return np.concatenate(joined), chances.sum(dtype=np.float64) / len(account)
 
 
-def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray):
+def churn_and_return(model, j: int, gap: GapTo, today: motives.Today, draw: np.ndarray):
     """Who goes dormant on platform ``j`` today, and who comes back to it (user indices).
 
-    Settled users face only the base hazard; newcomers and accounts on trial every churn hazard
-    (:func:`rules.churn_hazard`); today's new accounts cannot leave. A dark platform is forgotten
+    Settled users face only the base hazard, newcomers every churn hazard
+    (:func:`rules.churn_hazard`, :func:`rules.newcomer_since`); today's new accounts are not left
+    (:func:`rules.can_go_dormant`). A dark platform is forgotten
     at ``dark_forget_rate`` by everyone. Dormant users come back with
     :func:`rules.return_chance`. Each user has one draw: only those whose draw is below the
     highest chance anyone can have get their own chance computed (the same decisions).
@@ -64,34 +65,35 @@ def churn_and_return(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
     engaged, joined_day = users.engaged[:, j], users.joined_day[:, j]
     if not model.platforms.available[j]:
         gone = (draw < rules.daily_chance(rates.dark_forget_rate)).nonzero()[0]
-        return gone[engaged[gone] & (joined_day[gone] != day)], np.empty(0, dtype=np.intp)
+        gone = gone[engaged[gone] & rules.can_go_dormant(joined_day[gone], day)]
+        return gone, np.empty(0, dtype=np.intp)
     if model.platforms.dark[j] > 0:  # dark for some hours: a rare day, every user computed
         return _partly_dark_day(model, j, gap, today, draw)
     settle_most, back_most = model.most_chances()
     low = (draw < max(settle_most, back_most)).nonzero()[0]  # the only ones who might
-    since = newcomer_since(rates, day)  # accounts made after it are new (today's too)
+    since = rules.newcomer_since(rates, day)  # accounts made after it are new (today's too)
     settled = low[engaged[low] & (joined_day[low] <= since) & (draw[low] < settle_most)]
     gone = [settled[draw[settled] < rules.daily_chance(rules.base_hazard(rates,
                                                                            gap.at(settled)))]]
     dormant = low[users.account[low, j] & ~engaged[low] & (draw[low] < back_most)]
     back = dormant[draw[dormant] < rules.return_chance(rates, gap.at(dormant))]
     rows = model.newcomers.after(j, since)
-    rows = rows[engaged[rows] & (joined_day[rows] != day)]
+    rows = rows[engaged[rows] & rules.can_go_dormant(joined_day[rows], day)]
     bound = model.churn_bound()[j]
-    rows = rows[draw[rows] < rules.daily_chance(bound * (1 + 1e-6))]  # margin: float32 rounding
+    rows = rows[draw[rows] < rules.daily_chance(bound * ROUNDING_MARGIN)]
     if len(rows):  # (often nobody: then no hazard to compute)
         gone.append(rows[draw[rows] < _newcomer_churn(model, j, rows, gap, today.rows(rows))])
     return np.sort(np.concatenate(gone)), back
 
 
-def _partly_dark_day(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray):
+def _partly_dark_day(model, j: int, gap: GapTo, today: motives.Today, draw: np.ndarray):
     """``churn_and_return`` on a day platform ``j`` is dark for some of its hours
     (:func:`rules.partly_dark`; returns in the hours it works). Only the users whose draw is
     below the highest chance anyone can have get their own computed (the same decisions)."""
     users, dark = model.users, model.platforms.dark[j]
-    engaged = users.engaged[:, j] & (users.joined_day[:, j] != model.day)
+    engaged = users.engaged[:, j] & rules.can_go_dormant(users.joined_day[:, j], model.day)
     bound = rules.partly_dark(model.rates, model.churn_bound()[j], dark)  # above anyone's
-    rows = (engaged & (draw < rules.daily_chance(bound * (1 + 1e-6)))).nonzero()[0]
+    rows = (engaged & (draw < rules.daily_chance(bound * ROUNDING_MARGIN))).nonzero()[0]
     hazard = _hazard(model, j, rows, gap, today.rows(rows))
     gone = rows[draw[rows] < rules.daily_chance(rules.partly_dark(model.rates, hazard, dark))]
     dormant = (users.account[:, j] & ~users.engaged[:, j]).nonzero()[0]
@@ -99,23 +101,14 @@ def _partly_dark_day(model, j: int, gap: GapTo, today: m.Today, draw: np.ndarray
     return gone, back
 
 
-def newcomer_since(rates, day: int) -> int:
-    """Accounts made after this day still face more than the base hazard on ``day``: in their
-    first week or month (the language and moderation hazards) or, if made during the run (day 0
-    or later), on trial. One comparison does both; the day it gives only grows with ``day``."""
-    first_month_since = day - max(rates.first_week_days, rules.NEWCOMER_DAYS)
-    trial_since = max(day - rules.TRIAL_DAYS, -1)
-    return max(min(first_month_since, trial_since), -32768)
-
-
 class Newcomers:
     """Per platform column, the users whose account there may still be new: every account made
     during the run and those made before it that were new on day 0, each dropped once it is not
-    (:func:`newcomer_since` only grows), so that today's newcomers are found among these few
-    users rather than in the whole column."""
+    (:func:`rules.newcomer_since` only grows), so that today's newcomers are found among these
+    few users rather than in the whole column."""
 
     def __init__(self, model):
-        since, joined_day = newcomer_since(model.rates, 0), model.users.joined_day
+        since, joined_day = rules.newcomer_since(model.rates, 0), model.users.joined_day
         self.joined_day = joined_day
         self._kept = [(joined_day[:, j] > since).nonzero()[0] for j in range(joined_day.shape[1])]
 
@@ -130,12 +123,13 @@ class Newcomers:
         return kept
 
 
-def _newcomer_churn(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today) -> np.ndarray:
+def _newcomer_churn(model, j: int, rows: np.ndarray, gap: GapTo,
+                    today: motives.Today) -> np.ndarray:
     """Daily chance that newcomers ``rows`` go dormant on platform ``j`` (every churn hazard)."""
     return rules.daily_chance(_hazard(model, j, rows, gap, today))
 
 
-def _hazard(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today) -> np.ndarray:
+def _hazard(model, j: int, rows: np.ndarray, gap: GapTo, today: motives.Today) -> np.ndarray:
     """:func:`rules.churn_hazard` of users ``rows`` on platform ``j`` (``today`` as they see it)."""
     users = model.users.take(rows)
     on_trial = rules.on_trial(users.joined_day[:, j : j + 1], today.tenure)
@@ -144,16 +138,16 @@ def _hazard(model, j: int, rows: np.ndarray, gap: GapTo, today: m.Today) -> np.n
     return hazard[:, 0]
 
 
-def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Today, bits,
+def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: motives.Today, bits,
              joined: np.ndarray) -> None:
     """Which engaged users open platform ``j`` today (:func:`rules.open_chance`; writes
     ``users.active[:, j]``).
 
-    The primary has a gap of 0, so the chance there is the user's activity: whether each user
-    opens their primary is drawn once for all platforms (``opens_primary``); the other platforms
-    a user has get a draw each, from the platform's own stream ``bits``. Nothing else depends on
-    who opened what. Whoever signed up today (``joined``) opened it today: a download counts as
-    a daily user (C4).
+    The primary has a gap of 0: whether each user opens their primary is drawn once for all
+    platforms (``opens_primary``, on a day every platform works all its hours); the other
+    platforms a user has get a draw each, from the platform's own stream ``bits``. Nothing else
+    depends on who opened what. Whoever signed up today (``joined``) opened it today
+    (:func:`rules.opens`).
     """
     users = model.users
     active = users.active[:, j]
@@ -163,16 +157,24 @@ def open_app(model, opens_primary: np.ndarray, j: int, gap: GapTo, today: m.Toda
     primary = users.primary == j
     up = 1 - model.platforms.dark[j]
     if up < 1:  # dark for some hours: the primary is opened in the hours it works
-        opens_primary = model.primary_draws < users.activity * up
+        opens_primary = model.primary_draws < main_app_chance(model, up)
     np.logical_and(opens_primary, primary, out=active)
     others = users.engaged[:, j] & ~primary
     count = np.count_nonzero(others)
     if count:
         _open_others(model, active, others, count, gap, today, bits, up)
-    active[joined] = True
+    active[joined] = rules.opens(active[joined], True)
 
 
-def _open_others(model, active, others, count: int, gap: GapTo, today: m.Today, bits,
+def main_app_chance(model, up=1.0) -> np.ndarray:
+    """Each user's chance of opening their main app today, on a day it works a share ``up`` of
+    its hours: :func:`rules.open_chance` at no gap (freshness, which lifts only the apps below
+    the best, cannot count there: tenure is left at 0)."""
+    return rules.open_chance(model.rates, model.users.activity, rules.MAIN_APP_GAP,
+                             np.float32(0.0), up)
+
+
+def _open_others(model, active, others, count: int, gap: GapTo, today: motives.Today, bits,
                  up: float) -> None:
     """``open_app`` for the engaged users of the column whose primary it is not (``others``),
     on a day the platform works a share ``up`` of its hours."""

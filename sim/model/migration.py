@@ -15,9 +15,7 @@ from functools import partial
 import mesa
 import numpy as np
 
-from sim.model import columns as d
-from sim.model import daily_draws, population_cache, rules
-from sim.model import motives as m
+from sim.model import columns, daily_draws, motives, population_cache, rules
 from sim.model.attraction import Attraction
 from sim.model.blocks import blocks
 from sim.model.events import schedule_events
@@ -68,7 +66,7 @@ class MigrationModel(mesa.Model):
         built = population_cache.build(scenario, self.rng, scenario.simulation.seed
                                        if rng is None else rng, self.threads)
         self.users, self.ties, self.tie_counts = built.users, built.ties, built.tie_counts
-        self.stake = m.audience_stake(self.ties.followers)
+        self.stake = motives.audience_stake(self.ties.followers)
         self.has_friends = np.diff(self.ties.friends.indptr) > 0
         self.threat = scenario.initial_threat
         self.scale = scenario.population.real_users / self.users.n
@@ -105,7 +103,7 @@ class MigrationModel(mesa.Model):
         self._most_chances = None
         self._buzz = None  # today's buzz, made once a day (read-only)
         self.attraction = Attraction(self)
-        self.newcomers = d.Newcomers(self)  # whose accounts may still be new, per platform
+        self.newcomers = columns.Newcomers(self)  # whose accounts may still be new, per platform
         self._tenure, self._tenure_day = None, -1
         self._tenure_on(0)
         self.users.primary = self._best(self._attractiveness(self._seen(0)))[1]
@@ -129,7 +127,7 @@ class MigrationModel(mesa.Model):
     def step(self) -> None:
         """One day: sign up, churn and return, then activity; record the day."""
         self.platforms.on_day(self.day)
-        self._fade_threat()
+        self.threat = rules.fade_threat(self.rates, self.threat)
         seen = self._seen(self.day)
         # made on the helper thread (if there is one) while attractiveness is summed: the day's
         # draws (streams of their own: one per user and platform, one per user for the primary)
@@ -141,14 +139,15 @@ class MigrationModel(mesa.Model):
         best, choice = self._best(attractiveness)
         gaps = _gaps(best, attractiveness)
         draws = drawn.result()
-        joined, motives = self._sign_up(gaps, seen, draws, search.result())
+        joined, by_motive = self._sign_up(gaps, seen, draws, search.result())
         churned, returned = self._churn_and_return(gaps, seen, draws)
         previous_primary = self.users.primary.copy() if self.follows_moves else None
         best, self.users.primary = self._best_after(attractiveness, best, choice,
                                                     [*joined, *churned, *returned])
         self._open_apps(_gaps(best, attractiveness), seen, opens_primary.result(), joined)
         recorded = self.threads.start(partial(  # reads nothing the tie updates change
-            self.recorder.record, self, joined, churned, returned, motives, previous_primary, seen))
+            self.recorder.record, self, joined, churned, returned, by_motive, previous_primary,
+            seen))
         gained = [np.concatenate(pair) for pair in zip(joined, returned, strict=True)]
         touched = self.tie_counts.update(self.ties, gained, churned, self.threads)
         self._each_column(self.attraction.after_ties, touched)
@@ -157,29 +156,27 @@ class MigrationModel(mesa.Model):
         if self.collects:
             self.datacollector.collect(self)
 
-    def _each_column(self, rule, *per_column, columns=None) -> list:
+    def _each_column(self, rule, *per_column, only=None) -> list:
         """``rule(j, *(arg[j] for arg in per_column))`` for every platform column ``j`` (or those
-        in ``columns``); their results in column order. Columns are independent: on two threads
+        in ``only``); their results in column order. Columns are independent: on two threads
         for large populations (numpy releases the interpreter lock while it works), with the same
         results."""
-        columns = range(len(self.platforms)) if columns is None else columns
+        which = range(len(self.platforms)) if only is None else only
         name = getattr(rule, "__qualname__", None) or rule.func.__qualname__
         return self.threads.map([partial(rule, j, *(arg[j] for arg in per_column))
-                                 for j in columns], [(name, j) for j in columns])
+                                 for j in which], [(name, j) for j in which])
 
     # --- what users see today ------------------------------------------------------------------
 
-    def _fade_threat(self) -> None:
-        if self.rates.threat_decay_days > 0:
-            self.threat *= float(np.exp(-1.0 / self.rates.threat_decay_days))
 
-    def _today(self, day: int, rows=None, column: int | None = None) -> m.Today:
+    def _today(self, day: int, rows=None, column: int | None = None) -> motives.Today:
         """What users see on ``day``: all users (or some ``rows``), of all platforms (or of one
         platform ``column``, as N×1 arrays)."""
         r = slice(None) if rows is None else rows
         c = slice(None) if column is None else slice(column, column + 1)
-        shares = m.Shares(self.tie_counts.shares(self.ties), r, c, self.platforms.available[c])
-        return m.Today(
+        shares = motives.Shares(self.tie_counts.shares(self.ties), r, c,
+                                self.platforms.available[c])
+        return motives.Today(
             day=day,
             threat=self.threat,
             tenure=self._tenure_on(day)[r, c],
@@ -203,7 +200,7 @@ class MigrationModel(mesa.Model):
         self._tenure_day = day
         return self._tenure
 
-    def _seen(self, day: int) -> list[m.Today]:
+    def _seen(self, day: int) -> list[motives.Today]:
         """Today as seen on each platform column."""
         return [self._today(day, column=j) for j in range(len(self.platforms))]
 
@@ -228,7 +225,7 @@ class MigrationModel(mesa.Model):
                 rules.return_chance(self.rates, np.float32(0.0)))
         return self._most_chances
 
-    def _attractiveness(self, seen: list[m.Today]) -> np.ndarray:
+    def _attractiveness(self, seen: list[motives.Today]) -> np.ndarray:
         """N×P log-odds of how much each user wants each platform today (all pulls summed)."""
         self.attraction.columns()
         self._each_column(self.attraction.of_column, seen)
@@ -236,7 +233,7 @@ class MigrationModel(mesa.Model):
 
     def _best(self, attractiveness: np.ndarray, rows=None) -> tuple[np.ndarray, np.ndarray]:
         """Each user's (or ``rows``') highest attractiveness among the platforms they use (0 if
-        none), and which platform that is: the primary (-1 if none; the first wins a tie)."""
+        none), and which platform that is: the primary (-1 if none; :func:`rules.prefers`)."""
         n = self.users.n if rows is None else len(rows)
         best = np.full(n, UNUSABLE, dtype=np.float32)
         choice = np.full(n, -1, dtype=np.int8)
@@ -257,11 +254,11 @@ class MigrationModel(mesa.Model):
 
     # --- transitions ---------------------------------------------------------------------------
 
-    def _search(self, today: m.Today) -> np.ndarray:
+    def _search(self, today: motives.Today) -> np.ndarray:
         """Each user's daily rate of looking for another platform (N; :func:`rules.search_rate`)."""
         if self._push_per_threat is None:  # every push is proportional to the threat: kept at 1
-            self._push_per_threat = m.push(self.users, self.platforms, replace(today, threat=1.0),
-                                           self.weights)
+            self._push_per_threat = motives.push(self.users, self.platforms,
+                                                 replace(today, threat=1.0), self.weights)
         platforms, primary = self.platforms, self.users.primary
         on_threatened = (_of_primary(platforms.threatened, primary)
                          if platforms.threatened.any() else False)
@@ -269,7 +266,7 @@ class MigrationModel(mesa.Model):
         return rules.search_rate(self.rates, self._push_per_threat, today.threat,
                                  self.buzz().max(), on_threatened, on_dark)
 
-    def _sign_up(self, gaps: list[d.GapTo], seen: list[m.Today], draws: np.ndarray,
+    def _sign_up(self, gaps: list[columns.GapTo], seen: list[motives.Today], draws: np.ndarray,
                  search: np.ndarray):
         """Searching users (at the daily rates ``search``) add platforms they have no account
         on (accounts are additions).
@@ -278,12 +275,12 @@ class MigrationModel(mesa.Model):
         unless ``counts_motives``).
         """
         users, platforms = self.users, self.platforms
-        gate = m.signup_gate(platforms, self.weights.signup_barrier)
+        gate = motives.signup_gate(platforms, self.weights.signup_barrier)
         trend = rules.trend(self.rates, self.buzz(), self.threat, platforms.threatened)
 
-        def sign_up(j: int, gap: d.GapTo, draw: np.ndarray) -> np.ndarray:
-            new, self.expected_signups[j] = d.sign_up(self, j, gap, search, np.float32(trend[j]),
-                                                      np.float32(gate[j]), draw)
+        def sign_up(j: int, gap: columns.GapTo, draw: np.ndarray) -> np.ndarray:
+            new, self.expected_signups[j] = columns.sign_up(
+                self, j, gap, search, np.float32(trend[j]), np.float32(gate[j]), draw)
             users.account[new, j] = True
             users.engaged[new, j] = True
             users.joined_day[new, j] = self.day
@@ -297,19 +294,20 @@ class MigrationModel(mesa.Model):
         cells = np.zeros((len(rows), len(platforms)), dtype=bool)
         for j, new in enumerate(joined):
             cells[np.searchsorted(rows, new), j] = True
-        motives = m.primary_motives(users.take(rows), platforms, self._today(self.day, rows),
-                                    self.weights, cells)
-        return joined, motives
+        counts = motives.primary_motives(users.take(rows), platforms,
+                                         self._today(self.day, rows), self.weights, cells)
+        return joined, counts
 
-    def _churn_and_return(self, gaps: list[d.GapTo], seen: list[m.Today], draws: np.ndarray):
+    def _churn_and_return(self, gaps: list[columns.GapTo], seen: list[motives.Today],
+                          draws: np.ndarray):
         """Engaged users may go dormant; dormant ones with an account may come back.
 
         Returns who went dormant and who came back (user indices per platform).
         """
         users = self.users
 
-        def churn_and_return(j: int, gap: d.GapTo, today: m.Today, draw: np.ndarray):
-            gone, back = d.churn_and_return(self, j, gap, today, draw)
+        def churn_and_return(j: int, gap: columns.GapTo, today: motives.Today, draw: np.ndarray):
+            gone, back = columns.churn_and_return(self, j, gap, today, draw)
             users.engaged[gone, j] = False
             users.engaged[back, j] = True
             left = users.left_day[:, j]
@@ -320,18 +318,18 @@ class MigrationModel(mesa.Model):
                                 strict=True)
         return list(churned), list(returned)
 
-    def _open_apps(self, gaps: list[d.GapTo], seen: list[m.Today], opens_primary,
+    def _open_apps(self, gaps: list[columns.GapTo], seen: list[motives.Today], opens_primary,
                    joined) -> None:
         """Each engaged user opens the primary with their daily chance, others less often, except
         that a platform new to the user gets attention while it still feels new; whoever signed
         up today opened it today (a download counts as a daily user: C4)."""
-        self._each_column(partial(d.open_app, self, opens_primary), gaps, seen,
-                          self._open_bits, joined, columns=self.opening.nonzero()[0])
+        self._each_column(partial(columns.open_app, self, opens_primary), gaps, seen,
+                          self._open_bits, joined, only=self.opening.nonzero()[0])
 
     def _opens_primary(self) -> np.ndarray:
         """Whether each user would open their primary platform today (N bool; own stream)."""
         self.primary_draws = self._primary_draws.on(self.day)
-        return self.primary_draws < self.users.activity
+        return self.primary_draws < columns.main_app_chance(self)
 
     def buzz(self) -> np.ndarray:
         """Today's trending term of each platform (:func:`rules.trending`; read-only, made once
@@ -355,13 +353,13 @@ def _best_of(attractiveness, engaged, usable, rows, best, choice) -> None:
     for j in usable:
         np.multiply(~engaged[rows, j], UNUSABLE, out=masked)
         masked += attractiveness[rows, j]
-        np.copyto(choice, np.int8(j), where=masked > best)
+        np.copyto(choice, np.int8(j), where=rules.prefers(masked, best))
         np.maximum(best, masked, out=best)
 
 
-def _gaps(best: np.ndarray, attractiveness: np.ndarray) -> list[d.GapTo]:
+def _gaps(best: np.ndarray, attractiveness: np.ndarray) -> list[columns.GapTo]:
     """How far each platform column lags each user's ``best``."""
-    return [d.GapTo(best, attractiveness[:, j]) for j in range(attractiveness.shape[1])]
+    return [columns.GapTo(best, attractiveness[:, j]) for j in range(attractiveness.shape[1])]
 
 
 def _of_primary(flag: np.ndarray, primary: np.ndarray) -> np.ndarray:

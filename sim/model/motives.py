@@ -17,7 +17,9 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from sim.model.kernels import at_most
+from sim.model.users import INITIAL_TENURE_DAYS
 from sim.scenario.metrics import MOTIVE_LABELS
+from sim.scenario.schema import MAX_DAYS
 
 # The strength of each pull and push at its strongest (full trait, full threat), in log-odds of
 # attractiveness (pulls) or in units of the quiet-day search rate (pushes). They are fixed here,
@@ -36,7 +38,7 @@ CREATOR_PUSH = 3.0  # the extra search push of fear for the largest audience
 PROTEST_PUSH = 2.0  # search push of full anger at the ban
 # Shapes fixed by the model's time scale, not by the data
 HABIT_DAYS = 180.0  # tenure after which habit is fully formed
-MAX_TENURE = 1460 + 3650  # the oldest account (4 years) after the longest run
+MAX_TENURE = INITIAL_TENURE_DAYS[1] + MAX_DAYS  # the oldest account after the longest run
 
 
 @dataclass

@@ -20,6 +20,9 @@ from sim.model.users import Users
 from sim.scenario.schema import Population
 
 AGE_HOMOPHILY = 0.7  # share of friendships made within the user's own age group
+# Speed only (measured; the same results either way):
+SCIPY_ROWS_ABOVE = 2000  # ties of more rows than this: scipy's row slicing beats gathering by hand
+UNIQUE_BELOW = 64  # fewer indices than n / 64: np.unique of them beats marking all n users
 
 
 @dataclass
@@ -192,7 +195,7 @@ def _tied(matrix: sp.csr_matrix, rows: np.ndarray, starts: np.ndarray,
           lengths: np.ndarray) -> np.ndarray:
     """Column indices of every non-zero in ``rows`` (each tie once per row listing it; ``starts``
     and ``lengths``: where each row's non-zeros start and how many it has)."""
-    if len(rows) > 2000:
+    if len(rows) > SCIPY_ROWS_ABOVE:
         return matrix[rows].indices
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
     return matrix.indices[offsets + np.arange(len(offsets))]
@@ -202,7 +205,7 @@ def distinct_users(parts: list[np.ndarray], n: int) -> np.ndarray:
     """Sorted distinct user indices found in any of ``parts`` (indices below ``n``)."""
     if not parts:
         return np.empty(0, dtype=np.intp)
-    if sum(len(part) for part in parts) < n // 64:
+    if sum(len(part) for part in parts) < n // UNIQUE_BELOW:
         return np.unique(np.concatenate(parts))
     seen = np.zeros(n, dtype=bool)
     for part in parts:

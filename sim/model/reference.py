@@ -20,8 +20,7 @@ from types import SimpleNamespace
 import mesa
 import numpy as np
 
-from sim.model import motives as m
-from sim.model import rules
+from sim.model import motives, rules
 from sim.model.events import schedule_events
 from sim.model.network import build_ties
 from sim.model.platforms import Platforms
@@ -57,7 +56,7 @@ class User(mesa.Agent):
         self.stake = model.stake[i : i + 1]
         self.has_friends = model.has_friends[i : i + 1]
         self.friends = self.follows = self.followers = np.empty(0, dtype=np.int32)
-        self.today: m.Today | None = None
+        self.today: motives.Today | None = None
         self.attractiveness = np.zeros(len(self.engaged))
         self.steady, self.steady_version = None, -1
         self.motive_push = None
@@ -73,24 +72,24 @@ class User(mesa.Agent):
                                                 ("creators", self.follows),
                                                 ("audience", self.followers))})
         tenure = np.where(self.account, day - self.joined_day, 0).astype(np.float32)[None, :]
-        self.today = m.Today(day, model.threat, tenure, self.stake, model.buzz,
-                             model.rates.curiosity_halflife_days, shares)
-        weights, steady = model.weights, m.pulls_changing_with("platforms")
+        self.today = motives.Today(day, model.threat, tenure, self.stake, model.buzz,
+                                   model.rates.curiosity_halflife_days, shares)
+        weights, steady = model.weights, motives.pulls_changing_with("platforms")
         if self.steady_version != platforms.version:  # what only changes with the platforms
-            self.steady = m.attractiveness(self.row, platforms, self.today, weights, steady)
+            self.steady = motives.attractiveness(self.row, platforms, self.today, weights, steady)
             self.steady_version = platforms.version
-        others = [name for name in m.PULLS if name not in steady]
-        self.attractiveness = (self.steady + m.attractiveness(
+        others = [name for name in motives.PULLS if name not in steady]
+        self.attractiveness = (self.steady + motives.attractiveness(
             self.row, platforms, self.today, weights, others, appeal=False))[0]
 
     def best(self) -> tuple[float, int]:
-        """The most attractive platform the user can use, and its attractiveness (0, -1: none)."""
-        usable = self.engaged & self.model.platforms.available
-        if not usable.any():
-            return 0.0, -1
-        masked = np.where(usable, self.attractiveness, -np.inf)
-        primary = int(masked.argmax())
-        return float(masked[primary]), primary
+        """The most attractive platform the user can use, and its attractiveness (0, -1: none;
+        :func:`rules.prefers`)."""
+        best, primary = -np.inf, -1
+        for j in np.flatnonzero(self.engaged & self.model.platforms.available):
+            if rules.prefers(self.attractiveness[j], best):
+                best, primary = self.attractiveness[j], int(j)
+        return (0.0, -1) if primary < 0 else (float(best), primary)
 
     # --- the day's decisions -------------------------------------------------------------------
 
@@ -100,8 +99,8 @@ class User(mesa.Agent):
         best, _ = self.best()
         gap = np.float32(best) - self.attractiveness
         draw = model.rng.random(len(gap), dtype=np.float32)
-        joined = self.sign_up(gap, draw)
-        engaged = self.engaged & ~joined
+        self.sign_up(gap, draw)
+        engaged = self.engaged & rules.can_go_dormant(self.joined_day, model.day)
         gone = engaged & (draw < self.churn_chance(gap))
         dormant = self.account & ~self.engaged & platforms.available
         back = dormant & (draw < rules.return_chance(rates, gap, 1 - platforms.dark))
@@ -109,20 +108,21 @@ class User(mesa.Agent):
         self.engaged |= back
         self.left_day[gone & (self.left_day == NEVER)] = model.day
         best, self.primary = self.best()
-        self.open_apps(np.float32(best) - self.attractiveness)
+        self.open_apps(np.float32(best) - self.attractiveness,
+                       model.rng.random(len(gap), dtype=np.float32))
 
     def sign_up_chance(self, gap: np.ndarray) -> np.ndarray:
         """Today's chance of signing up to each platform (0 where the user has an account)."""
         model, platforms = self.model, self.model.platforms
         if self.motive_push is None:  # every push is proportional to the threat: kept at 1
-            self.motive_push = m.push(self.row, platforms, replace(self.today, threat=1.0),
-                                      model.weights)
+            self.motive_push = motives.push(self.row, platforms,
+                                            replace(self.today, threat=1.0), model.weights)
         on = self.primary >= 0
         search = rules.search_rate(
             model.rates, self.motive_push, model.threat, model.buzz.max(),
             on and platforms.threatened[self.primary], platforms.dark[self.primary] if on else 0.0)
         trend = rules.trend(model.rates, model.buzz, model.threat, platforms.threatened)
-        gate = m.signup_gate(platforms, model.weights.signup_barrier)
+        gate = motives.signup_gate(platforms, model.weights.signup_barrier)
         chance = rules.sign_up_chance(search, gap, trend.astype(np.float32),
                                       gate.astype(np.float32))
         chance[self.account] = 0.0
@@ -140,22 +140,25 @@ class User(mesa.Agent):
         return joined
 
     def churn_chance(self, gap: np.ndarray) -> np.ndarray:
-        """Today's chance of going dormant on each platform: every churn hazard where the
-        platform is up (for a settled account only the base hazard is not 0), forgetting where
-        it is dark."""
+        """Today's chance of going dormant on each platform: every churn hazard on a new account,
+        the base hazard on a settled one (:func:`rules.newcomer_since`) where the platform is up,
+        forgetting where it is dark."""
         model, rates = self.model, self.model.rates
         on_trial = rules.on_trial(self.joined_day[None, :], self.today.tenure)
         hazard = rules.churn_hazard(rates, model.weights, self.row, model.platforms, self.today,
                                     gap[None, :], on_trial, self.has_friends)[0]
+        settled = self.joined_day <= rules.newcomer_since(rates, model.day)
+        hazard = np.where(settled, rules.base_hazard(rates, np.maximum(gap, 0.0)), hazard)
         return rules.daily_chance(rules.partly_dark(rates, hazard, model.platforms.dark))
 
-    def open_apps(self, gap: np.ndarray) -> None:
+    def open_apps(self, gap: np.ndarray, draw: np.ndarray) -> None:
+        """Open the platforms one uses (``draw``: one uniform each): :func:`rules.open_chance`,
+        and every platform signed up to today (:func:`rules.opens`)."""
         model = self.model
         usable = self.engaged & model.platforms.available
         chance = rules.open_chance(model.rates, self.row.activity[0], gap, self.today.tenure[0],
                                    1 - model.platforms.dark)
-        opened = model.rng.random(len(gap), dtype=np.float32) < chance
-        self.active = usable & (opened | (self.joined_day == model.day))  # a sign-up opens it
+        self.active = usable & rules.opens(draw < chance, self.joined_day == model.day)
 
 
 class ReferenceModel(mesa.Model):
@@ -174,7 +177,7 @@ class ReferenceModel(mesa.Model):
         self.population = create_users(scenario, self.rng)
         self.ties = build_ties(self.population, scenario.population, self.rng)
         self.has_friends = np.diff(self.ties.friends.indptr) > 0
-        self.stake = m.audience_stake(self.ties.followers)
+        self.stake = motives.audience_stake(self.ties.followers)
         self.threat = scenario.initial_threat
         self.scale = scenario.population.real_users / self.population.n
         n_platforms = len(self.platforms)
@@ -211,8 +214,7 @@ class ReferenceModel(mesa.Model):
 
     def step(self) -> None:
         self.platforms.on_day(self.day)
-        if self.rates.threat_decay_days > 0:
-            self.threat *= float(np.exp(-1.0 / self.rates.threat_decay_days))
+        self.threat = rules.fade_threat(self.rates, self.threat)
         self.buzz = rules.trending(self.rates, self.signups_recent, self.signups_usual)
         n_platforms = len(self.platforms)
         self.expected_signups = np.zeros(n_platforms)

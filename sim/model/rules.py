@@ -1,11 +1,15 @@
 """The daily rules: each written once, as a small function of arrays, element by element.
 
-A user's day (:meth:`~sim.model.migration.MigrationModel.step`): look around at the
-:func:`search_rate`; sign up to a platform with :func:`sign_up_chance`; go dormant at the
-:func:`churn_hazard` (the sum of the base, trial, language, moderation and threshold hazards); come
-back to a dormant account with :func:`return_chance`; open each app with :func:`open_chance`. What a
-user wants is the attractiveness of each platform, the sum of the pulls
-(:func:`sim.model.motives.attractiveness`); a platform's *gap* is how far it lags the user's best.
+A user's day (:meth:`~sim.model.migration.MigrationModel.step`): the ban threat fades
+(:func:`fade_threat`); look around at the :func:`search_rate`; sign up to a platform with
+:func:`sign_up_chance`; go dormant at the :func:`churn_hazard` (the sum of the base, trial,
+language, moderation and threshold hazards; every hazard while an account is new, only the base
+hazard once it is settled: :func:`newcomer_since`; never on the day it was made:
+:func:`can_go_dormant`); come back to a dormant account with :func:`return_chance`; take as main
+app the most attractive platform one uses (:func:`prefers`); open each app with
+:func:`open_chance`, and any app signed up to that day (:func:`opens`). What a user wants is the
+attractiveness of each platform, the sum of the pulls (:func:`sim.model.motives.attractiveness`);
+a platform's *gap* is how far it lags the user's best.
 
 Every function is element-wise: its arguments broadcast, so the same function gives the fast
 model's answer for a block of users (:mod:`sim.model.columns`) and the plain-Mesa reference's for
@@ -30,13 +34,25 @@ LEAD_CAP = np.float32(20.0)  # the sign-up lead is capped at e^20: beyond, the c
 RETURN_GAP_CAP = np.float32(30.0)  # gaps above this give a return chance of 0 to float32 rounding
 TRIAL_DAYS = 90  # an account made during the run is on trial this long (threshold churn applies)
 TRIAL_GAP_CAP = np.float32(3.0)  # a trial account 3 log-odds (20×) below the best: as good as gone
-NEWCOMER_DAYS = 30  # how long moderation removals hit a newcomer hardest
 USUAL_DAYS = 30.0  # memory of a platform's usual sign-up level (the charts compare with a month)
+EARLIEST_DAY = int(np.iinfo(np.int16).min)  # joined_day is int16: no account is older than this
+MAIN_APP_GAP = np.float32(0.0)  # the main app is the user's best: it lags nothing
 
 
 def f32(value) -> np.float32:
     """A scenario number as the rules compute with it."""
     return np.float32(value)
+
+
+# --- the ban threat ------------------------------------------------------------------------------
+
+
+def fade_threat(rates, threat: float) -> float:
+    """Summary of rule: with no news, the ban threat fades by e every ``threat_decay_days`` (0
+    keeps it as it is until an event sets it)."""
+    if rates.threat_decay_days <= 0:
+        return threat
+    return threat * float(np.exp(-1.0 / rates.threat_decay_days))  # a day's fading
 
 
 # --- looking around and signing up -------------------------------------------------------------
@@ -147,7 +163,7 @@ def language_hazard(rates, users, platforms, today):
 def moderation_hazard(rates, users, platforms, today):
     """Summary of rule: removals of newcomers' posts push the sensitive ones away in their first
     month (domain notes, week of 01-13)."""
-    newcomer = (today.tenure < NEWCOMER_DAYS).astype(np.float32)  # in their first month
+    newcomer = (today.tenure < rates.first_month_days).astype(np.float32)  # in their first month
     return (rates.moderation_churn * platforms.moderation[None, :]  # how strict the platform is
             * users.moderation_sensitivity[:, None] * newcomer)  # how much the user minds
 
@@ -200,6 +216,21 @@ def partly_dark(rates, hazard, dark):
     return (f32(1.0) - dark) * hazard + dark * f32(rates.dark_forget_rate)
 
 
+def newcomer_since(rates, day: int) -> int:
+    """Summary of rule: an account faces every churn hazard while it is new (in its first week or
+    month, the language and moderation hazards; or, if made during the run, on trial), and only
+    the base hazard once settled. Returns the day after which accounts are new on ``day``; it
+    only grows with ``day``."""
+    first_month_since = day - max(rates.first_week_days, rates.first_month_days)
+    trial_since = max(day - TRIAL_DAYS, -1)  # made during the run (day 0 or later), on trial
+    return max(min(first_month_since, trial_since), EARLIEST_DAY)
+
+
+def can_go_dormant(joined_day, day: int):
+    """Summary of rule: an account made today is not left the same day."""
+    return joined_day != day
+
+
 def on_trial(joined_day, tenure):
     """Whether an account is on trial: made during the run (day 0 or later), less than
     ``TRIAL_DAYS`` ago."""
@@ -212,7 +243,14 @@ def daily_chance(rate):
     return -np.expm1(-rate)
 
 
-# --- coming back and opening apps ---------------------------------------------------------------
+# --- the main app, coming back and opening apps --------------------------------------------------
+
+
+def prefers(candidate, best):
+    """Summary of rule: a user's main app is the most attractive platform they use that works; of
+    equally attractive ones, the first in the scenario's order (a platform must beat the best so
+    far, taken in that order)."""
+    return candidate > best
 
 
 def return_chance(rates, gap, up=1.0):
@@ -239,4 +277,10 @@ def open_chance(rates, activity, gap, tenure, up=1.0):
     pull = np.maximum(pull, tenure * fading(rates.curiosity_halflife_days))  # unless it is new
     chance = np.exp(pull) * activity
     return chance if np.all(up == 1) else chance * np.float32(up)  # in the hours it works
+
+
+def opens(drawn, signed_up_today):
+    """Summary of rule: a user opens an app on a day their draw says so (:func:`open_chance`),
+    and always on the day they signed up to it (a download counts as a daily user: C4)."""
+    return drawn | signed_up_today
 

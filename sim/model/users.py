@@ -16,6 +16,9 @@ import numpy as np
 from sim.scenario.schema import AGE_GROUPS, Population, Scenario, Trait
 
 NEVER = np.int16(-32000)  # joined_day / left_day for "never"
+# Accounts made before the run are a month to four years old on day 0 (uniform): old enough to
+# be settled, never older than the apps of the episode.
+INITIAL_TENURE_DAYS = (30, 1460)
 
 # How much more open to a new, foreign platform each age group is than average (protest,
 # curiosity and language tolerance are multiplied by it). Younger users led the migration (F7, C12).
@@ -137,5 +140,5 @@ def _give_initial_accounts(users: Users, scenario: Scenario, rng: np.random.Gene
         has = rng.random(users.n) < platform.initial_accounts
         users.account[:, j] = has
         users.engaged[:, j] = has & (rng.random(users.n) < platform.initial_engaged)
-        users.joined_day[has, j] = -rng.integers(30, 1460, size=np.count_nonzero(has),
-                                                 dtype=np.int16)
+        users.joined_day[has, j] = -rng.integers(*INITIAL_TENURE_DAYS,
+                                                 size=np.count_nonzero(has), dtype=np.int16)

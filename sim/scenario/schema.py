@@ -22,6 +22,7 @@ from sim.scenario.timeline import (
 )
 
 AGE_GROUPS = ("13-17", "18-29", "30-49", "50-64", "65+")
+MAX_DAYS = 3650  # the longest run: ten years of days
 
 
 class Simulation(Strict):
@@ -29,7 +30,7 @@ class Simulation(Strict):
 
     start: dt.date = dt.date(2025, 1, 1)
     """first simulated day"""
-    days: int = Field(180, ge=1, le=3650)
+    days: int = Field(180, ge=1, le=MAX_DAYS)
     """days to simulate (one Mesa step each)"""
     users: int = Field(20_000, ge=100, le=20_000_000)
     """simulated users (each stands for real_users / users people)"""
@@ -164,6 +165,8 @@ class Dynamics(Strict):
                                   "cannot read (F12: 20 % in the first week)")
     moderation_churn: float = _rate(0.01, "daily hazard of a sensitive newcomer leaving a "
                                     "strictly moderated platform in their first month")
+    first_month_days: int = Field(30, ge=1, description="how long a newcomer faces the "
+                                  "moderation hazard (days)")
     return_rate: float = _rate(0.004, "daily chance a dormant user comes back to their best "
                                "platform")
     dark_forget_rate: float = _rate(0.01, "daily chance an engaged user gives up on a dark "
