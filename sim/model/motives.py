@@ -340,7 +340,8 @@ def signup_gate(platforms, weight: float) -> np.ndarray:
 def primary_motives(who, platforms, day: Today, weights, joined: np.ndarray) -> np.ndarray:
     """Count today's sign-ups by their strongest motive (F9-F11: the seed's 45/35/20 split).
 
-    "expression" is relief from the moderation of the user's current primary platform (F10).
+    "moderation" is relief from the moderation of the user's current primary platform (the seed's
+    "freedom of expression", F10).
 
     Args:
         who: the users who signed up somewhere today (their rows of the user arrays).

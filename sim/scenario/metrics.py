@@ -6,7 +6,9 @@ scenario's schema, below the model that writes them.
 
 from __future__ import annotations
 
-MOTIVE_LABELS = ("follower_loss", "protest", "expression", "curiosity", "network")
+# Each sign-up's strongest motive, named as its weight in [motives] (moderation: relief from the
+# moderation of one's main app, the seed's "freedom of expression", F10)
+MOTIVE_LABELS = ("follower_loss", "protest", "moderation", "curiosity", "network_pull")
 
 METRICS = (  # daily, per platform, in real-world units
     "dau", "dau_us", "engaged", "accounts", "signups", "churn", "returns", "creators_active",
