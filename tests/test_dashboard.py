@@ -20,7 +20,7 @@ from sim.cli import main
 from sim.dashboard import tweaks as edits
 from sim.dashboard.engine import Engine, run_key
 from sim.dashboard.fields import groups, knobs
-from sim.dashboard.single import DayByDay
+from sim.dashboard.pages import DayByDay
 from sim.dashboard.views import Plan, compute, figure_jobs, stored_of
 from sim.errors import InputError
 from sim.scenario.loading import load_scenario, resolve_path

@@ -9,8 +9,9 @@ import pytest
 
 pytest.importorskip("solara", reason="the dashboard extra: pip install -e '.[dashboard]'")
 
+from browser import HOW_TO_GET_ONE, Page, Server, find_browser, number
+
 from sim.cli import main
-from sim.dashboard.browser import HOW_TO_GET_ONE, Page, Server, find_browser, number
 
 pytestmark = pytest.mark.slow
 BARRIER = "platforms.rednote.language_barrier"

@@ -47,9 +47,7 @@ def _watch(server: int) -> None:
         time.sleep(1.0)
         try:
             os.kill(server, 0)
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:  # the pid was taken by another user's process: ours is gone
+        except (ProcessLookupError, PermissionError):  # gone (or its pid taken by another user's)
             os._exit(0)
 
 
@@ -135,10 +133,6 @@ class Engine:
             self._trim()
             return [self._runs[key].future for key in keys]
 
-    def leave(self, lane: str) -> None:
-        """A session closed: stop what only it wanted."""
-        self.want(lane, [])
-
     def draw(self, jobs: list[tuple[str, tuple]]) -> list[Future]:
         """Figures as PNG bytes, drawn on the pool: (function of sim.report.figures, args)."""
         return [self._pool.submit(png, function, args) for function, args in jobs]
@@ -205,4 +199,4 @@ def engine() -> Engine:
 def release(lane: str) -> None:
     """A session closed: stop the runs only it wanted (if the engine was ever started)."""
     if _ENGINE is not None:
-        _ENGINE.leave(lane)
+        _ENGINE.want(lane, [])

@@ -1,23 +1,25 @@
 """The parameter panel, read off the scenario schema: one knob per field, with its bounds and its
-description as help text, grouped by table and searchable.
+description as help text, grouped by table and searchable; and the form of each event kind.
 
 Nothing here is written by hand per field: a field added to the schema (``sim/scenario``) gets a
 knob. Every field of ``motives``, ``dynamics``, ``population`` (each trait's mean and
 concentration, each age group's share) and of each ``platforms.<name>`` table, plus the run's size
-(users, days, replicates, seed) and the threat on the first day.
+(users, days, replicates, seed) and the threat on the first day. An event kind added to
+``sim/scenario/timeline.py`` gets its form.
 """
 
 from __future__ import annotations
 
 import math
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.scenario.schema import Scenario, Simulation
+from sim.scenario.timeline import Event
 
 RUN = "Run"
 RUN_FIELDS = ("users", "days", "replicates", "seed")
@@ -113,7 +115,7 @@ def _table(prefix: str, model: BaseModel, group: str, within: str) -> list[Knob]
         label = f"{within}{name}"
         if isinstance(value, BaseModel):
             inner = _table(f"{prefix}.{name}", value, group, f"{label}.")
-            found += [_with_help(k, f"{info.description or name}: {k.help}") for k in inner]
+            found += [replace(k, help=f"{info.description or name}: {k.help}") for k in inner]
         elif isinstance(value, dict):
             item = _item_info(info)
             found += [_knob(f"{prefix}.{name}.{key}", group, f"{label}.{key}", item, entry,
@@ -131,9 +133,10 @@ def _knob(path: str, group: str, label: str, info: FieldInfo, value: Any,
     return Knob(path, group, label, help_text or info.description or "", kind, low, high, value)
 
 
-def _with_help(knob: Knob, help_text: str) -> Knob:
-    return Knob(knob.path, knob.group, knob.label, help_text, knob.kind, knob.low, knob.high,
-                knob.value)
+def event_kinds() -> dict[str, type]:
+    """Event kind -> its schema class (its fields make the form that adds one)."""
+    classes = typing.get_args(typing.get_args(Event)[0])
+    return {typing.get_args(c.model_fields["kind"].annotation)[0]: c for c in classes}
 
 
 def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import solara
@@ -101,15 +101,19 @@ def open_scenario(name: str) -> None:
 
 def apply(current: Session, tweaks: edits.Tweaks, texts: dict | None = None) -> None:
     """A change: check the changed scenario; if it is good, recompute, else show why next to
-    the field and keep what is shown."""
+    the field (``texts``: what was typed, shown as typed) and keep what is shown."""
     try:
         valid = edits.load(tweaks, folder())
     except InputError as exc:
-        session.set(Session(tweaks, current.knobs, current.valid, {_where(tweaks, exc.field):
-                                                                    exc.message},
-                            texts or {}, current.asked))
+        session.set(replace(current, tweaks=tweaks, errors={_where(tweaks, exc.field):
+                                                            exc.message}, texts=texts or {}))
         return
-    recompute(Session(tweaks, current.knobs, valid, {}, {}, current.asked + 1))
+    recompute(Session(tweaks, current.knobs, valid, asked=current.asked + 1))
+
+
+def change(tweaks: edits.Tweaks, texts: dict | None = None) -> None:
+    """A change made in the page to this session's scenario."""
+    apply(session.value, tweaks, session.value.texts if texts is None else texts)
 
 
 def recompute(now: Session) -> None:
@@ -125,8 +129,7 @@ def redraw() -> None:
     """The metric or window changed: the same runs, drawn again."""
     now = session.value
     if now is not None:
-        recompute(Session(now.tweaks, now.knobs, now.valid, now.errors, now.texts,
-                          now.asked + 1))
+        recompute(replace(now, asked=now.asked + 1))
 
 
 @solara.lab.task

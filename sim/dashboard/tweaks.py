@@ -109,11 +109,17 @@ class Tweaks:
         return replace(self, values=values)
 
     def with_row(self, index: int, row: Row) -> Tweaks:
-        rows = list(self.rows)
-        rows[index:index + 1] = [row] if index < len(rows) else []
-        if index >= len(self.rows):
-            rows.append(row)
-        return replace(self, rows=tuple(rows))
+        """With the event row ``index`` replaced (past the last: added)."""
+        return replace(self, rows=(*self.rows[:index], row, *self.rows[index + 1:]))
+
+    def without_row(self, index: int) -> Tweaks:
+        return replace(self, rows=self.rows[:index] + self.rows[index + 1:])
+
+    @property
+    def rewrites_events(self) -> bool:
+        """Whether an event of the loaded scenario was switched off or re-dated: the file then
+        holds the whole list (``events``), else only the added ones (``add_events``)."""
+        return any(row.changed and not row.added for row in self.rows)
 
     @property
     def changes(self) -> list[str]:
@@ -143,7 +149,7 @@ class Tweaks:
             for table in tables:
                 node = node.setdefault(table, {})
             node[key] = value
-        if any(row.changed and not row.added for row in self.rows):
+        if self.rewrites_events:
             doc["events"] = [row.event for row in self.rows if row.on]
         elif any(row.added and row.on for row in self.rows):
             doc["add_events"] = [row.event for row in self.rows if row.added and row.on]
@@ -151,7 +157,7 @@ class Tweaks:
 
     def event_row(self, index: int) -> int | None:
         """The row of the ``index``-th event of the scenario this makes (None: inherited)."""
-        if any(row.changed and not row.added for row in self.rows):
+        if self.rewrites_events:
             kept = [i for i, row in enumerate(self.rows) if row.on]
         else:
             inherited = [None] * len(self.loaded.events)

@@ -111,9 +111,7 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
     shown = Shown(pictures, None, list(plan.scenarios), len(plan.seeds),
                   time.perf_counter() - started)
     drawn(shown)
-    keys = {name: tuple(run_key(scenario, seed) for seed in plan.seeds)
-            for name, scenario in plan.scenarios.items()}
-    return replace(shown, summary=summary_markdown(runs, plan.seeds, keys),
+    return replace(shown, summary=summary_markdown(runs, plan.seeds),
                    seconds=time.perf_counter() - started)
 
 
@@ -190,23 +188,22 @@ def figure_jobs(stored: Stored, baseline: str, metric: str, window: str
               labels, span))]
 
 
-def summary_markdown(runs: dict[str, tuple[Scenario, list[tuple]]], seeds: tuple[int, ...],
-                     keys: dict[str, tuple] | None = None) -> str:
+def summary_markdown(runs: dict[str, tuple[Scenario, list[tuple]]], seeds: tuple[int, ...]
+                     ) -> str:
     """The summary table of ``sim plot`` (``plots/summary.md``) for these runs. Each scenario's
-    outcomes are kept by its runs' ``keys``: after a change only the changed scenario's are
+    outcomes are kept by its name and runs: after a change only the changed scenario's are
     computed again."""
     parts = []
-    for name, one in runs.items():
-        key = (name, keys[name]) if keys else None
+    for name, (scenario, replicates) in runs.items():
+        key = (name, tuple(run_key(scenario, seed) for seed in seeds))
         with _LOCK:
-            outcomes = _OUTCOMES.get(key) if key else None
+            outcomes = _OUTCOMES.get(key)
         if outcomes is None:
-            outcomes = run_outcomes(stored_of({name: one}, seeds))
-            if key:
-                with _LOCK:
-                    _OUTCOMES[key] = outcomes
-                    while len(_OUTCOMES) > KEPT_OUTCOMES:
-                        _OUTCOMES.popitem(last=False)
+            outcomes = run_outcomes(stored_of({name: (scenario, replicates)}, seeds))
+            with _LOCK:
+                _OUTCOMES[key] = outcomes
+                while len(_OUTCOMES) > KEPT_OUTCOMES:
+                    _OUTCOMES.popitem(last=False)
         parts.append(outcomes)
     stored = stored_of(runs, seeds)
     summary = summary_table(pd.concat(parts, ignore_index=True), stored)
