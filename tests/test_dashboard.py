@@ -132,7 +132,7 @@ def test_a_bad_value_is_named_by_its_field_and_event_dates_by_their_row(observed
                                                 "date": edits.parse_date("2025-2-30")}))
     with pytest.raises(InputError) as caught:
         edits.load(bad, tmp_path)
-    assert caught.value.field == "events.3.date" and bad.event_row(3) == 3
+    assert caught.value.field == "events.3.date" and bad.where("events.3.date") == "events.3"
 
 
 def test_save_writes_only_inside_the_folder_and_never_over_a_file(observed, tmp_path):

@@ -1,18 +1,11 @@
 """The dashboard (``sim dashboard``, ``make dashboard``): a scenario's parameters as sliders, its
 trajectories against the scenario as loaded and the baseline, recomputed in the background as they
-change; results folders; one run day by day in Mesa's own SolaraViz.
+change; results folders; one run day by day in Mesa's own SolaraViz. Its modules, in the order
+data flows, are listed in ``docs/dashboard.md`` (How it is built).
 
-Modules, in the order data flows: :mod:`~sim.dashboard.fields` (the panel's fields, read off the
-scenario schema), :mod:`~sim.dashboard.tweaks` (the user's changes as a scenario file that
-``extends`` the one loaded), :mod:`~sim.dashboard.engine` (replicates on a process pool, stale ones
-stopped), :mod:`~sim.dashboard.views` (the project's figures and summary table of those runs),
-:mod:`~sim.dashboard.state` (one browser session), then the Solara pages:
-:mod:`~sim.dashboard.panel` (the comparison page's side panel) and :mod:`~sim.dashboard.pages`
-(the three pages and the app). :func:`serve` starts the server.
-
-Only the command line imports this package. The pages need the optional ``[dashboard]`` extra
-(Solara); this module does not, so that ``sim dashboard`` without it says so in one line.
-"""
+Only the command line imports this package, for :func:`serve`. The pages need the optional
+``[dashboard]`` extra (Solara); this module does not, so that ``sim dashboard`` without it says so
+in one line."""
 
 from __future__ import annotations
 

@@ -30,26 +30,16 @@ SLIDER_STEPS = 100  # a slider moves in steps of about 1/100 of its span (rounde
 
 @dataclass(frozen=True)
 class Knob:
-    """One field of the scenario as the panel shows it.
+    """One field of the scenario as the panel shows it."""
 
-    Attributes:
-        path: dotted path, as ``--set`` takes it (``platforms.rednote.language_barrier``).
-        group: the panel group it is listed under.
-        label: its name within the group (``language_barrier``, ``curiosity.mean``).
-        help: the schema's description of the field.
-        kind: ``number``, ``integer``, ``switch`` or ``text``.
-        low, high: the schema's bounds (None: unbounded on that side).
-        value: its value in the scenario as loaded.
-    """
-
-    path: str
-    group: str
-    label: str
-    help: str
-    kind: str
-    low: float | None
+    path: str  # dotted, as --set takes it: platforms.rednote.language_barrier
+    group: str  # the panel group it is listed under
+    label: str  # its name within the group: language_barrier, curiosity.mean
+    help: str  # the schema's description of the field
+    kind: str  # number, integer, switch or text
+    low: float | None  # the schema's bounds (None: unbounded on that side)
     high: float | None
-    value: Any
+    value: Any  # in the scenario as loaded
 
     def matches(self, words: str) -> bool:
         """Whether every word of a search is in the knob's path, group or help text."""

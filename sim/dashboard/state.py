@@ -13,7 +13,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,23 +34,14 @@ DEFAULT = "observed-2025"
 
 @dataclass(frozen=True)
 class Session:
-    """What this browser session works on.
+    """What this browser session works on."""
 
-    Attributes:
-        tweaks: the scenario loaded and the changes made to it.
-        knobs: the parameter panel of the scenario loaded.
-        valid: the last changed scenario that passed every check (what is shown or computed).
-        errors: field path (or ``events.<row>``, or ``""`` for the whole scenario) -> message.
-        texts: what was typed into fields whose value is not valid (shown as typed).
-        asked: how many plans were asked for (the page shows which one it shows).
-    """
-
-    tweaks: edits.Tweaks
-    knobs: list
-    valid: Scenario
-    errors: dict = field(default_factory=dict)
-    texts: dict = field(default_factory=dict)
-    asked: int = 0
+    tweaks: edits.Tweaks  # the scenario loaded and the changes made to it
+    knobs: list  # the fields of the panel of the scenario loaded
+    valid: Scenario  # the last changed scenario that passed every check (shown or computed)
+    errors: dict = field(default_factory=dict)  # path (events.<row>; "": the whole) -> message
+    texts: dict = field(default_factory=dict)  # what was typed into fields not valid, as typed
+    asked: int = 0  # how many plans were asked for (the page shows which one it shows)
 
 
 session: solara.Reactive[Session | None] = solara.reactive(None)
@@ -83,7 +73,7 @@ def lane() -> str:
     try:
         return solara.get_kernel_id()
     except Exception:  # outside a Solara session (tests): one lane per process
-        return f"process-{os.getpid()}-{uuid.getnode()}"
+        return f"process-{os.getpid()}"
 
 
 def open_scenario(name: str) -> None:
@@ -105,7 +95,7 @@ def apply(current: Session, tweaks: edits.Tweaks, texts: dict | None = None) -> 
     try:
         valid = edits.load(tweaks, folder())
     except InputError as exc:
-        session.set(replace(current, tweaks=tweaks, errors={_where(tweaks, exc.field):
+        session.set(replace(current, tweaks=tweaks, errors={tweaks.where(exc.field):
                                                             exc.message}, texts=texts or {}))
         return
     recompute(Session(tweaks, current.knobs, valid, asked=current.asked + 1))
@@ -168,15 +158,6 @@ def _baseline(tweaked: Scenario) -> Scenario | None:
     except InputError:
         return None
     return baseline if set(baseline.platforms) == set(tweaked.platforms) else None
-
-
-def _where(tweaks: edits.Tweaks, field_path: str) -> str:
-    """Where a message goes: a field's path, ``events.<row>`` for an event, or ``""``."""
-    parts = field_path.split(".")
-    if parts[0] == "events" and len(parts) > 1 and parts[1].isdigit():
-        row = tweaks.event_row(int(parts[1]))
-        return f"events.{row}" if row is not None else ""
-    return field_path
 
 
 def start() -> None:
