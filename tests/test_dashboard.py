@@ -149,6 +149,15 @@ def test_save_writes_only_inside_the_folder_and_never_over_a_file(observed, tmp_
     assert load_scenario(saved).motives.protest == 0.5
 
 
+def test_the_default_save_folder_is_made_under_results(observed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    changed = edits.Tweaks.of(*observed).set("motives.protest", 0.5, 1.0)
+    saved = edits.save(changed, tmp_path / "results" / "scenarios", "what-if")
+    assert saved.parent.resolve() == (tmp_path / edits.SAVED).resolve()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+    assert load_scenario(saved).motives.protest == 0.5
+
+
 def test_a_file_that_extends_another_file_is_saved_relative_to_it(small, tmp_path):
     loaded = load_scenario(small)
     folder = tmp_path / "mine"

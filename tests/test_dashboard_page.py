@@ -85,15 +85,17 @@ def test_a_bad_value_shows_its_error_next_to_the_field_and_keeps_the_results(pag
     assert server.process.poll() is None and "Traceback" not in server.log()
 
 
-def test_a_saved_scenario_gives_the_same_numbers_through_sim_run(page, folder):
+def test_a_saved_scenario_goes_to_results_scenarios_and_gives_the_same_numbers(page, folder):
     before = page.asked()
     page.type_value(BARRIER, "0.3")
     page.wait_for_change(before)
     page.page.locator(".save-name input").fill("what-if")
     page.page.locator(".save-button").click()
     page.page.locator(".save-told").wait_for(timeout=30_000)
-    saved = folder / "what-if.toml"
+    saved = folder / "results" / "scenarios" / "what-if.toml"  # by default: not where it runs
     assert saved.is_file() and "language_barrier = 0.3" in saved.read_text()
+    assert not list(folder.glob("*what-if*")) and str(saved) in page.page.locator(
+        ".save-told").inner_text()
     rows = page.table()
     column = rows[0].index("tweaked")
     out = folder / "results" / "what-if"

@@ -18,7 +18,7 @@ import solara
 
 from sim.dashboard import state
 from sim.dashboard.fields import RUN, Knob, event_kinds, groups
-from sim.dashboard.tweaks import Row, parse_date, parse_value, save
+from sim.dashboard.tweaks import SAVED, Row, parse_date, parse_value, save
 from sim.errors import InputError
 
 MAX_FOUND = 40  # knobs listed for a search
@@ -224,7 +224,7 @@ def NewEvent(start: dt.date):
 @solara.component
 def Save():
     """Save the changes as a scenario file that extends the one loaded."""
-    where = solara.use_reactive(str(Path.cwd()))
+    where = solara.use_reactive(str(Path.cwd() / SAVED))
     name = solara.use_reactive("")
     told = solara.use_reactive("")
     error = solara.use_reactive("")

@@ -20,10 +20,12 @@ from typing import Any
 import tomli_w
 
 from sim.errors import InputError
+from sim.experiments.store import RESULTS_DIR
 from sim.scenario.loading import SCENARIO_DIR, load_scenario, parse_override
 from sim.scenario.schema import Scenario
 
 TWEAKED = "tweaked"  # the name of the changed scenario in figures and tables
+SAVED = RESULTS_DIR / "scenarios"  # where scenarios are saved unless another folder is chosen
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # no folders, not hidden
 
 
@@ -177,7 +179,8 @@ def load(tweaks: Tweaks, folder: Path) -> Scenario:
 
 def save(tweaks: Tweaks, folder: Path, name: str) -> Path:
     """Write the changes as ``folder/name`` (``.toml`` added if missing): a scenario file that
-    extends the base, never outside ``folder`` and never over an existing file.
+    extends the base, never outside ``folder`` and never over an existing file. The folder must
+    exist, unless it is :data:`SAVED` (made then).
 
     Raises:
         InputError: a bad name, a folder that is not one, or a file that exists.
@@ -189,6 +192,8 @@ def save(tweaks: Tweaks, folder: Path, name: str) -> Path:
         raise InputError("file name", name, "use letters, digits, '.', '_' and '-' only (no "
                          "folders), at most 100 characters, e.g. my-what-if.toml")
     folder = Path(folder).expanduser()
+    if folder.resolve() == SAVED.resolve():
+        folder.mkdir(parents=True, exist_ok=True)
     if not folder.is_dir():
         raise InputError("folder", str(folder), "no such folder")
     target = folder / name
