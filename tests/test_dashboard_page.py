@@ -177,3 +177,18 @@ def test_the_events_editor_switches_off_moves_and_adds_events(page):
 
     assert tried_after(add) > moved
     assert "added ban_threat on 2025-01-21" in page.page.locator(".dash-changes").inner_text()
+
+
+def test_a_long_results_folder_name_does_not_widen_the_side_panel(page, folder):
+    long = folder / "results" / ("2026-01-01T00-00-00-" + "a-long-name-of-a-results-folder-" * 4)
+    long.mkdir(parents=True, exist_ok=True)
+    (long / "manifest.json").write_text("{}")
+    page.page.get_by_text("Open results").click()
+    side = page.page.locator(".v-navigation-drawer")
+    side.get_by_text("under results/").wait_for()
+    width = side.bounding_box()["width"]
+    side.locator(".v-select").click()
+    page.page.locator(".v-menu__content").get_by_text(long.name).click()
+    page.page.locator(".results-made-by").wait_for()
+    assert side.bounding_box()["width"] == width
+    assert page.page.locator(".results-made-by").bounding_box()["x"] >= width

@@ -36,6 +36,7 @@ CSS = """
 .dash-markdown strong { font-weight: 700; }
 .knob { border-bottom: 1px solid #eeeeee; padding: 2px 0 6px 0; }
 .dash-progress, .dash-progress * { transition: none !important; }
+.results-side { max-width: 376px; }  /* the side panel's least width: long names are cut */
 """
 # Rendered here (raw HTML escaped): Solara's Markdown loads KaTeX from a CDN, out of reach offline
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -186,7 +187,7 @@ def ResultsPage():
     chosen = solara.use_reactive(None)
     figure = solara.use_reactive(None)
     offered = folders()
-    with solara.Sidebar(), solara.Card("Results folder", margin=0):
+    with solara.Sidebar(), solara.Card("Results folder", margin=0, classes=["results-side"]):
         solara.Select("under results/", values=offered, value=chosen,
                       on_value=lambda _: figure.set(None))
         solara.InputText("or a folder (path)", value=typed, dense=True,
