@@ -19,7 +19,7 @@ pytest.importorskip("solara", reason="the dashboard extra: pip install -e '.[das
 from sim.cli import main
 from sim.dashboard import tweaks as edits
 from sim.dashboard.engine import Engine, run_key
-from sim.dashboard.fields import groups, knobs
+from sim.dashboard.fields import groups, knobs, set_by_events
 from sim.dashboard.pages import DayByDay
 from sim.dashboard.views import Plan, compute, figure_jobs, stored_of
 from sim.errors import InputError
@@ -69,6 +69,20 @@ def test_a_search_finds_fields_by_name_or_help(observed):
     found = [k.path for k in knobs(observed[1]) if k.matches("rednote language")]
     assert found == ["platforms.rednote.language_barrier"]
     assert any(k.path == "motives.protest" for k in knobs(observed[1]) if k.matches("anger"))
+
+
+def test_the_fields_dated_events_override_are_named_with_their_dates(observed, tmp_path):
+    notes = set_by_events(observed[1])
+    assert notes["platforms.rednote.language_barrier"] == "2025-01-18 → 0.3 (RedNote translation)"
+    assert notes["initial_threat"].count("→") == 4 and "platforms.rednote.appeal" not in notes
+    assert "2025-02-13 → true" in notes["platforms.tiktok.installable"]
+    ban = edits.Row({"kind": "owner_ban", "date": dt.date(2025, 1, 5), "owner": "ByteDance"},
+                    added=True)
+    banned = edits.load(edits.Tweaks.of(*observed).with_row(99, ban), tmp_path)
+    assert set_by_events(banned)["platforms.douyin.available"] == "2025-01-05 → false"
+    short = banned.model_copy(update={"simulation": banned.simulation.model_copy(
+        update={"days": 15})})
+    assert "platforms.rednote.language_barrier" not in set_by_events(short)  # after the last day
 
 
 def test_changes_make_a_file_that_extends_the_base_with_only_them(observed, tmp_path):

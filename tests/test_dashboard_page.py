@@ -192,3 +192,15 @@ def test_a_long_results_folder_name_does_not_widen_the_side_panel(page, folder):
     page.page.locator(".results-made-by").wait_for()
     assert side.bounding_box()["width"] == width
     assert page.page.locator(".results-made-by").bounding_box()["x"] >= width
+
+
+def test_a_field_a_dated_event_overrides_says_so_until_the_event_is_off(page):
+    note = page.knob(BARRIER).locator(".knob-events")
+    assert "2025-01-18 → 0.3 (RedNote translation)" in note.inner_text()
+    assert page.knob("platforms.rednote.appeal").locator(".knob-events").count() == 0
+    translation = page.page.locator(".event--3")
+    assert "RedNote translation" in translation.inner_text()
+    before = page.asked()
+    translation.locator(".v-input--selection-controls__ripple").click()
+    page.wait_for_change(before)
+    assert note.count() == 0

@@ -10,6 +10,7 @@ concentration, each age group's share) and of each ``platforms.<name>`` table, p
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import typing
 from dataclasses import dataclass, replace
@@ -25,6 +26,13 @@ RUN = "Run"
 RUN_FIELDS = ("users", "days", "replicates", "seed")
 TABLES = {"motives": "Motives (weights; 0 switches one off)", "dynamics": "Dynamics (rates)",
           "population": "Population"}
+# What the events that set platform fields set (the others: ban_threat, set, feature_launch and
+# moderation_crackdown, carry their value); outages, owner bans and launches as the model reads
+# them (sim.model.events, sim.scenario.timeline.darkness)
+EVENT_SETS = {"outage": {"available": False}, "restore": {"available": True},
+              "store_removal": {"installable": False}, "store_return": {"installable": True},
+              "owner_ban": {"available": False, "installable": False},
+              "launch": {"available": True, "installable": True}}
 SLIDER_STEPS = 100  # a slider moves in steps of about 1/100 of its span (rounded down to 10^k)
 
 
@@ -121,6 +129,50 @@ def _knob(path: str, group: str, label: str, info: FieldInfo, value: Any,
     kind = ("switch" if isinstance(value, bool) else "integer" if isinstance(value, int)
             else "number" if isinstance(value, float) else "text")
     return Knob(path, group, label, help_text or info.description or "", kind, low, high, value)
+
+
+def set_by_events(scenario: Scenario) -> dict[str, str]:
+    """Field path -> the events that set it during the run, in words (``2025-01-18 → 0.3
+    (RedNote translation)``): from each one's date on, its value overrides the panel's."""
+    start, days = scenario.simulation.start, scenario.simulation.days
+    notes: dict[str, list[str]] = {}
+    for event in scenario.events:
+        if (event.date - start).days >= days:  # after the last day: never acts
+            continue
+        for path, value in _sets(event, scenario).items():
+            until = f" until {moment_text(event.end)}" if getattr(event, "end", None) else ""
+            notes.setdefault(path, []).append(
+                f"{moment_text(event.at or event.date)} → {value_text(value)}{until}"
+                + (f" ({event.label})" if event.label else ""))
+    return {path: "; ".join(words) for path, words in notes.items()}
+
+
+def _sets(event, scenario: Scenario) -> dict[str, Any]:
+    """Field path -> the value an event sets from its moment on."""
+    if event.kind == "ban_threat":
+        return {"initial_threat": event.value}
+    changes = EVENT_SETS.get(event.kind, {})
+    if event.kind == "set":
+        changes = {event.field: event.value}
+    elif event.kind in ("feature_launch", "moderation_crackdown"):
+        name = "language_barrier" if event.kind == "feature_launch" else "moderation"
+        changes = {name: getattr(event, name)}
+    owner = getattr(event, "owner", None)
+    names = [n for n, p in scenario.platforms.items() if p.owner == owner] if owner else [
+        event.platform]
+    return {f"platforms.{name}.{key}": value for name in names for key, value in changes.items()}
+
+
+def moment_text(when: Any) -> str:
+    """A day (``2025-01-19``) or a moment (``2025-01-18T22:30-05:00``) as the panel shows it."""
+    return when.isoformat(timespec="minutes") if isinstance(when, dt.datetime) else str(when)
+
+
+def value_text(value: Any) -> str:
+    """A value as a scenario file writes it: ``true``, ``0.3``, ``tiktok``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:.12g}" if isinstance(value, float) else str(value)
 
 
 def event_kinds() -> dict[str, type]:

@@ -17,7 +17,15 @@ from typing import Any
 import solara
 
 from sim.dashboard import state
-from sim.dashboard.fields import RUN, Knob, event_kinds, groups
+from sim.dashboard.fields import (
+    RUN,
+    Knob,
+    event_kinds,
+    groups,
+    moment_text,
+    set_by_events,
+    value_text,
+)
 from sim.dashboard.tweaks import SAVED, Row, parse_date, parse_value, save
 from sim.errors import InputError
 
@@ -59,12 +67,13 @@ def Knobs():
                      continuous_update=True, dense=True)
     if now.errors.get(""):
         solara.Error(now.errors[""])
+    notes = set_by_events(now.valid)
     if search.value.strip():
         found = [k for k in now.knobs if k.matches(search.value)]
         solara.Text(f"{len(found)} field(s)" + (f", the first {MAX_FOUND}"
                                                  if len(found) > MAX_FOUND else ""))
         for knob in found[:MAX_FOUND]:
-            _row(now, replace(knob, label=f"{knob.group}: {knob.label}"))
+            _row(now, replace(knob, label=f"{knob.group}: {knob.label}"), notes)
         return
     for group, members in groups(now.knobs).items():
         changed = sum(k.path in now.tweaks.values for k in members)
@@ -81,32 +90,36 @@ def Knobs():
                                                        "justify-content": "flex-start"})
         if is_open:
             for knob in members:
-                _row(now, knob)
+                _row(now, knob, notes)
 
 
-def _row(now: state.Session, knob: Knob) -> None:
+def _row(now: state.Session, knob: Knob, notes: dict[str, str]) -> None:
     KnobRow(knob, now.tweaks.values.get(knob.path, knob.value), now.texts.get(knob.path),
-            now.errors.get(knob.path, "")).key(knob.path)
+            now.errors.get(knob.path, ""), notes.get(knob.path, "")).key(knob.path)
 
 
 @solara.component
-def KnobRow(knob: Knob, value: Any, text: str | None, error: str):
-    """One field: a slider (numbers), a switch (true/false) or a box, with help or error."""
+def KnobRow(knob: Knob, value: Any, text: str | None, error: str, events: str):
+    """One field: a slider (numbers), a switch (true/false) or a box, with help or error, and
+    the dated events that set it later in the run (``events``), if any."""
     with solara.Div(classes=["knob", "knob--" + knob.path.replace(".", "--")]):
         if knob.kind == "switch" and isinstance(value, bool):
             solara.Checkbox(label=f"{knob.label}: {knob.help}", value=value,
                             on_value=lambda v: set_value(knob, bool(v)))
             if error:
                 solara.Error(error, dense=True)
-            return
-        bounds = f" ({knob.bounds_text()})" if knob.kind in ("number", "integer") else ""
-        solara.InputText(knob.label + bounds,
-                         value=text if text is not None else shown_text(value),
-                         on_value=lambda t: set_text(knob, t), error=error or False,
-                         message=knob.help, classes=["knob-box"], dense=True)
-        slider = knob.slider(value) if knob.group != RUN and not error else None
-        if slider is not None and isinstance(value, int | float):
-            Slider(knob, value, *slider)
+        else:
+            bounds = f" ({knob.bounds_text()})" if knob.kind in ("number", "integer") else ""
+            solara.InputText(knob.label + bounds,
+                             value=text if text is not None else value_text(value),
+                             on_value=lambda t: set_text(knob, t), error=error or False,
+                             message=knob.help, classes=["knob-box"], dense=True)
+            slider = knob.slider(value) if knob.group != RUN and not error else None
+            if slider is not None and isinstance(value, int | float):
+                Slider(knob, value, *slider)
+        if events:
+            solara.Text(f"Overridden by dated events, from their date on: {events}",
+                        classes=["knob-events"], style={**SMALL, "color": "#b26a00"})
 
 
 @solara.component
@@ -140,12 +153,6 @@ def set_text(knob: Knob, text: str) -> None:
     state.change(now.tweaks.set(knob.path, value, knob.value), {**now.texts, knob.path: text})
 
 
-def shown_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f"{value:.12g}" if isinstance(value, float) else str(value)
-
-
 @solara.component
 def Events():
     """Every event of the scenario, then a form to add one."""
@@ -167,9 +174,7 @@ def EventRow(index: int, row: Row, error: str):
     with solara.Row(classes=["event-row", f"event--{index}"], style={"align-items": "center"}):
         solara.Checkbox(label="", value=row.on,
                         on_value=lambda on: change_row(replace(row, on=bool(on))))
-        when = row.when.isoformat(timespec="minutes") if isinstance(
-            row.when, dt.datetime) else str(row.when)
-        solara.InputText("date", value=when, dense=True,
+        solara.InputText("date", value=moment_text(row.when), dense=True,
                          on_value=lambda text: change_row(row.redated(parse_date(text))),
                          error=error or False, style={"max-width": "11em"})
         solara.Text(describe(row.event) + (" (added)" if row.added else ""), style=SMALL)
