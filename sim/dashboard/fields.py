@@ -26,13 +26,6 @@ RUN = "Run"
 RUN_FIELDS = ("users", "days", "replicates", "seed")
 TABLES = {"motives": "Motives (weights; 0 switches one off)", "dynamics": "Dynamics (rates)",
           "population": "Population"}
-# What the events that set platform fields set (the others: ban_threat, set, feature_launch and
-# moderation_crackdown, carry their value); outages, owner bans and launches as the model reads
-# them (sim.model.events, sim.scenario.timeline.darkness)
-EVENT_SETS = {"outage": {"available": False}, "restore": {"available": True},
-              "store_removal": {"installable": False}, "store_return": {"installable": True},
-              "owner_ban": {"available": False, "installable": False},
-              "launch": {"available": True, "installable": True}}
 SLIDER_STEPS = 100  # a slider moves in steps of about 1/100 of its span (rounded down to 10^k)
 
 
@@ -131,6 +124,40 @@ def _knob(path: str, group: str, label: str, info: FieldInfo, value: Any,
     return Knob(path, group, label, help_text or info.description or "", kind, low, high, value)
 
 
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    """The ge/gt and le/lt bounds of a field (open bounds are shown as the closed ones)."""
+    low = high = None
+    for item in info.metadata:
+        for name in ("ge", "gt"):
+            low = getattr(item, name, low)
+        for name in ("le", "lt"):
+            high = getattr(item, name, high)
+    return low, high
+
+
+def _item_info(info: FieldInfo) -> FieldInfo:
+    """The field info of a map's values (``dict[str, Share]``: the Share's bounds)."""
+    value_type = typing.get_args(info.annotation)[-1]
+    if typing.get_origin(value_type) is typing.Annotated:
+        for extra in typing.get_args(value_type)[1:]:
+            if isinstance(extra, FieldInfo):
+                return extra
+    return FieldInfo(annotation=value_type)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+# What the events that set platform fields set (the others: ban_threat, set, feature_launch and
+# moderation_crackdown, carry their value); outages, owner bans and launches as the model reads
+# them (sim.model.events, sim.scenario.timeline.darkness)
+EVENT_SETS = {"outage": {"available": False}, "restore": {"available": True},
+              "store_removal": {"installable": False}, "store_return": {"installable": True},
+              "owner_ban": {"available": False, "installable": False},
+              "launch": {"available": True, "installable": True}}
+
+
 def set_by_events(scenario: Scenario) -> dict[str, str]:
     """Field path -> the events that set it during the run, in words (``2025-01-18 → 0.3
     (RedNote translation)``): from each one's date on, its value overrides the panel's."""
@@ -179,28 +206,3 @@ def event_kinds() -> dict[str, type]:
     """Event kind -> its schema class (its fields make the form that adds one)."""
     classes = typing.get_args(typing.get_args(Event)[0])
     return {typing.get_args(c.model_fields["kind"].annotation)[0]: c for c in classes}
-
-
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    """The ge/gt and le/lt bounds of a field (open bounds are shown as the closed ones)."""
-    low = high = None
-    for item in info.metadata:
-        for name in ("ge", "gt"):
-            low = getattr(item, name, low)
-        for name in ("le", "lt"):
-            high = getattr(item, name, high)
-    return low, high
-
-
-def _item_info(info: FieldInfo) -> FieldInfo:
-    """The field info of a map's values (``dict[str, Share]``: the Share's bounds)."""
-    value_type = typing.get_args(info.annotation)[-1]
-    if typing.get_origin(value_type) is typing.Annotated:
-        for extra in typing.get_args(value_type)[1:]:
-            if isinstance(extra, FieldInfo):
-                return extra
-    return FieldInfo(annotation=value_type)
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"

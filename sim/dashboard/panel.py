@@ -38,11 +38,11 @@ SMALL = {"font-size": "0.85em"}
 def Picker():
     """Pick a shipped scenario or a scenario file."""
     typed = solara.use_reactive("")
+    now, offered = state.session.value, state.offered()
     with solara.Card("Scenario", margin=0):
-        now = state.session.value
-        solara.Select("shipped or given", values=state.offered(),
-                      value=now.tweaks.loaded.name if now and now.tweaks.loaded.name in
-                      state.offered() else None, on_value=state.open_scenario)
+        name = now.tweaks.loaded.name if now else None
+        solara.Select("shipped or given", values=offered, value=name if name in offered else None,
+                      on_value=state.open_scenario)
         with solara.Row():
             solara.InputText("or a scenario file (path)", value=typed, dense=True,
                              continuous_update=True,

@@ -86,24 +86,22 @@ def open_scenario(name: str) -> None:
         return
     load_error.set("")
     tweaks = edits.Tweaks.of(base, loaded)
-    apply(Session(tweaks, knobs(loaded), loaded), tweaks)
+    change(tweaks, current=Session(tweaks, knobs(loaded), loaded))
 
 
-def apply(current: Session, tweaks: edits.Tweaks, texts: dict | None = None) -> None:
-    """A change: check the changed scenario; if it is good, recompute, else show why next to
-    the field (``texts``: what was typed, shown as typed) and keep what is shown."""
+def change(tweaks: edits.Tweaks, texts: dict | None = None, current: Session | None = None
+           ) -> None:
+    """A change to the session's scenario (or to ``current``, one just opened): check it as
+    ``sim run`` would; if it is good, recompute, else show why next to the field (``texts``: what
+    was typed, shown as typed; default: as before) and keep what is shown."""
+    current = current or session.value
     try:
         valid = edits.load(tweaks, folder())
     except InputError as exc:
-        session.set(replace(current, tweaks=tweaks, errors={tweaks.where(exc.field):
-                                                            exc.message}, texts=texts or {}))
+        session.set(replace(current, tweaks=tweaks, errors={tweaks.where(exc.field): exc.message},
+                            texts=current.texts if texts is None else texts))
         return
     recompute(Session(tweaks, current.knobs, valid, asked=current.asked + 1))
-
-
-def change(tweaks: edits.Tweaks, texts: dict | None = None) -> None:
-    """A change made in the page to this session's scenario."""
-    apply(session.value, tweaks, session.value.texts if texts is None else texts)
 
 
 def recompute(now: Session) -> None:
