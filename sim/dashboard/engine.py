@@ -104,8 +104,7 @@ class Engine:
                                         "sim.report.figures"])
         self._flags = context.RawArray("b", SLOTS)
         self._free = list(range(SLOTS))
-        self.workers = workers or (os.cpu_count() or 1) + 1
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
+        self._pool = ProcessPoolExecutor(workers or (os.cpu_count() or 1) + 1, mp_context=context,
                                          initializer=_start_worker,
                                          initargs=(self._flags, os.getpid()))
         self._runs: OrderedDict[str, _Run] = OrderedDict()
