@@ -1,4 +1,4 @@
-"""The dashboard's update time (issue 11), measured in a real browser as a person sees it.
+"""The dashboard's update time, measured in a real browser as a person sees it.
 
     python benchmarks/dashboard.py            # 20,000 users x 180 days x 3 replicates (default)
     python benchmarks/dashboard.py --users 5000 --changes 3
@@ -22,30 +22,30 @@ import time
 from pathlib import Path
 
 BARRIER = "platforms.rednote.language_barrier"
+TESTS = Path(__file__).resolve().parent.parent / "tests"  # where the browser harness is
 BURST_GAP = 0.1  # seconds between the moves of a burst
 
 
 def measure(users: int = 20_000, changes: int = 10, burst: int = 5) -> list[dict]:
     """Rows for bench.py's table: (measure, value, unit, goal, met); one row saying why if no
     browser is available."""
-    from sim.dashboard.browser import HOW_TO_GET_ONE, Page, Server, find_browser
-
-    executable = find_browser()
+    browser = _harness()
+    executable = browser.find_browser()
     if executable is None:
-        return [_row(f"dashboard update: skipped ({HOW_TO_GET_ONE})", float("nan"), "s")]
+        return [_row(f"dashboard update: skipped ({browser.HOW_TO_GET_ONE})", float("nan"), "s")]
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as folder:
         scenario = Path(folder) / "bench.toml"
         scenario.write_text(f'extends = "observed-2025"\n\n[simulation]\nusers = {users}\n')
-        server = Server([str(scenario)], Path(folder))
+        server = browser.Server([str(scenario)], Path(folder))
         try:
             with sync_playwright() as playwright:
-                browser = Page.launch(playwright, executable)
-                page = Page(browser, server.url).open(timeout=600)
+                chromium = browser.Page.launch(playwright, executable)
+                page = browser.Page(chromium, server.url).open(timeout=600)
                 times = [_move(page, "ArrowLeft") for _ in range(changes + 1)][1:]  # 1 warm-up
                 last, shown_last = _burst(page, burst)
-                browser.close()
+                chromium.close()
         finally:
             server.stop()
     default = users == 20_000
@@ -79,20 +79,27 @@ def _move(page, key: str) -> tuple[float, float]:
 def _burst(page, moves: int) -> tuple[float, bool]:
     """``moves`` slider steps in quick succession: seconds from the last one until the page shows
     a computed change, and whether that is the last one (the value the slider ended at)."""
-    from sim.dashboard.browser import ASKED
-
     before = page.asked()
     for i in range(moves):
         if i:
             time.sleep(BURST_GAP)
         page.press_slider(BARRIER, "ArrowRight")
     last_move = time.perf_counter()
-    page.until(ASKED, before + moves, timeout=60)
+    page.until(_harness().ASKED, before + moves, timeout=60)
     page.wait_ready(timeout=300)
     seconds = time.perf_counter() - last_move
     box = page.knob(BARRIER).locator("input[type=text]").input_value()
     changes = page.page.locator(".dash-changes").inner_text()
     return seconds, f"{BARRIER} = {float(box):g}" in changes and page.asked() == before + moves
+
+
+def _harness():
+    """``tests/browser.py``, the page tests' harness."""
+    if str(TESTS) not in sys.path:
+        sys.path.insert(0, str(TESTS))
+    import browser
+
+    return browser
 
 
 def _row(measure: str, value: float, unit: str, goal: str = "", met=None) -> dict:

@@ -19,8 +19,8 @@ pytest.importorskip("solara", reason="the dashboard extra: pip install -e '.[das
 from sim.cli import main
 from sim.dashboard import tweaks as edits
 from sim.dashboard.engine import Engine, run_key
-from sim.dashboard.fields import groups, knobs
-from sim.dashboard.single import DayByDay
+from sim.dashboard.fields import groups, knobs, set_by_events
+from sim.dashboard.pages import DayByDay
 from sim.dashboard.views import Plan, compute, figure_jobs, stored_of
 from sim.errors import InputError
 from sim.scenario.loading import load_scenario, resolve_path
@@ -69,6 +69,20 @@ def test_a_search_finds_fields_by_name_or_help(observed):
     found = [k.path for k in knobs(observed[1]) if k.matches("rednote language")]
     assert found == ["platforms.rednote.language_barrier"]
     assert any(k.path == "motives.protest" for k in knobs(observed[1]) if k.matches("anger"))
+
+
+def test_the_fields_dated_events_override_are_named_with_their_dates(observed, tmp_path):
+    notes = set_by_events(observed[1])
+    assert notes["platforms.rednote.language_barrier"] == "2025-01-18 → 0.3 (RedNote translation)"
+    assert notes["initial_threat"].count("→") == 4 and "platforms.rednote.appeal" not in notes
+    assert "2025-02-13 → true" in notes["platforms.tiktok.installable"]
+    ban = edits.Row({"kind": "owner_ban", "date": dt.date(2025, 1, 5), "owner": "ByteDance"},
+                    added=True)
+    banned = edits.load(edits.Tweaks.of(*observed).with_row(99, ban), tmp_path)
+    assert set_by_events(banned)["platforms.douyin.available"] == "2025-01-05 → false"
+    short = banned.model_copy(update={"simulation": banned.simulation.model_copy(
+        update={"days": 15})})
+    assert "platforms.rednote.language_barrier" not in set_by_events(short)  # after the last day
 
 
 def test_changes_make_a_file_that_extends_the_base_with_only_them(observed, tmp_path):
@@ -132,7 +146,7 @@ def test_a_bad_value_is_named_by_its_field_and_event_dates_by_their_row(observed
                                                 "date": edits.parse_date("2025-2-30")}))
     with pytest.raises(InputError) as caught:
         edits.load(bad, tmp_path)
-    assert caught.value.field == "events.3.date" and bad.event_row(3) == 3
+    assert caught.value.field == "events.3.date" and bad.where("events.3.date") == "events.3"
 
 
 def test_save_writes_only_inside_the_folder_and_never_over_a_file(observed, tmp_path):
@@ -146,6 +160,15 @@ def test_save_writes_only_inside_the_folder_and_never_over_a_file(observed, tmp_
     with pytest.raises(InputError):
         edits.save(changed, tmp_path / "missing", "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["what-if.toml"]
+    assert load_scenario(saved).motives.protest == 0.5
+
+
+def test_the_default_save_folder_is_made_under_results(observed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    changed = edits.Tweaks.of(*observed).set("motives.protest", 0.5, 1.0)
+    saved = edits.save(changed, tmp_path / "results" / "scenarios", "what-if")
+    assert saved.parent.resolve() == (tmp_path / edits.SAVED).resolve()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
     assert load_scenario(saved).motives.protest == 0.5
 
 

@@ -9,8 +9,9 @@ import pytest
 
 pytest.importorskip("solara", reason="the dashboard extra: pip install -e '.[dashboard]'")
 
+from browser import HOW_TO_GET_ONE, Page, Server, find_browser, number
+
 from sim.cli import main
-from sim.dashboard.browser import HOW_TO_GET_ONE, Page, Server, find_browser, number
 
 pytestmark = pytest.mark.slow
 BARRIER = "platforms.rednote.language_barrier"
@@ -84,15 +85,17 @@ def test_a_bad_value_shows_its_error_next_to_the_field_and_keeps_the_results(pag
     assert server.process.poll() is None and "Traceback" not in server.log()
 
 
-def test_a_saved_scenario_gives_the_same_numbers_through_sim_run(page, folder):
+def test_a_saved_scenario_goes_to_results_scenarios_and_gives_the_same_numbers(page, folder):
     before = page.asked()
     page.type_value(BARRIER, "0.3")
     page.wait_for_change(before)
     page.page.locator(".save-name input").fill("what-if")
     page.page.locator(".save-button").click()
     page.page.locator(".save-told").wait_for(timeout=30_000)
-    saved = folder / "what-if.toml"
+    saved = folder / "results" / "scenarios" / "what-if.toml"  # by default: not where it runs
     assert saved.is_file() and "language_barrier = 0.3" in saved.read_text()
+    assert not list(folder.glob("*what-if*")) and str(saved) in page.page.locator(
+        ".save-told").inner_text()
     rows = page.table()
     column = rows[0].index("tweaked")
     out = folder / "results" / "what-if"
@@ -174,3 +177,30 @@ def test_the_events_editor_switches_off_moves_and_adds_events(page):
 
     assert tried_after(add) > moved
     assert "added ban_threat on 2025-01-21" in page.page.locator(".dash-changes").inner_text()
+
+
+def test_a_long_results_folder_name_does_not_widen_the_side_panel(page, folder):
+    long = folder / "results" / ("2026-01-01T00-00-00-" + "a-long-name-of-a-results-folder-" * 4)
+    long.mkdir(parents=True, exist_ok=True)
+    (long / "manifest.json").write_text("{}")
+    page.page.get_by_text("Open results").click()
+    side = page.page.locator(".v-navigation-drawer")
+    side.get_by_text("under results/").wait_for()
+    width = side.bounding_box()["width"]
+    side.locator(".v-select").click()
+    page.page.locator(".v-menu__content").get_by_text(long.name).click()
+    page.page.locator(".results-made-by").wait_for()
+    assert side.bounding_box()["width"] == width
+    assert page.page.locator(".results-made-by").bounding_box()["x"] >= width
+
+
+def test_a_field_a_dated_event_overrides_says_so_until_the_event_is_off(page):
+    note = page.knob(BARRIER).locator(".knob-events")
+    assert "2025-01-18 → 0.3 (RedNote translation)" in note.inner_text()
+    assert page.knob("platforms.rednote.appeal").locator(".knob-events").count() == 0
+    translation = page.page.locator(".event--3")
+    assert "RedNote translation" in translation.inner_text()
+    before = page.asked()
+    translation.locator(".v-input--selection-controls__ripple").click()
+    page.wait_for_change(before)
+    assert note.count() == 0

@@ -35,7 +35,7 @@ def dashboard(
 ) -> None:
     """Open scenarios in the browser: sliders, live comparison with the baseline, results
     folders, one run in Mesa's SolaraViz (needs the dashboard extra: make dashboard)."""
-    from sim.dashboard.serve import serve
+    from sim.dashboard import serve
 
     serve(list(scenarios or []), host, port)
 

@@ -1,6 +1,5 @@
-"""Replicates for the dashboard, on a process pool shared by every browser session: each run made
-once (kept by what it computes, not by its name), a run no session wants any more stopped within
-a few simulated days, figures drawn on the same pool.
+"""Replicates for the dashboard, on one process pool shared by every browser session: each run made
+once (kept by what it computes, not by its name), figures drawn on the same pool.
 
 A session (a *lane*) says which runs it wants now with :meth:`Engine.want`; the runs it wanted
 before and nobody wants any more are cancelled: not started if still queued, stopped at their next
@@ -33,8 +32,8 @@ _FLAGS = None       # a worker's view of the stop flags
 
 def _start_worker(flags, server: int) -> None:
     """Each worker: the stop flags, what making a run and drawing a figure import, and a watch
-    on the server process (``server``), which it outlives by at most a second however the
-    server ends (a pool's workers are not told when their parent is killed)."""
+    on the server process, which it outlives by at most a second however the server ends (a
+    pool's workers are not told when their parent is killed)."""
     global _FLAGS
     _FLAGS = flags
     threading.Thread(target=_watch, args=(server,), daemon=True).start()
@@ -47,9 +46,7 @@ def _watch(server: int) -> None:
         time.sleep(1.0)
         try:
             os.kill(server, 0)
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:  # the pid was taken by another user's process: ours is gone
+        except (ProcessLookupError, PermissionError):  # gone (or its pid taken by another user's)
             os._exit(0)
 
 
@@ -83,14 +80,13 @@ def run_key(scenario: Scenario, seed: int) -> str:
     """What a run computes: the scenario's model inputs (not its name or words) and the seed."""
     inputs = scenario.model_dump(mode="json", exclude={"name", "question", "experiment",
                                                        "targets"})
-    payload = json.dumps([inputs, int(seed)], sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hashlib.sha256(json.dumps([inputs, int(seed)], sort_keys=True).encode()).hexdigest()
 
 
 @dataclass
 class _Run:
     future: Future
-    slot: int
+    slot: int  # its stop flag (-1: none free, it cannot be stopped early)
     lanes: set = field(default_factory=set)
 
 
@@ -108,8 +104,7 @@ class Engine:
                                         "sim.report.figures"])
         self._flags = context.RawArray("b", SLOTS)
         self._free = list(range(SLOTS))
-        self.workers = workers or (os.cpu_count() or 1) + 1
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
+        self._pool = ProcessPoolExecutor(workers or (os.cpu_count() or 1) + 1, mp_context=context,
                                          initializer=_start_worker,
                                          initargs=(self._flags, os.getpid()))
         self._runs: OrderedDict[str, _Run] = OrderedDict()
@@ -117,7 +112,7 @@ class Engine:
 
     def want(self, lane: str, jobs: list[tuple[Scenario, int]]) -> list[Future]:
         """The runs ``lane`` wants now, as futures of their tables (None: stopped); the runs it
-        wanted before that no lane wants any more are cancelled."""
+        wanted before that no lane wants any more are cancelled (none wanted: a lane closed)."""
         with self._lock:
             keys = [run_key(scenario, seed) for scenario, seed in jobs]
             for key, (scenario, seed) in zip(keys, jobs, strict=True):
@@ -126,18 +121,15 @@ class Engine:
                     run = self._runs[key] = self._submit(scenario, seed)
                 run.lanes.add(lane)
                 self._runs.move_to_end(key)
-            wanted = set(keys)
             for key, run in list(self._runs.items()):
-                if key not in wanted and lane in run.lanes:
+                if key not in keys and lane in run.lanes:
                     run.lanes.discard(lane)
                     if not run.lanes and not run.future.done():
                         self._cancel(key, run)
-            self._trim()
+            done = [key for key, run in self._runs.items() if run.future.done() and not run.lanes]
+            for key in done[: max(0, len(done) - KEPT_RUNS)]:
+                del self._runs[key]
             return [self._runs[key].future for key in keys]
-
-    def leave(self, lane: str) -> None:
-        """A session closed: stop what only it wanted."""
-        self.want(lane, [])
 
     def draw(self, jobs: list[tuple[str, tuple]]) -> list[Future]:
         """Figures as PNG bytes, drawn on the pool: (function of sim.report.figures, args)."""
@@ -160,9 +152,8 @@ class Engine:
         if slot >= 0:
             self._flags[slot] = 0
         future = self._pool.submit(replicate, scenario, seed, slot)
-        run = _Run(future, slot)
         future.add_done_callback(lambda _f: self._release(slot))
-        return run
+        return _Run(future, slot)
 
     def _release(self, slot: int) -> None:
         if slot >= 0:
@@ -174,11 +165,6 @@ class Engine:
             self._flags[run.slot] = 1
         run.future.cancel()
         del self._runs[key]
-
-    def _trim(self) -> None:
-        done = [key for key, run in self._runs.items() if run.future.done() and not run.lanes]
-        for key in done[: max(0, len(done) - KEPT_RUNS)]:
-            del self._runs[key]
 
 
 def _failed(future: Future) -> bool:
@@ -205,4 +191,4 @@ def engine() -> Engine:
 def release(lane: str) -> None:
     """A session closed: stop the runs only it wanted (if the engine was ever started)."""
     if _ENGINE is not None:
-        _ENGINE.leave(lane)
+        _ENGINE.want(lane, [])

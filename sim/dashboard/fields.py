@@ -1,23 +1,26 @@
 """The parameter panel, read off the scenario schema: one knob per field, with its bounds and its
-description as help text, grouped by table and searchable.
+description as help text, grouped by table and searchable; and the form of each event kind.
 
 Nothing here is written by hand per field: a field added to the schema (``sim/scenario``) gets a
 knob. Every field of ``motives``, ``dynamics``, ``population`` (each trait's mean and
 concentration, each age group's share) and of each ``platforms.<name>`` table, plus the run's size
-(users, days, replicates, seed) and the threat on the first day.
+(users, days, replicates, seed) and the threat on the first day. An event kind added to
+``sim/scenario/timeline.py`` gets its form.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.scenario.schema import Scenario, Simulation
+from sim.scenario.timeline import Event
 
 RUN = "Run"
 RUN_FIELDS = ("users", "days", "replicates", "seed")
@@ -28,26 +31,16 @@ SLIDER_STEPS = 100  # a slider moves in steps of about 1/100 of its span (rounde
 
 @dataclass(frozen=True)
 class Knob:
-    """One field of the scenario as the panel shows it.
+    """One field of the scenario as the panel shows it."""
 
-    Attributes:
-        path: dotted path, as ``--set`` takes it (``platforms.rednote.language_barrier``).
-        group: the panel group it is listed under.
-        label: its name within the group (``language_barrier``, ``curiosity.mean``).
-        help: the schema's description of the field.
-        kind: ``number``, ``integer``, ``switch`` or ``text``.
-        low, high: the schema's bounds (None: unbounded on that side).
-        value: its value in the scenario as loaded.
-    """
-
-    path: str
-    group: str
-    label: str
-    help: str
-    kind: str
-    low: float | None
+    path: str  # dotted, as --set takes it: platforms.rednote.language_barrier
+    group: str  # the panel group it is listed under
+    label: str  # its name within the group: language_barrier, curiosity.mean
+    help: str  # the schema's description of the field
+    kind: str  # number, integer, switch or text
+    low: float | None  # the schema's bounds (None: unbounded on that side)
     high: float | None
-    value: Any
+    value: Any  # in the scenario as loaded
 
     def matches(self, words: str) -> bool:
         """Whether every word of a search is in the knob's path, group or help text."""
@@ -113,7 +106,7 @@ def _table(prefix: str, model: BaseModel, group: str, within: str) -> list[Knob]
         label = f"{within}{name}"
         if isinstance(value, BaseModel):
             inner = _table(f"{prefix}.{name}", value, group, f"{label}.")
-            found += [_with_help(k, f"{info.description or name}: {k.help}") for k in inner]
+            found += [replace(k, help=f"{info.description or name}: {k.help}") for k in inner]
         elif isinstance(value, dict):
             item = _item_info(info)
             found += [_knob(f"{prefix}.{name}.{key}", group, f"{label}.{key}", item, entry,
@@ -129,11 +122,6 @@ def _knob(path: str, group: str, label: str, info: FieldInfo, value: Any,
     kind = ("switch" if isinstance(value, bool) else "integer" if isinstance(value, int)
             else "number" if isinstance(value, float) else "text")
     return Knob(path, group, label, help_text or info.description or "", kind, low, high, value)
-
-
-def _with_help(knob: Knob, help_text: str) -> Knob:
-    return Knob(knob.path, knob.group, knob.label, help_text, knob.kind, knob.low, knob.high,
-                knob.value)
 
 
 def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
@@ -159,3 +147,62 @@ def _item_info(info: FieldInfo) -> FieldInfo:
 
 def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+# What the events that set platform fields set (the others: ban_threat, set, feature_launch and
+# moderation_crackdown, carry their value); outages, owner bans and launches as the model reads
+# them (sim.model.events, sim.scenario.timeline.darkness)
+EVENT_SETS = {"outage": {"available": False}, "restore": {"available": True},
+              "store_removal": {"installable": False}, "store_return": {"installable": True},
+              "owner_ban": {"available": False, "installable": False},
+              "launch": {"available": True, "installable": True}}
+
+
+def set_by_events(scenario: Scenario) -> dict[str, str]:
+    """Field path -> the events that set it during the run, in words (``2025-01-18 → 0.3
+    (RedNote translation)``): from each one's date on, its value overrides the panel's."""
+    start, days = scenario.simulation.start, scenario.simulation.days
+    notes: dict[str, list[str]] = {}
+    for event in scenario.events:
+        if (event.date - start).days >= days:  # after the last day: never acts
+            continue
+        for path, value in _sets(event, scenario).items():
+            until = f" until {moment_text(event.end)}" if getattr(event, "end", None) else ""
+            notes.setdefault(path, []).append(
+                f"{moment_text(event.at or event.date)} → {value_text(value)}{until}"
+                + (f" ({event.label})" if event.label else ""))
+    return {path: "; ".join(words) for path, words in notes.items()}
+
+
+def _sets(event, scenario: Scenario) -> dict[str, Any]:
+    """Field path -> the value an event sets from its moment on."""
+    if event.kind == "ban_threat":
+        return {"initial_threat": event.value}
+    changes = EVENT_SETS.get(event.kind, {})
+    if event.kind == "set":
+        changes = {event.field: event.value}
+    elif event.kind in ("feature_launch", "moderation_crackdown"):
+        name = "language_barrier" if event.kind == "feature_launch" else "moderation"
+        changes = {name: getattr(event, name)}
+    owner = getattr(event, "owner", None)
+    names = [n for n, p in scenario.platforms.items() if p.owner == owner] if owner else [
+        event.platform]
+    return {f"platforms.{name}.{key}": value for name in names for key, value in changes.items()}
+
+
+def moment_text(when: Any) -> str:
+    """A day (``2025-01-19``) or a moment (``2025-01-18T22:30-05:00``) as the panel shows it."""
+    return when.isoformat(timespec="minutes") if isinstance(when, dt.datetime) else str(when)
+
+
+def value_text(value: Any) -> str:
+    """A value as a scenario file writes it: ``true``, ``0.3``, ``tiktok``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:.12g}" if isinstance(value, float) else str(value)
+
+
+def event_kinds() -> dict[str, type]:
+    """Event kind -> its schema class (its fields make the form that adds one)."""
+    classes = typing.get_args(typing.get_args(Event)[0])
+    return {typing.get_args(c.model_fields["kind"].annotation)[0]: c for c in classes}

@@ -13,8 +13,7 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import solara
@@ -35,23 +34,14 @@ DEFAULT = "observed-2025"
 
 @dataclass(frozen=True)
 class Session:
-    """What this browser session works on.
+    """What this browser session works on."""
 
-    Attributes:
-        tweaks: the scenario loaded and the changes made to it.
-        knobs: the parameter panel of the scenario loaded.
-        valid: the last changed scenario that passed every check (what is shown or computed).
-        errors: field path (or ``events.<row>``, or ``""`` for the whole scenario) -> message.
-        texts: what was typed into fields whose value is not valid (shown as typed).
-        asked: how many plans were asked for (the page shows which one it shows).
-    """
-
-    tweaks: edits.Tweaks
-    knobs: list
-    valid: Scenario
-    errors: dict = field(default_factory=dict)
-    texts: dict = field(default_factory=dict)
-    asked: int = 0
+    tweaks: edits.Tweaks  # the scenario loaded and the changes made to it
+    knobs: list  # the fields of the panel of the scenario loaded
+    valid: Scenario  # the last changed scenario that passed every check (shown or computed)
+    errors: dict = field(default_factory=dict)  # path (events.<row>; "": the whole) -> message
+    texts: dict = field(default_factory=dict)  # what was typed into fields not valid, as typed
+    asked: int = 0  # how many plans were asked for (the page shows which one it shows)
 
 
 session: solara.Reactive[Session | None] = solara.reactive(None)
@@ -83,7 +73,7 @@ def lane() -> str:
     try:
         return solara.get_kernel_id()
     except Exception:  # outside a Solara session (tests): one lane per process
-        return f"process-{os.getpid()}-{uuid.getnode()}"
+        return f"process-{os.getpid()}"
 
 
 def open_scenario(name: str) -> None:
@@ -96,20 +86,22 @@ def open_scenario(name: str) -> None:
         return
     load_error.set("")
     tweaks = edits.Tweaks.of(base, loaded)
-    apply(Session(tweaks, knobs(loaded), loaded), tweaks)
+    change(tweaks, current=Session(tweaks, knobs(loaded), loaded))
 
 
-def apply(current: Session, tweaks: edits.Tweaks, texts: dict | None = None) -> None:
-    """A change: check the changed scenario; if it is good, recompute, else show why next to
-    the field and keep what is shown."""
+def change(tweaks: edits.Tweaks, texts: dict | None = None, current: Session | None = None
+           ) -> None:
+    """A change to the session's scenario (or to ``current``, one just opened): check it as
+    ``sim run`` would; if it is good, recompute, else show why next to the field (``texts``: what
+    was typed, shown as typed; default: as before) and keep what is shown."""
+    current = current or session.value
     try:
         valid = edits.load(tweaks, folder())
     except InputError as exc:
-        session.set(Session(tweaks, current.knobs, current.valid, {_where(tweaks, exc.field):
-                                                                    exc.message},
-                            texts or {}, current.asked))
+        session.set(replace(current, tweaks=tweaks, errors={tweaks.where(exc.field): exc.message},
+                            texts=current.texts if texts is None else texts))
         return
-    recompute(Session(tweaks, current.knobs, valid, {}, {}, current.asked + 1))
+    recompute(Session(tweaks, current.knobs, valid, asked=current.asked + 1))
 
 
 def recompute(now: Session) -> None:
@@ -125,8 +117,7 @@ def redraw() -> None:
     """The metric or window changed: the same runs, drawn again."""
     now = session.value
     if now is not None:
-        recompute(Session(now.tweaks, now.knobs, now.valid, now.errors, now.texts,
-                          now.asked + 1))
+        recompute(replace(now, asked=now.asked + 1))
 
 
 @solara.lab.task
@@ -165,15 +156,6 @@ def _baseline(tweaked: Scenario) -> Scenario | None:
     except InputError:
         return None
     return baseline if set(baseline.platforms) == set(tweaked.platforms) else None
-
-
-def _where(tweaks: edits.Tweaks, field_path: str) -> str:
-    """Where a message goes: a field's path, ``events.<row>`` for an event, or ``""``."""
-    parts = field_path.split(".")
-    if parts[0] == "events" and len(parts) > 1 and parts[1].isdigit():
-        row = tweaks.event_row(int(parts[1]))
-        return f"events.{row}" if row is not None else ""
-    return field_path
 
 
 def start() -> None:

@@ -20,28 +20,23 @@ from typing import Any
 import tomli_w
 
 from sim.errors import InputError
+from sim.experiments.store import RESULTS_DIR
 from sim.scenario.loading import SCENARIO_DIR, load_scenario, parse_override
 from sim.scenario.schema import Scenario
 
 TWEAKED = "tweaked"  # the name of the changed scenario in figures and tables
-FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+SAVED = RESULTS_DIR / "scenarios"  # where scenarios are saved unless another folder is chosen
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # no folders, not hidden
 
 
 @dataclass(frozen=True)
 class Row:
-    """One event of the timeline as the panel shows it: switched on or off, re-dated, or added.
+    """One event of the timeline as the panel shows it: switched on or off, re-dated, or added."""
 
-    Attributes:
-        event: the event as a scenario file writes it (``date`` as typed if it is no date).
-        on: whether the scenario keeps it.
-        added: whether the user added it (not in the scenario as loaded).
-        loaded_date: when it acts in the scenario as loaded (None for added events).
-    """
-
-    event: dict
-    on: bool = True
-    added: bool = False
-    loaded_date: Any = None
+    event: dict  # as a scenario file writes it (its date as typed if it is no date)
+    on: bool = True  # whether the scenario keeps it
+    added: bool = False  # by the user (not in the scenario as loaded)
+    loaded_date: Any = None  # when it acts in the scenario as loaded (None if added)
 
     @property
     def when(self) -> Any:
@@ -81,19 +76,12 @@ def parse_date(text: str) -> Any:
 
 @dataclass(frozen=True)
 class Tweaks:
-    """The changes to one loaded scenario file.
+    """The changes to one loaded scenario file."""
 
-    Attributes:
-        base: the scenario file loaded.
-        loaded: the scenario as loaded from it.
-        values: dotted path -> value, only where it differs from the scenario as loaded.
-        rows: the timeline, one row per event (loaded ones first, then added ones).
-    """
-
-    base: Path
-    loaded: Scenario
-    values: dict[str, Any] = field(default_factory=dict)
-    rows: tuple[Row, ...] = ()
+    base: Path  # the scenario file loaded
+    loaded: Scenario  # the scenario as loaded from it
+    values: dict[str, Any] = field(default_factory=dict)  # dotted path -> value, where changed
+    rows: tuple[Row, ...] = ()  # the timeline, one row per event (loaded ones, then added ones)
 
     @classmethod
     def of(cls, base: Path, loaded: Scenario) -> Tweaks:
@@ -109,11 +97,17 @@ class Tweaks:
         return replace(self, values=values)
 
     def with_row(self, index: int, row: Row) -> Tweaks:
-        rows = list(self.rows)
-        rows[index:index + 1] = [row] if index < len(rows) else []
-        if index >= len(self.rows):
-            rows.append(row)
-        return replace(self, rows=tuple(rows))
+        """With the event row ``index`` replaced (past the last: added)."""
+        return replace(self, rows=(*self.rows[:index], row, *self.rows[index + 1:]))
+
+    def without_row(self, index: int) -> Tweaks:
+        return replace(self, rows=self.rows[:index] + self.rows[index + 1:])
+
+    @property
+    def rewrites_events(self) -> bool:
+        """Whether an event of the loaded scenario was switched off or re-dated: the file then
+        holds the whole list (``events``), else only the added ones (``add_events``)."""
+        return any(row.changed and not row.added for row in self.rows)
 
     @property
     def changes(self) -> list[str]:
@@ -143,20 +137,25 @@ class Tweaks:
             for table in tables:
                 node = node.setdefault(table, {})
             node[key] = value
-        if any(row.changed and not row.added for row in self.rows):
+        if self.rewrites_events:
             doc["events"] = [row.event for row in self.rows if row.on]
         elif any(row.added and row.on for row in self.rows):
             doc["add_events"] = [row.event for row in self.rows if row.added and row.on]
         return doc
 
-    def event_row(self, index: int) -> int | None:
-        """The row of the ``index``-th event of the scenario this makes (None: inherited)."""
-        if any(row.changed and not row.added for row in self.rows):
+    def where(self, field_path: str) -> str:
+        """Where the message of a bad field of the scenario this makes goes: the field's path,
+        ``events.<row>`` for an event of the panel, ``""`` for an inherited one."""
+        parts = field_path.split(".")
+        if parts[0] != "events" or len(parts) < 2 or not parts[1].isdigit():
+            return field_path
+        if self.rewrites_events:
             kept = [i for i, row in enumerate(self.rows) if row.on]
         else:
             inherited = [None] * len(self.loaded.events)
             kept = inherited + [i for i, row in enumerate(self.rows) if row.added and row.on]
-        return kept[index] if 0 <= index < len(kept) else None
+        index = int(parts[1])
+        return f"events.{kept[index]}" if index < len(kept) and kept[index] is not None else ""
 
     def _extends(self, folder: Path | None) -> str:
         base = self.base.resolve()
@@ -180,7 +179,8 @@ def load(tweaks: Tweaks, folder: Path) -> Scenario:
 
 def save(tweaks: Tweaks, folder: Path, name: str) -> Path:
     """Write the changes as ``folder/name`` (``.toml`` added if missing): a scenario file that
-    extends the base, never outside ``folder`` and never over an existing file.
+    extends the base, never outside ``folder`` and never over an existing file. The folder must
+    exist, unless it is :data:`SAVED` (made then).
 
     Raises:
         InputError: a bad name, a folder that is not one, or a file that exists.
@@ -188,26 +188,21 @@ def save(tweaks: Tweaks, folder: Path, name: str) -> Path:
     name = name.strip()
     if not name.endswith(".toml"):
         name += ".toml"
-    if not FILE_NAME.fullmatch(name) or name.startswith("."):
+    if not FILE_NAME.fullmatch(name):
         raise InputError("file name", name, "use letters, digits, '.', '_' and '-' only (no "
                          "folders), at most 100 characters, e.g. my-what-if.toml")
     folder = Path(folder).expanduser()
+    if folder.resolve() == SAVED.resolve():
+        folder.mkdir(parents=True, exist_ok=True)
     if not folder.is_dir():
         raise InputError("folder", str(folder), "no such folder")
     target = folder / name
-    if target.resolve().parent != folder.resolve():
-        raise InputError("file name", name, "must be inside the chosen folder")
-    if target.exists():
-        raise InputError("file name", str(target), "exists; choose another name (a saved "
-                         "scenario is never overwritten)")
-    header = (f"# Made by sim dashboard from {tweaks.base.name}: only what was changed.\n"
-              f"# Run it with: sim run {target}\n")
-    partial = folder / f".{name}.partial"
-    partial.write_text(header + tomli_w.dumps(tweaks.document(folder)), encoding="utf-8")
+    text = (f"# Made by sim dashboard from {tweaks.base.name}: only what was changed.\n"
+            f"# Run it with: sim run {target}\n" + tomli_w.dumps(tweaks.document(folder)))
     try:
-        os.link(partial, target)  # fails if the name was taken meanwhile: nothing overwritten
+        with target.open("x", encoding="utf-8") as file:  # fails if taken: nothing overwritten
+            file.write(text)
     except FileExistsError:
-        raise InputError("file name", str(target), "exists; choose another name") from None
-    finally:
-        partial.unlink()
+        raise InputError("file name", str(target), "exists; choose another name (a saved "
+                         "scenario is never overwritten)") from None
     return target

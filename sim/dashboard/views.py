@@ -39,17 +39,11 @@ _LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class Plan:
-    """Scenarios to compare on the same seeds (common random numbers).
+    """Scenarios to compare on the same seeds (common random numbers)."""
 
-    Attributes:
-        scenarios: name shown -> scenario (the tweaked one, the one loaded, the baseline).
-        baseline: the name the paired differences are taken against.
-        seeds: replicate k's seed, as ``sim run`` spawns them from the root seed.
-    """
-
-    scenarios: dict[str, Scenario]
-    baseline: str
-    seeds: tuple[int, ...]
+    scenarios: dict[str, Scenario]  # name shown -> scenario: the tweaked, as loaded, baseline
+    baseline: str  # the name the paired differences are taken against
+    seeds: tuple[int, ...]  # replicate k's seed, as sim run spawns them from the root seed
 
     @property
     def jobs(self) -> list[tuple[Scenario, int]]:
@@ -74,15 +68,9 @@ class Plan:
 
 @dataclass(frozen=True)
 class Shown:
-    """What the page shows for one plan.
-
-    Attributes:
-        figures: (caption, PNG bytes), in page order.
-        summary: the summary table (Markdown, as ``plots/summary.md``); None while it is made.
-        scenarios: the names compared, in order.
-        replicates: replicates per scenario.
-        seconds: from asking for the runs to everything drawn.
-    """
+    """What the page shows for one plan: the figures as (caption, PNG bytes) in page order, the
+    summary table (Markdown, as ``plots/summary.md``; None while it is made), the names compared,
+    replicates per scenario and the seconds from asking for the runs to everything drawn."""
 
     figures: list[tuple[str, bytes]]
     summary: str | None
@@ -111,9 +99,7 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
     shown = Shown(pictures, None, list(plan.scenarios), len(plan.seeds),
                   time.perf_counter() - started)
     drawn(shown)
-    keys = {name: tuple(run_key(scenario, seed) for seed in plan.seeds)
-            for name, scenario in plan.scenarios.items()}
-    return replace(shown, summary=summary_markdown(runs, plan.seeds, keys),
+    return replace(shown, summary=summary_markdown(runs, plan.seeds, stored),
                    seconds=time.perf_counter() - started)
 
 
@@ -191,23 +177,21 @@ def figure_jobs(stored: Stored, baseline: str, metric: str, window: str
 
 
 def summary_markdown(runs: dict[str, tuple[Scenario, list[tuple]]], seeds: tuple[int, ...],
-                     keys: dict[str, tuple] | None = None) -> str:
-    """The summary table of ``sim plot`` (``plots/summary.md``) for these runs. Each scenario's
-    outcomes are kept by its runs' ``keys``: after a change only the changed scenario's are
-    computed again."""
+                     stored: Stored) -> str:
+    """The summary table of ``sim plot`` (``plots/summary.md``) for these runs (``stored``: as
+    :func:`stored_of` made them). Each scenario's outcomes are kept by its name and runs: after a
+    change only the changed scenario's are computed again."""
     parts = []
-    for name, one in runs.items():
-        key = (name, keys[name]) if keys else None
+    for name, (scenario, replicates) in runs.items():
+        key = (name, tuple(run_key(scenario, seed) for seed in seeds))
         with _LOCK:
-            outcomes = _OUTCOMES.get(key) if key else None
+            outcomes = _OUTCOMES.get(key)
         if outcomes is None:
-            outcomes = run_outcomes(stored_of({name: one}, seeds))
-            if key:
-                with _LOCK:
-                    _OUTCOMES[key] = outcomes
-                    while len(_OUTCOMES) > KEPT_OUTCOMES:
-                        _OUTCOMES.popitem(last=False)
+            outcomes = run_outcomes(stored_of({name: (scenario, replicates)}, seeds))
+            with _LOCK:
+                _OUTCOMES[key] = outcomes
+                while len(_OUTCOMES) > KEPT_OUTCOMES:
+                    _OUTCOMES.popitem(last=False)
         parts.append(outcomes)
-    stored = stored_of(runs, seeds)
     summary = summary_table(pd.concat(parts, ignore_index=True), stored)
     return as_markdown(summary, [], f"n = {stored.replicates()} replicates per scenario")

@@ -1,5 +1,6 @@
 """Drive the dashboard as a person would, in a real browser: headless Chromium (the system's,
-through Playwright), for the page tests and the update-time benchmark.
+through Playwright). A helper of the page tests (``test_dashboard_page.py``) and of the
+update-time benchmark (``benchmarks/dashboard.py``), not a test module.
 
 Reads what the page shows (the summary table's cells, the status line's numbers), never pixels.
 Needs ``playwright`` (the test extra) and a Chromium: ``SIM_BROWSER``, else ``chromium``,
