@@ -190,10 +190,13 @@ SOURCES = ("pyproject.toml", "README.md", "LICENSE", "sim", "scenarios")  # all 
 def _build_wheel(tmp_path: Path) -> Path:
     """A wheel of the repository as pip builds one, from a copy (the build writes beside it)."""
     source = tmp_path / "source"
+    source.mkdir()
     for name in SOURCES:
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
-        copy(ROOT / name, source / name, **({"ignore": shutil.ignore_patterns("__pycache__")}
-                                            if (ROOT / name).is_dir() else {}))
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w",
                     str(tmp_path / "dist"), str(source)], check=True, timeout=600)
     return next((tmp_path / "dist").glob("tiktok_refugees_sim-*.whl"))
