@@ -234,6 +234,7 @@ def test_a_wheel_installed_in_a_fresh_environment_runs_a_shipped_scenario_from_a
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["runs"] == {"ok": 3} and manifest["version"] == sim.__version__
     assert manifest["packages"]["tiktok-refugees-sim"] == sim.__version__
+    assert manifest["git"] == {"commit": None, "dirty": None}  # an installed copy, not a clone
     assert len(list((folder / "timeseries").glob("*.parquet"))) == 3
     assert (folder / "plots" / "trajectories-dau_us.png").is_file()
     where = subprocess.run([bin_dir / "python", "-c", "import sim; print(sim.__file__)"], cwd=empty,

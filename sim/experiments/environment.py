@@ -47,8 +47,10 @@ def _normal(name: str) -> str:
 
 def _git_state() -> dict:
     """The commit of the clone sim runs from, and whether tracked files differ from it (None
-    for an installed copy, or where git is missing)."""
+    for an installed copy, even one in a clone's .venv, or where git is missing)."""
     root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return {"commit": None, "dirty": None}
 
     def git(*args: str) -> str:
         out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
