@@ -67,6 +67,7 @@ def optional(module: str, needed_by: str) -> ModuleType:
     """
     top = module.partition(".")[0]
     try:
+        importlib.import_module(top)  # first: a submodule may be imported already
         return importlib.import_module(module)
     except ImportError as exc:
         why = ("is not installed" if (exc.name or top).partition(".")[0] == top
