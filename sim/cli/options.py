@@ -18,7 +18,6 @@ app = typer.Typer(
 )
 
 
-
 def _print_version(asked: bool) -> None:
     if asked:
         import sim

@@ -24,9 +24,10 @@ from sim.scenario.timeline import EVENT_KINDS
 
 def shipped_folder() -> Path:
     """Where the shipped scenarios are: the package ``sim.shipped``, read through
-    importlib.resources where sim is installed; in a clone whose sim is imported from its source
-    folder (``PYTHONPATH=.``, an editable install), the repository's ``scenarios/`` beside it,
-    the folder pyproject maps ``sim.shipped`` onto (which Python alone does not know)."""
+    importlib.resources where sim is installed; where sim is imported from a clone (an editable
+    install, ``PYTHONPATH=.``), the clone's ``scenarios/`` beside it, which is what pyproject maps
+    ``sim.shipped`` onto (with ``PYTHONPATH=.`` Python knows no such mapping, or another
+    install's)."""
     clone = Path(__file__).resolve().parents[2]
     if (clone / "pyproject.toml").is_file() and (clone / "scenarios" / "__init__.py").is_file():
         return clone / "scenarios"
