@@ -1,4 +1,5 @@
-"""Errors a user can fix (bad scenario files, bad options, refused output folders), and a stop.
+"""Errors a user can fix (bad scenario files, bad options, refused output folders, an optional
+extra not installed), and a stop.
 
 Every such error becomes one line on stderr and exit status 2 in the CLI; anything else is an
 internal failure (exit status 1).
@@ -7,8 +8,10 @@ internal failure (exit status 1).
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 
 
 class InputError(Exception):
@@ -48,3 +51,35 @@ class InterruptionError(Exception):
     def __init__(self, folder: Path, done: int, total: int):
         self.folder, self.done, self.total = folder, done, total
         super().__init__(f"interrupted: {done} of {total} runs finished and kept")
+
+
+PROJECT = "tiktok-refugees-sim"  # the distribution's name, as pip knows it
+EXTRA_OF = {"SALib": "uncertainty", "pyabc": "uncertainty", "ema_workbench": "uncertainty",
+            "dask": "dask", "distributed": "dask", "solara": "dashboard", "playwright": "test"}
+
+
+def optional(module: str, needed_by: str) -> ModuleType:
+    """Import ``module`` of one of pyproject's extras (see ``EXTRA_OF``, by its top-level name).
+
+    Raises:
+        InputError: ``needed_by`` (the command or option) needs it, and it is not installed, in
+            one line with the pip command that installs it.
+    """
+    top = module.partition(".")[0]
+    try:
+        importlib.import_module(top)  # first: a submodule may be imported already
+        return importlib.import_module(module)
+    except ImportError as exc:
+        why = ("is not installed" if (exc.name or top).partition(".")[0] == top
+               else f"cannot be imported (no module named {exc.name})")
+        raise InputError(needed_by, "", f"needs {top}, which {why}: "
+                         f"pip install '{PROJECT}[{EXTRA_OF[top]}]'") from None
+
+
+def installed(module: str) -> bool:
+    """Whether ``module`` of one of pyproject's extras can be imported."""
+    try:
+        optional(module, "")
+    except InputError:
+        return False
+    return True

@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sim.errors import installed
+
 HOW_TO_GET_ONE = ("no Chromium found: install it (Debian/Ubuntu: apt-get install chromium; .ci/run "
                   "does this) or set SIM_BROWSER=/path/to/chromium, and pip install -e '.[test]' "
                   "for playwright")
@@ -51,9 +53,7 @@ TABLE = """() => [...document.querySelectorAll('.dash-summary table tr')]
 
 def find_browser() -> str | None:
     """A Chromium to drive, or None (with ``playwright`` importable)."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if not installed("playwright.sync_api"):
         return None
     given = os.environ.get("SIM_BROWSER")
     if given:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim import tables
 from sim.analysis import run_values
-from sim.errors import InputError, did_you_mean
+from sim.errors import InputError, did_you_mean, optional
 from sim.experiments.store import Stored
 
 PEEL = 0.05  # share of the cases peeled off at each step
@@ -70,8 +70,7 @@ def discover(cases: pd.DataFrame, outcome: str, above: float | None, below: floa
     x = cases.drop(columns=[outcome]).astype(float)
     with warnings.catch_warnings():  # the Workbench warns of optional parts it lacks
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
-
+        prim = optional("ema_workbench.analysis.prim", "sim discover")
         found = prim.Prim(x, y.to_numpy(), peel_alpha=PEEL, mass_min=0.05).find_box()
     trajectory = found.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].copy()
     trajectory["restricted"] = [", ".join(_restricted(found.box_lims[0], limits))

@@ -31,7 +31,7 @@ import pandas as pd
 from sim.analysis import priors
 from sim.analysis.evaluate import target_values_of_folder
 from sim.analysis.sources import judge
-from sim.errors import InputError
+from sim.errors import InputError, optional
 from sim.experiments import start as launch
 from sim.experiments.design import ExperimentSpec, Sweep
 from sim.experiments.executors import kept_pools
@@ -40,6 +40,7 @@ from sim.scenario.loading import load_scenario
 FILE = "posterior.parquet"
 META = b"sim.posterior"
 LEVEL = 0.90  # credible intervals: 5 % to 95 %
+NEEDED_BY = "sim calibrate --posterior"  # what pyabc's absence is said of
 
 
 @dataclass
@@ -58,9 +59,7 @@ class Posterior:
 def batch_sampler(evaluate, model, batch: int):
     """A pyabc sampler that evaluates ``batch`` proposals at a time with ``evaluate`` (see the
     module docstring); ``model`` is the :func:`_model` pyabc calls."""
-    from pyabc.sampler import Sampler
-
-    class BatchSampler(Sampler):
+    class BatchSampler(optional("pyabc.sampler", NEEDED_BY).Sampler):
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
                                     all_accepted=False, ana_vars=None):
             sample, made = self._create_empty_sample(), 0
@@ -86,9 +85,7 @@ def batch_sampler(evaluate, model, batch: int):
 
 def _model():
     """pyabc's model: records proposals (pass 1), then returns their results (pass 2)."""
-    from pyabc import Model
-
-    class Replay(Model):
+    class Replay(optional("pyabc", NEEDED_BY).Model):
         proposed: list | None = None
         results = iter(())
 
@@ -142,8 +139,7 @@ def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicat
         seed: int, generations: int, folder: Path, executor: dict, quiet: bool,
         command: str) -> Posterior:
     """ABC-SMC of ``fits`` against the scenario's targets; ``size`` accepted draws."""
-    import pyabc
-
+    pyabc = optional("pyabc", NEEDED_BY)
     base = load_scenario(file, overrides)
     if not base.targets:
         raise InputError(str(file), "targets", "this scenario has no [[targets]] to fit")

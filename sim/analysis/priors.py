@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from sim.errors import InputError, did_you_mean
+from sim.errors import InputError, did_you_mean, optional
 
 KINDS = ("uniform", "log", "normal")
 
@@ -65,7 +65,7 @@ def frozen(prior: tuple, low: float, high: float):
 
 def distribution(fits) -> object:
     """pyabc's joint prior of the fitted fields (``fits``: their sweeps), named ``p0``, ``p1``..."""
-    import pyabc
+    pyabc = optional("pyabc", "sim calibrate --posterior")
 
     def rv(fit):
         name, args, keywords = scipy_form(fit.prior, *fit.bounds)

@@ -20,7 +20,7 @@ import pandas as pd
 from sim import tables
 from sim.analysis import run_values
 from sim.analysis.calibration import parse_fit
-from sim.errors import InputError
+from sim.errors import InputError, optional
 from sim.experiments.design import ExperimentSpec, Sweep, as_overrides
 from sim.experiments.start import Plan
 from sim.experiments.store import read_results
@@ -30,6 +30,7 @@ METHODS = ("sobol", "morris")
 CONFIDENCE = 0.95
 RESAMPLES = 200
 MORRIS_LEVELS = 4
+NEEDED_BY = "sim sensitivity"  # what SALib's absence is said of
 
 
 @dataclass
@@ -122,6 +123,7 @@ def check(analysis: Analysis) -> None:
 
 def sample(analysis: Analysis) -> list[dict[str, float]]:
     """The design points SALib asks for, in its order."""
+    optional("SALib", NEEDED_BY)
     from SALib.sample import morris, sobol
 
     spec = problem(analysis.varied)
@@ -144,6 +146,7 @@ def plan(files: list[Path], overrides: list[str], analysis: Analysis, replicates
 def analyse(analysis: Analysis, points: pd.DataFrame, values: pd.DataFrame) -> Indices:
     """Indices of every outcome: ``points`` has one row per design point (the varied fields, in
     sample order) and ``values`` one column per outcome (the mean over replicates)."""
+    optional("SALib", NEEDED_BY)
     from SALib.analyze import morris, sobol
 
     spec = problem(analysis.varied)

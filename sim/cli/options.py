@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sim.errors import InputError
+from sim.errors import PROJECT, InputError
 
 app = typer.Typer(
     help="Simulate the January 2025 TikTok-refugee migration (agent-based, on Mesa).",
@@ -16,6 +16,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        import sim
+
+        typer.echo(f"{PROJECT} {sim.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _everywhere(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    """Options before the command (the app's help says what sim does)."""
+
 
 Scenarios = Annotated[list[str], typer.Argument(help="Scenario files or shipped names.")]
 SetOption = Annotated[

@@ -15,12 +15,10 @@ import os
 import socket
 import warnings
 
-from sim.errors import InputError
+from sim.errors import optional
 from sim.scenario.loading import load_scenario, resolve_path
 
 APP = "sim.dashboard.pages"
-NEEDS = ("the dashboard needs the optional [dashboard] extra: pip install -e '.[dashboard]' "
-         "in this checkout (make dashboard does it)")
 
 
 def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> None:
@@ -38,10 +36,7 @@ def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> No
     for name, value in (("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false"),  # read on import
                         ("SOLARA_THEME_LOADER", "plain")):
         os.environ.setdefault(name, value)
-    try:
-        from solara.__main__ import run
-    except ImportError:
-        raise InputError("sim dashboard", "", NEEDS) from None
+    run = optional("solara.__main__", "sim dashboard").run
     warnings.filterwarnings("ignore", message="Cookies with samesite=none")
     if not port:
         with socket.socket() as probe:

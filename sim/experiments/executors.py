@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.errors import InputError, InterruptionError
+from sim.errors import InputError, InterruptionError, optional
 from sim.experiments.progress import Progress
 from sim.experiments.runs import RunSpec, is_complete, run_one, run_pool, write_status
 from sim.experiments.store import finish_manifest, summarise
@@ -103,13 +103,9 @@ def _stop(executor: Executor) -> None:
 def _dask_client(scheduler: str | None):
     if not scheduler:
         raise InputError("--scheduler", "", "--executor dask needs --scheduler tcp://HOST:8786")
+    distributed = optional("distributed", "--executor dask")
     try:
-        from distributed import Client
-    except ImportError:
-        raise InputError("--executor", "dask", "Dask is not installed: pip install '.[dask]'"
-                         ) from None
-    try:
-        return Client(scheduler, timeout="10s")
+        return distributed.Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError("--scheduler", scheduler, f"cannot reach the Dask scheduler ({exc})"
                          ) from None

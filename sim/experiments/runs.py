@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 
 from sim.scenario.schema import Scenario
 
@@ -93,14 +94,8 @@ def run_memory(scenario: Scenario) -> float:
 
 
 def available_memory() -> float:
-    """Memory the machine can give now (bytes): MemAvailable, else all physical memory."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return float(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    """Memory the machine can give now without swapping (bytes), on any operating system."""
+    return float(psutil.virtual_memory().available)
 
 
 def simulate(scenario: Scenario, seed: int):

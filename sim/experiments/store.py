@@ -24,27 +24,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
-import platform
-import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from sim.errors import InputError
+from sim.experiments import environment
 from sim.scenario.schema import Scenario
 
 RESULTS_DIR = Path("results")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "typer")
 
 
 def default_folder(names: list[str]) -> Path:
@@ -69,31 +66,30 @@ LOCK = ".lock"
 
 @contextlib.contextmanager
 def locked(folder: Path, option: str = "--out"):
-    """Hold the results folder for this process while it writes (an advisory lock, released
-    when the process ends, however it ends): a second ``sim run`` on it is refused."""
-    handle = open(folder / LOCK, "a")  # noqa: SIM115 (held open for the lock's lifetime)
+    """Hold the results folder for this process while it writes (an operating-system file lock,
+    released when the process ends, however it ends): a second ``sim run`` on it is refused."""
+    lock = FileLock(folder / LOCK, timeout=0)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
+        lock.acquire()
+    except Timeout:
         raise InputError(option, str(folder), "another sim run is writing to this folder"
                          ) from None
     try:
         yield folder
     finally:
-        handle.close()
+        lock.release()
 
 
 def is_locked(folder: Path) -> bool:
-    """Whether another process holds the folder's lock."""
-    try:
-        with open(folder / LOCK) as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except FileNotFoundError:
+    """Whether another ``sim run`` holds the folder's lock (a folder never locked has no lock
+    file, and asking makes none)."""
+    if not (folder / LOCK).is_file():
         return False
-    except BlockingIOError:
+    try:
+        with FileLock(folder / LOCK, timeout=0):
+            return False
+    except Timeout:
         return True
-    return False
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -113,10 +109,7 @@ def start_manifest(folder: Path, scenarios, files, options: dict) -> dict:
     """The manifest as known before any run: code, environment, inputs, seeds."""
     manifest = {
         "tool": "sim",
-        "version": _version("tiktok-refugees-sim"),
-        "git": _git_state(),
-        "python": platform.python_version(),
-        "packages": {name: _version(name) for name in PACKAGES},
+        **environment.describe(),
         "argv": sys.argv,
         "started": dt.datetime.now(dt.UTC).isoformat(),
         "finished": None,
@@ -148,28 +141,6 @@ def summarise(timeseries: pd.DataFrame) -> pd.DataFrame:
     summary.columns = [f"q{int(q * 100):02d}" for q in QUANTILES]
     summary["replicates"] = grouped["value"].size()
     return summary.reset_index()
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _git_state() -> dict:
-    root = Path(__file__).resolve().parents[2]
-
-    def git(*args: str) -> str:
-        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                             timeout=10, check=False)
-        return out.stdout.strip()
-
-    try:
-        return {"commit": git("rev-parse", "HEAD") or None,
-                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
 
 
 def _sha256(path) -> str:

@@ -90,7 +90,7 @@ def render(jobs: list[Job], out: Path) -> list[Path]:
     from sim.experiments.executors import default_workers
 
     workers = min(len(jobs), default_workers(), MAX_DRAWING_WORKERS)
-    if workers <= 1:
+    if workers <= 1 or "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
         return [path for job in jobs for path in draw_one(job, out)]
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["sim.report.figures"])

@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim import tables
 from sim.analysis import posterior as abc
-from sim.errors import InputError
+from sim.errors import InputError, optional
 from sim.experiments.store import claim_folder
 from sim.report import style as plots
 
@@ -27,6 +27,7 @@ def run(file: Path, overrides: list[str], fits, size: int, replicates: int, seed
         generations: int, folder: Path, executor: dict, quiet: bool, command: str,
         resume: bool = False) -> tuple[str, Path]:
     """Search (or go on searching in ``folder`` with ``resume``), then write every file."""
+    optional("pyabc", abc.NEEDED_BY)  # missing: said before anything is written
     spec = {"scenario": str(file), "overrides": overrides,
             "fits": [[f.field, *f.bounds] for f in fits], "size": size,
             "replicates": replicates, "seed": seed, "generations": generations}

@@ -10,6 +10,7 @@ import copy
 import re
 import tomllib
 import typing
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,20 @@ from sim.scenario.base import Strict
 from sim.scenario.schema import Platform, Scenario, Simulation
 from sim.scenario.timeline import EVENT_KINDS
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+
+def shipped_folder() -> Path:
+    """Where the shipped scenarios are: the package ``sim.shipped``, read through
+    importlib.resources where sim is installed; where sim is imported from a clone (an editable
+    install, ``PYTHONPATH=.``), the clone's ``scenarios/`` beside it, which is what pyproject maps
+    ``sim.shipped`` onto (with ``PYTHONPATH=.`` Python knows no such mapping, or another
+    install's)."""
+    clone = Path(__file__).resolve().parents[2]
+    if (clone / "pyproject.toml").is_file() and (clone / "scenarios" / "__init__.py").is_file():
+        return clone / "scenarios"
+    return Path(resources.files("sim.shipped"))
+
+
+SCENARIO_DIR = shipped_folder()
 
 
 def resolve_path(name: str | Path) -> Path:
