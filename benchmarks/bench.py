@@ -10,7 +10,7 @@ Measures, on the shipped ``observed-2025`` scenario:
 2. the vectorised model alone at 100,000 and 1,000,000 users: build time, run time and peak
    memory, each size in a fresh process;
 3. experiment throughput: replicates of one scenario through the batch machinery, as
-   ``sim run --workers N`` makes them (:func:`sim.experiments.start.start`: process pool, Parquet
+   ``sim run --workers N`` makes them (:func:`sim.experiments.launch.start`: process pool, Parquet
    parts, status files, summary) into a temporary results folder, with 1 and with 2 workers, each in
    a fresh process that has imported what the command line imports; from it, the parallel efficiency
    (runs/s with 2 workers over twice runs/s with 1) and the per-run overhead (wall time per run
@@ -135,7 +135,7 @@ def run_experiment(users: int, days: int, runs: int, workers: int) -> dict:
     """``runs`` replicates through the batch machinery, as ``sim run --replicates RUNS
     --workers WORKERS --quiet`` makes them (plots aside), into a temporary results folder:
     wall time (s) and the number of failed runs."""
-    from sim.experiments import start as launch
+    from sim.experiments import launch
 
     sets = [f"simulation.users={users}", f"simulation.days={days}"]
     plan = launch.plan_from_options([SCENARIO], sets, [], None, None, runs, None)

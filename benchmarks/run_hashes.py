@@ -75,7 +75,7 @@ def shipped_scenarios() -> list[str]:
 def baseline_hashes() -> dict[str, str]:
     """Every shipped scenario at the baseline's size, and the reference model: ``{"scenario
     table": hash}``, made in this process."""
-    from sim.experiments.start import plan_from_options, start
+    from sim.experiments.launch import plan_from_options, start
 
     hashes = {}
     with tempfile.TemporaryDirectory() as tmp:

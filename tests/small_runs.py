@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments.start import plan_from_options, start
+from sim.experiments.launch import plan_from_options, start
 from sim.model.migration import MigrationModel
 from sim.scenario.loading import load_scenario
 

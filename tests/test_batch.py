@@ -107,7 +107,7 @@ def test_kill_then_resume_gives_the_uninterrupted_results(tmp_path):
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
     import sim.experiments.runs
-    from sim.experiments import start as launch
+    from sim.experiments import launch
 
     real = sim.experiments.runs.simulate
 

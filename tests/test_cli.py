@@ -101,12 +101,12 @@ def test_validate_and_scenarios_list_the_shipped_files(capsys):
 
 
 def test_internal_failure_exits_1(monkeypatch, capsys):
-    import sim.experiments.start
+    import sim.experiments.launch
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.experiments.start, "load_scenario", broken)
+    monkeypatch.setattr(sim.experiments.launch, "load_scenario", broken)
     assert main(["validate", "baseline"]) == 1
     assert "internal error" in capsys.readouterr().err
 

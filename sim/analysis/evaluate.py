@@ -113,7 +113,7 @@ def evaluate(function, jobs: list[tuple], workers: int, pool: Executor | None = 
 
 def target_values_of_folder(folder: Path, built) -> dict[int, list[list[float]]]:
     """Every target as simulated by each successful run of a finished experiment of one
-    scenario (``built``: what :func:`sim.experiments.start.start` returned), by design point."""
+    scenario (``built``: what :func:`sim.experiments.launch.start` returned), by design point."""
     design = pd.read_parquet(folder / "design.parquet")
     status = pd.read_parquet(folder / "runs.parquet").set_index("run_id")["status"]
     values: dict[int, list[list[float]]] = {p: [] for p in sorted(set(design["point"]))}

@@ -9,7 +9,7 @@ replicates), so the observed targets and their tolerances set the scale. Each ge
 ``N`` particles within a threshold that falls generation by
 generation (the median of the last generation's distances).
 
-pyabc proposes candidates; the runs go through the batch machinery (:mod:`sim.experiments.start`:
+pyabc proposes candidates; the runs go through the batch machinery (:mod:`sim.experiments.launch`:
 process pool or Dask, Parquet parts, progress). A sampler of our own (:func:`batch_sampler`, on
 pyabc's ``Sampler`` interface) asks pyabc for a batch of proposals, runs the whole batch as one
 experiment, then replays pyabc's random stream to hand it the results in order: the search is
@@ -32,7 +32,7 @@ from sim.analysis import priors
 from sim.analysis.evaluate import target_values_of_folder
 from sim.analysis.sources import judge
 from sim.errors import InputError
-from sim.experiments import start as launch
+from sim.experiments import launch
 from sim.experiments.design import ExperimentSpec, Sweep
 from sim.experiments.executors import kept_pools
 from sim.scenario.loading import load_scenario

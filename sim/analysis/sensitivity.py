@@ -3,7 +3,7 @@
 The fields to vary are given as ``FIELD=LOW:HIGH`` (the syntax of ``--fit``). SALib makes the
 sample: Saltelli's scheme for Sobol indices (``N × (D + 2)`` points for ``D`` fields, first- and
 total-order indices) or Morris trajectories (``N × (D + 1)`` points, μ* and σ screening). The
-points run as an experiment (:mod:`sim.experiments.start`: process pool or Dask, Parquet parts,
+points run as an experiment (:mod:`sim.experiments.launch`: process pool or Dask, Parquet parts,
 ``--resume``), every point on the same replicate seeds; each outcome is averaged over the
 replicates of a point, and SALib computes the indices with bootstrap confidence intervals.
 """
@@ -22,7 +22,7 @@ from sim.analysis import run_values
 from sim.analysis.calibration import parse_fit
 from sim.errors import InputError
 from sim.experiments.design import ExperimentSpec, Sweep, as_overrides
-from sim.experiments.start import Plan
+from sim.experiments.launch import Plan
 from sim.experiments.store import read_results
 from sim.scenario.loading import load_scenario, resolve_path
 

@@ -26,7 +26,7 @@ def check(
 ) -> None:
     """Run scenarios and score them against their targets (exit 3 if any is missed)."""
     from sim.analysis.scorecard import TARGETS_MISSED, as_text, score_folder
-    from sim.experiments import start as launch
+    from sim.experiments import launch
     from sim.experiments.store import default_folder
 
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]

@@ -39,7 +39,7 @@ def run(
         min=1, help="With --posterior: draws (the same in every scenario).")] = 10,
 ) -> None:
     """Run scenarios as an experiment (replicates, sweeps, designs) and draw their plots."""
-    from sim.experiments import start as launch
+    from sim.experiments import launch
     from sim.experiments.design import DESIGNS
     from sim.experiments.store import default_folder
 

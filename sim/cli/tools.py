@@ -14,10 +14,10 @@ from sim.errors import InputError, did_you_mean
 def validate(scenarios: options.Scenarios, overrides: options.SetOption = None) -> None:
     """Check scenario files (and overrides) without running them: everything `sim run` would
     refuse before running (the \\[experiment] table at every design point, memory) is refused."""
-    from sim.experiments import start
+    from sim.experiments import launch
     from sim.scenario.loading import resolve_path
 
-    built = start.check(scenarios, list(overrides or []))
+    built = launch.check(scenarios, list(overrides or []))
     files = [resolve_path(s) for s in scenarios]
     for scenario, file in zip(built.scenarios, files, strict=True):
         typer.echo(f"ok: {file} ({scenario.name}: {len(scenario.platforms)} platforms, "

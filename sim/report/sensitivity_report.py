@@ -16,7 +16,7 @@ import pandas as pd
 from sim.analysis import run_values
 from sim.analysis.sensitivity import Analysis, as_markdown, indices_of_folder, plan
 from sim.errors import InputError
-from sim.experiments import start as launch
+from sim.experiments import launch
 from sim.report import style as plots
 
 COLOURS = {"S1": "#9ecae1", "ST": "#2171b5", "mu_star": "#2171b5"}
