@@ -33,9 +33,7 @@ from sim.analysis.trajectories import (
 from sim.errors import InputError, did_you_mean
 from sim.experiments.store import RESULTS_DIR, Stored, claim_folder, read_results
 from sim.model.recorder import origin_of
-from sim.report import figures
-from sim.report import style as plots
-from sim.report.style import palette_for
+from sim.report import figures, style
 
 PLOT_METRICS = ("dau", "signups")
 MAX_DRAWING_WORKERS = 8
@@ -104,7 +102,7 @@ def render(jobs: list[Job], out: Path) -> list[Path]:
 
 def draw_one(job: Job, out: Path) -> list[Path]:
     figure = getattr(figures, job.function)(*job.args)
-    return plots.save(figure, out / job.entry.stem)
+    return style.save(figure, out / job.entry.stem)
 
 
 def plot_results(folder: Path) -> Drawn:
@@ -164,10 +162,10 @@ def _baseline(stored: Stored, name: str | None) -> str:
 
 def _draw(stored: Stored, out: Path, baseline: str, metrics: list[Metric],
           platforms: list[str], command: str, fans: bool = True) -> Drawn:
-    palette = palette_for(stored.scenario_names, stored.platforms)
+    palette = style.palette_for(stored.scenario_names, stored.platforms)
     labels = {p: stored.platform_label(p) for p in stored.platforms}
     events = {name: stored.scenarios[name].events for name in stored.scenario_names}
-    markers = plots.markers_of(events)
+    markers = style.markers_of(events)
     timeseries = stored.timeseries[stored.timeseries["point"] == 0]
     if platforms:
         timeseries = timeseries[timeseries["platform"].isin(platforms)]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sim.analysis.discovery import as_markdown, cases_of, discover
 from sim.experiments.store import claim_folder, read_results
-from sim.report import style as plots
+from sim.report import style
 
 
 def run(folder: Path, outcome: str, above: float | None, below: float | None, coverage: float,
@@ -28,8 +28,8 @@ def run(folder: Path, outcome: str, above: float | None, below: float | None, co
     found.trajectory.to_csv(out / "trajectory.csv", index_label="step")
     found.box.to_csv(out / "box.csv", index=False)
     files = [out / "discovery.md", out / "trajectory.csv", out / "box.csv"]
-    files += plots.save(trajectory_chart(found), out / "peeling-trajectory")
-    files += plots.save(box_chart(found), out / "box")
+    files += style.save(trajectory_chart(found), out / "peeling-trajectory")
+    files += style.save(box_chart(found), out / "box")
     return markdown, files
 
 

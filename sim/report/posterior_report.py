@@ -18,7 +18,7 @@ from sim import tables
 from sim.analysis import posterior as abc
 from sim.errors import InputError
 from sim.experiments.store import claim_folder
-from sim.report import style as plots
+from sim.report import style
 
 SPEC = "abc.json"
 
@@ -49,8 +49,8 @@ def run(file: Path, overrides: list[str], fits, size: int, replicates: int, seed
     table.to_csv(folder / "credible.csv", index=False)
     out = folder / "plots"
     out.mkdir(exist_ok=True)
-    plots.save(marginals(found, table), out / "posterior-marginals")
-    plots.save(pairs(found), out / "posterior-pairs")
+    style.save(marginals(found, table), out / "posterior-marginals")
+    style.save(pairs(found), out / "posterior-pairs")
     return markdown, path
 
 
@@ -82,7 +82,7 @@ def marginals(found: abc.Posterior, table: pd.DataFrame):
     """One panel per field: the weighted histogram of the draws over the prior range, with the
     median and the 90 % credible interval."""
     fields = found.fields
-    figure, axes = plots.small_multiples(len(fields), cols=min(4, len(fields)), legend=False)
+    figure, axes = style.small_multiples(len(fields), cols=min(4, len(fields)), legend=False)
     weights = found.draws["weight"].to_numpy(dtype=float)
     for ax, field in zip(axes, fields, strict=True):
         row = table.set_index("field").loc[field]
@@ -99,7 +99,7 @@ def marginals(found: abc.Posterior, table: pd.DataFrame):
         ax.set_yticks([])
         ax.tick_params(axis="x", labelsize=8)
         ax.set_title(textwrap.fill(field, 30), loc="left", fontsize=9, fontweight="bold")
-    plots.titles(figure, f"Posterior of the fitted fields ({len(found.draws)} weighted draws)",
+    style.titles(figure, f"Posterior of the fitted fields ({len(found.draws)} weighted draws)",
                  "bars: posterior weight over each field's prior range (the x-axis); line: "
                  "median; shading: 90 % credible interval")
     return figure

@@ -17,7 +17,7 @@ from sim.analysis import run_values
 from sim.analysis.sensitivity import Analysis, as_markdown, indices_of_folder, plan
 from sim.errors import InputError
 from sim.experiments import launch
-from sim.report import style as plots
+from sim.report import style
 
 COLOURS = {"S1": "#9ecae1", "ST": "#2171b5", "mu_star": "#2171b5"}
 WORDS = {"S1": "first order (alone)", "ST": "total (with interactions)",
@@ -32,7 +32,7 @@ def indices_chart(table: pd.DataFrame, outcomes: list[str], label, subtitle: str
     kinds = ("S1", "ST") if sobol else ("mu_star",)
     fields = list(dict.fromkeys(table["field"]))
     cols = min(3, len(outcomes))
-    figure, axes = plots.small_multiples(len(outcomes), cols=cols, legend=True)
+    figure, axes = style.small_multiples(len(outcomes), cols=cols, legend=True)
     for ax, outcome in zip(axes, outcomes, strict=True):
         rows = table[table["outcome"] == outcome].set_index("field").reindex(fields)
         y = np.arange(len(fields))
@@ -58,9 +58,9 @@ def indices_chart(table: pd.DataFrame, outcomes: list[str], label, subtitle: str
         ax.tick_params(axis="y", pad=1)
     figure.subplots_adjust(left=0.12, right=0.97, wspace=0.7)
     method = "Sobol indices" if sobol else "Morris screening"
-    plots.titles(figure, f"What moves each outcome: {method}", subtitle)
+    style.titles(figure, f"What moves each outcome: {method}", subtitle)
     handles = [Patch(color=COLOURS[k]) for k in kinds]
-    plots.bottom_key(figure, [], handles, [WORDS[k] + " [95 % interval]" for k in kinds])
+    style.bottom_key(figure, [], handles, [WORDS[k] + " [95 % interval]" for k in kinds])
     return figure
 
 
@@ -78,9 +78,9 @@ def save_all(table: pd.DataFrame, outcomes: list[str], label, subtitle: str, out
     shown = [o for o in outcomes if (moved["outcome"] == o).any()] if len(moved) else []
     if not shown:
         return []
-    files = plots.save(indices_chart(table, shown, label, subtitle), out / "sensitivity")
+    files = style.save(indices_chart(table, shown, label, subtitle), out / "sensitivity")
     for outcome in shown:
-        files += plots.save(indices_chart(table, [outcome], label, subtitle),
+        files += style.save(indices_chart(table, [outcome], label, subtitle),
                             out / f"sensitivity-{outcome.replace('.', '-')}")
     return files
 
