@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from sim.analysis.calibration import calibrate, parse_fit
-from sim.analysis.evaluate import run_tables
 from sim.analysis.targets import measure
 from sim.errors import InputError
+from sim.experiments.evaluate import run_tables
 from sim.experiments.runs import replicate_seeds
 from sim.scenario.loading import SCENARIO_DIR, load_scenario
 

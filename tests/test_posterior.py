@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from sim.analysis import posterior as abc
-from sim.analysis.evaluate import target_values
 from sim.cli import main
+from sim.experiments.evaluate import target_values
 from sim.experiments.runs import replicate_seeds
 from sim.scenario.loading import load_scenario
 

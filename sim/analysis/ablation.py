@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from sim import tables
-from sim.analysis.evaluate import evaluate, run_tables
 from sim.analysis.targets import RunTables
 from sim.errors import InputError
+from sim.experiments.evaluate import evaluate, run_tables
 from sim.experiments.runs import replicate_seeds
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Motives

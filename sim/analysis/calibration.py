@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import priors
-from sim.analysis.evaluate import submit, target_values
 from sim.analysis.sources import judge
 from sim.errors import InputError, did_you_mean
 from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, points
+from sim.experiments.evaluate import submit, target_values
 from sim.experiments.progress import Progress
 from sim.experiments.runs import replicate_seeds, run_pool
 from sim.scenario.loading import load_scenario

@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import priors
-from sim.analysis.evaluate import target_values_of_folder
 from sim.analysis.sources import judge
 from sim.errors import InputError
 from sim.experiments import launch
 from sim.experiments.design import ExperimentSpec, Sweep
 from sim.experiments.executors import kept_pools
+from sim.experiments.reading import target_values_of_folder
 from sim.scenario.loading import load_scenario
 
 FILE = "posterior.parquet"
