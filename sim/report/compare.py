@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.outcomes import as_markdown, as_text, run_outcomes, summary_table
+from sim.analysis.outcomes import run_outcomes
 from sim.analysis.periods import flow_matrix, flow_names, flow_windows
 from sim.analysis.trajectories import (
     METRICS,
@@ -34,6 +34,7 @@ from sim.errors import InputError, did_you_mean
 from sim.experiments.store import RESULTS_DIR, Stored, claim_folder, read_results
 from sim.model.recorder import origin_of
 from sim.report import figures, style
+from sim.report.summary import as_markdown, as_text, summary_table, write_probabilities
 
 PLOT_METRICS = ("dau", "signups")
 MAX_DRAWING_WORKERS = 8
@@ -231,24 +232,11 @@ def _draw(stored: Stored, out: Path, baseline: str, metrics: list[Metric],
     (out / "summary.md").write_text(markdown)
     files += [out / "summary.csv", out / "summary.md"]
     if len(stored.scenario_names) > 1:
-        files += _above(stored, baseline, outcomes, out)
+        files += write_probabilities(stored, baseline, outcomes, out)
     index = _index(stored, command, baseline, notes, markdown, entries)
     (out / "index.md").write_text(index)
     files.append(out / "index.md")
     return Drawn(out, files, as_text(summary, stored.swept, counts), notes)
-
-
-def _above(stored: Stored, baseline: str, outcomes: pd.DataFrame, out: Path) -> list[Path]:
-    """``probabilities.md`` and ``.csv``: per outcome, the share of draws (or of replicate
-    pairs) in which each scenario is above the baseline."""
-    from sim.analysis import run_values, whatif
-
-    shares = whatif.above_shares(stored, baseline, outcomes)
-    what = "draws" if stored.ensemble else "replicate pairs"
-    (out / "probabilities.csv").write_text(shares.to_csv(index=False))
-    (out / "probabilities.md").write_text(whatif.as_markdown(
-        shares, lambda p, o: run_values.label(f"{p}.{o}", stored), what))
-    return [out / "probabilities.csv", out / "probabilities.md"]
 
 
 def _flow_figures(stored: Stored, palette, labels, keep) -> None:
