@@ -25,9 +25,9 @@ def check(
     quiet: options.QuietOption = False,
 ) -> None:
     """Run scenarios and score them against their targets (exit 3 if any is missed)."""
-    from sim.analysis.scorecard import TARGETS_MISSED, as_text, score_folder
     from sim.experiments import launch
     from sim.experiments.store import default_folder
+    from sim.report.scorecard import TARGETS_MISSED, as_text, score_folder
 
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
     plan = launch.plan_from_options(scenarios, sets, [], None, None, replicates, seed)

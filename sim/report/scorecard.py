@@ -1,8 +1,7 @@
-"""``sim check``: run scenarios and score them against their ``[[targets]]``.
-
-The scorecard is printed and saved as ``scorecard.md`` and ``scorecard.csv`` in the results
-folder. ``sim check`` exits 0 when every target is met and ``TARGETS_MISSED`` (3) otherwise.
-"""
+"""The scorecard of ``sim check``: every scenario's runs scored against its ``[[targets]]``
+(:func:`sim.analysis.targets.scorecard`), saved as ``scorecard.md`` and ``scorecard.csv`` in the
+results folder and printed as text. ``sim check`` exits 0 when every target is met and
+``TARGETS_MISSED`` (3) otherwise."""
 
 from __future__ import annotations
 
