@@ -17,7 +17,7 @@ Measures, on the shipped ``observed-2025`` scenario:
    through the machinery minus the model's build and run time of the same runs in this process);
 4. ``sim --help`` start-up time (best of several);
 5. calibration throughput (issue 12): runs per second of ``observed-2025`` at 20,000 users × 20
-   days through the calibration path (:func:`sim.analysis.calibration.calibrate`: candidates ×
+   days through the calibration path (:func:`sim.experiments.calibration.calibrate`: candidates ×
    replicates on a process pool of 2 workers; what it imports is imported before the clock
    starts), each in a fresh process: with today's code (the
    commit ``TODAYS`` the issue was filed at, taken from git) and this commit's, alternately;
@@ -173,7 +173,11 @@ def todays_code(folder: Path) -> Path | None:
 def run_calibration(users: int, days: int, budget: int, replicates: int, reuse: bool) -> dict:
     """A calibration of three parameters (``budget`` candidates × ``replicates``) on 2 workers,
     as ``sim calibrate`` makes it: wall time (s) and the runs made."""
-    from sim.analysis.calibration import calibrate, parse_fit
+    try:  # the layout by role
+        from sim.experiments.calibration import calibrate
+        from sim.experiments.design import parse_fit
+    except ImportError:  # the code of commit TODAYS, before it
+        from sim.analysis.calibration import calibrate, parse_fit
     from sim.scenario.loading import load_scenario, resolve_path
 
     if not reuse:  # every run builds its population, ties and draws (this commit's code only)

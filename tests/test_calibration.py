@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.calibration import calibrate, parse_fit
 from sim.analysis.targets import measure
 from sim.errors import InputError
+from sim.experiments.calibration import calibrate
+from sim.experiments.design import parse_fit
 from sim.experiments.evaluate import run_tables
 from sim.experiments.runs import replicate_seeds
 from sim.scenario.loading import SCENARIO_DIR, load_scenario
@@ -64,7 +65,8 @@ def test_calibration_recovers_known_parameters_within_its_uncertainty(tmp_path):
 
 
 def test_fitted_scenario_extends_the_original_and_loads(tmp_path):
-    from sim.analysis.calibration import Fit, write_fitted
+    from sim.analysis.fitted import Fit
+    from sim.report.scenario_file import write_fitted
 
     table = pd.DataFrame([{"field": "dynamics.buzz", "fitted": 2.5, "low": 2.0, "high": 3.0,
                            "sd": 0.2, "range": "1:4"}])
@@ -79,7 +81,8 @@ def test_fitted_scenario_extends_the_original_and_loads(tmp_path):
 
 
 def test_a_fitted_file_is_valid_toml_whatever_the_path_and_command(tmp_path):
-    from sim.analysis.calibration import Fit, write_fitted
+    from sim.analysis.fitted import Fit
+    from sim.report.scenario_file import write_fitted
 
     folder = tmp_path / 'a "quoted" \\ folder'
     folder.mkdir()

@@ -19,9 +19,8 @@ import pandas as pd
 
 from sim import tables
 from sim.analysis import run_values
-from sim.analysis.calibration import parse_fit
 from sim.errors import InputError
-from sim.experiments.design import ExperimentSpec, Sweep, as_overrides
+from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, parse_fit
 from sim.experiments.launch import Plan
 from sim.experiments.store import read_results
 from sim.scenario.loading import load_scenario, resolve_path

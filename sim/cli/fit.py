@@ -72,9 +72,10 @@ def calibrate(
 ) -> None:
     """Fit parameters to the scenario's targets; write a scenario that extends it with them
     (or, with --posterior, a posterior ensemble of them)."""
-    from sim.analysis.calibration import calibrate as fit_parameters
-    from sim.analysis.calibration import parse_fit, write_fitted
+    from sim.experiments import calibration
+    from sim.experiments.design import parse_fit
     from sim.experiments.executors import default_workers
+    from sim.report.scenario_file import write_fitted
     from sim.scenario.loading import load_scenario, resolve_path
 
     file = resolve_path(scenario)
@@ -100,8 +101,8 @@ def calibrate(
     target = out or Path(f"{file.stem}-fitted.toml")  # in the current folder, not scenarios/
     if target.exists():
         raise InputError("--out", str(target), "exists; results are never overwritten")
-    result = fit_parameters(file, sets, fits, budget, replicates, root,
-                            workers or default_workers(), quiet, margin)
+    result = calibration.calibrate(file, sets, fits, budget, replicates, root,
+                                   workers or default_workers(), quiet, margin)
     typer.echo(result.table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     meets = "every target met" if result.met else (
         "some targets missed: run `sim check` on the fitted scenario to see which")
