@@ -148,7 +148,7 @@ def test_bad_fit_input_is_an_input_error():
 
 @pytest.mark.slow
 def test_ablation_moves_each_headline_the_way_its_motive_says():
-    from sim.analysis.ablation import ablate
+    from sim.experiments.variants import ablate
 
     table = ablate(SCENARIO_DIR / "observed-2025.toml", ["simulation.users=4000",
                                                          "simulation.days=45"],

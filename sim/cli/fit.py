@@ -123,21 +123,18 @@ def ablate(
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
 ) -> None:
     """Switch off one motive at a time; print the change in headline outcomes."""
-    from sim.analysis.ablation import ablate as run_ablation
-    from sim.analysis.ablation import as_markdown
+    from sim.experiments import variants
     from sim.experiments.executors import default_workers
     from sim.experiments.store import claim_folder, default_folder
+    from sim.report.ablation import write_ablation
     from sim.scenario.loading import load_scenario, resolve_path
 
     file = resolve_path(scenario)
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
     base = load_scenario(file, sets)
     folder = claim_folder(out if out is not None else default_folder(["ablate", file.stem]))
-    table = run_ablation(file, sets, replicates,
-                         seed if seed is not None else base.simulation.seed,
-                         workers or default_workers())
-    folder.mkdir(parents=True, exist_ok=True)
-    table.to_csv(folder / "ablation.csv", index=False)
-    (folder / "ablation.md").write_text(as_markdown(table))
-    typer.echo(as_markdown(table))
+    table = variants.ablate(file, sets, replicates,
+                            seed if seed is not None else base.simulation.seed,
+                            workers or default_workers())
+    typer.echo(write_ablation(table, folder))
     typer.echo(f"ablation: {folder / 'ablation.md'}")
