@@ -86,16 +86,17 @@ def calibrate(
     root = seed if seed is not None else base.simulation.seed
     command = "sim " + shlex.join(options.invoked or sys.argv[1:])
     if posterior is not None:
+        from sim.experiments.abc_smc import search
         from sim.experiments.store import default_folder
-        from sim.report import posterior_report
+        from sim.report.posterior import write_credible
 
         if resume and out is None:
             raise InputError("--resume", "", "give the folder of the killed search with --out")
         folder = out if out is not None else default_folder(["posterior", file.stem])
         pool = options.pool(workers, executor, scheduler)
-        table, path = posterior_report.run(file, sets, fits, posterior, replicates, root,
-                                           generations, folder, pool, quiet, command, resume)
-        typer.echo(table)
+        found, path = search(file, sets, fits, posterior, replicates, root, generations, folder,
+                             pool, quiet, command, resume)
+        typer.echo(write_credible(found, folder))
         typer.echo(f"posterior: {path} (credible.md and plots/ beside it)")
         return
     target = out or Path(f"{file.stem}-fitted.toml")  # in the current folder, not scenarios/

@@ -63,7 +63,7 @@ def run(
         plan = launch.plan_from_options(scenarios, sets, list(sweep or []), design, samples,
                                         replicates, seed)
         if posterior is not None:
-            from sim.analysis.posterior import draws_as_design
+            from sim.experiments.abc_smc import draws_as_design
 
             if sweep or design or samples:
                 raise InputError("--posterior", str(posterior), "takes no --sweep, --design or "
