@@ -78,9 +78,9 @@ def discover(
 ) -> None:
     """Scenario discovery (PRIM): the boxes of parameter space where an outcome happens."""
     from sim.experiments.store import default_folder
-    from sim.report import discovery_report
+    from sim.report.discovery import write_discovery
 
     where = out if out is not None else default_folder(["discover", outcome])
-    table, _ = discovery_report.run(folder, outcome, above, below, coverage, scenario, where)
+    table, _ = write_discovery(folder, outcome, above, below, coverage, scenario, where)
     typer.echo(table)
     typer.echo(f"discovery: {where / 'discovery.md'} (peeling-trajectory.png, box.png)")

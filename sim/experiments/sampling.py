@@ -20,6 +20,7 @@ from sim.analysis.indices import MORRIS_LEVELS, Analysis, Indices, analyse, chec
 from sim.errors import InputError
 from sim.experiments import launch
 from sim.experiments.design import ExperimentSpec, as_overrides, parse_fit
+from sim.experiments.reading import per_run
 from sim.experiments.store import Stored, read_results
 from sim.scenario.loading import load_scenario, resolve_path
 
@@ -100,7 +101,7 @@ def resume(folder: Path, executor: dict, quiet: bool = False) -> tuple[Analysis,
 def indices_of_folder(folder: Path, analysis: Analysis) -> tuple[Indices, Stored]:
     """Read a finished sensitivity experiment and compute its indices (and the stored runs)."""
     stored = read_results([folder])
-    values = run_values.per_run(stored, analysis.outcomes)
+    values = per_run(stored, analysis.outcomes)
     expected = len(sample(analysis))
     means = run_values.per_point(values, analysis.outcomes).reindex(range(expected))
     points = stored.runs.drop_duplicates("point").set_index("point").reindex(range(expected))
