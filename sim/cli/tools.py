@@ -71,7 +71,7 @@ def docs(
         help="Only the blocks whose marker (command → output) contains this text.")] = None,
 ) -> None:
     """Rewrite the generated tables and figures of README.md and docs/ from their commands."""
-    from sim.report import docs as pages
+    from sim.report.docs import ROOT, regenerate
     from sim.report.schema_tables import TABLES
 
     if table is not None:
@@ -80,9 +80,9 @@ def docs(
                              + did_you_mean(table, TABLES))
         typer.echo(TABLES[table]())
         return
-    changed = pages.regenerate(write=not check, quiet=False, only=only)
+    changed = regenerate(write=not check, quiet=False, only=only)
     for block in changed:
         typer.echo(f"{'differs' if check else 'rewritten'}: "
-                   f"{block.page.relative_to(pages.ROOT)}: {block.marker}")
+                   f"{block.page.relative_to(ROOT)}: {block.marker}")
     if check and changed:
         raise typer.Exit(3)

@@ -1,7 +1,7 @@
 """Figures and tables of results folders: ``sim plot`` (one folder) and ``sim compare`` (several).
 
 Both draw the same kinds of figures (see :mod:`sim.report.figures`) and the summary table
-(:mod:`sim.analysis.outcomes`), then write ``index.md``: every figure, what it shows, and the
+(:mod:`sim.report.summary`), then write ``index.md``: every figure, what it shows, and the
 command that made it. Everything is validated before anything is written.
 """
 
