@@ -33,7 +33,7 @@ $(DASHBOARD_STAMP): $(PY) pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/sim run scenarios/observed-2025.toml scenarios/baseline.toml --replicates 3
 
-# The dashboard (issue 11): installs the [dashboard] extra, prints the address (127.0.0.1).
+# The dashboard: installs the [dashboard] extra, prints the address (127.0.0.1).
 dashboard: $(DASHBOARD_STAMP)
 	$(VENV)/bin/sim dashboard $(SCENARIOS)
 
@@ -44,7 +44,7 @@ test: $(TEST_STAMP)
 test-fast: $(TEST_STAMP)
 	$(VENV)/bin/pytest -m "not slow"
 
-# Benchmarks (issue 6): table in benchmarks/out/; BENCH_QUICK=1 make bench for a smoke run.
+# Benchmarks: table in benchmarks/out/; BENCH_QUICK=1 make bench for a smoke run.
 bench: $(TEST_STAMP)
 	$(PY) benchmarks/bench.py
 
@@ -59,7 +59,7 @@ lint: $(TEST_STAMP)
 clean:
 	rm -rf $(VENV)
 
-# Documentation (issue 10): rewrite every generated table and figure of README.md and docs/*.md
+# Documentation: rewrite every generated table and figure of README.md and docs/*.md
 # from the command its marker names (the benchmark table only after a full `make bench`).
 .PHONY: docs
 docs: $(STAMP)
