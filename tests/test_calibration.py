@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
 
 import numpy as np
 import pandas as pd
 import pytest
+from small_runs import cli
 
 from sim.analysis.targets import measure
 from sim.errors import InputError
@@ -114,10 +113,8 @@ def test_check_scores_targets_and_exits_3_when_some_are_missed(tmp_path):
         'at_least = 10_000_000\nsource = "test"\n'
         '[[targets]]\nid = "E2"\nmetric = "dau_us"\nplatform = "tiktok"\ndate = 2025-01-05\n'
         'at_most = 1_000\nsource = "test: TikTok had tens of millions that day"\n')
-    result = subprocess.run(
-        [sys.executable, "-m", "sim", "check", str(path), "--users", "1000", "--replicates", "2",
-         "--set", "simulation.days=25", "--out", str(tmp_path / "out"), "--quiet"],
-        capture_output=True, text=True, check=False)
+    result = cli("check", str(path), "--users", "1000", "--replicates", "2",
+                 "--set", "simulation.days=25", "--out", str(tmp_path / "out"), "--quiet")
     assert result.returncode == 3, result.stderr
     card = pd.read_csv(tmp_path / "out" / "scorecard.csv")
     assert list(card["met"]) == [True, False]
@@ -168,9 +165,8 @@ def test_observed_2025_meets_every_observed_target(tmp_path):
     """The shipped defaults reproduce the observed figures at the default size (20,000 users,
     3 replicates); the targets end by 01-21, so 21 days of the run are enough to score them."""
     out = tmp_path / "check"
-    result = subprocess.run(
-        [sys.executable, "-m", "sim", "check", "observed-2025", "--set", "simulation.days=21",
-         "--out", str(out), "--quiet"], capture_output=True, text=True, check=False)
+    result = cli("check", "observed-2025", "--set", "simulation.days=21", "--out", str(out),
+                 "--quiet")
     card = pd.read_csv(out / "scorecard.csv")
     assert result.returncode == 0, card[~card["met"]].to_string()
     assert card["met"].all() and len(card) >= 10
