@@ -217,9 +217,14 @@ def test_sim_plot_redraws_over_an_older_drawing_and_drops_its_stale_figures(fold
     assert all(path.is_file() for path in drawing.files)
 
 
-def test_sweep_figure_plots_the_median_at_each_swept_value(tmp_path):
-    swept = make_folder(tmp_path / "sweep", ["observed-2025"],
-                        ["dynamics.buzz=1,3"], replicates=2)
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory) -> Path:
+    """A results folder of observed-2025 swept over two values of dynamics.buzz."""
+    return make_folder(tmp_path_factory.mktemp("sweep") / "sweep", ["observed-2025"],
+                       ["dynamics.buzz=1,3"], replicates=2)
+
+
+def test_sweep_figure_plots_the_median_at_each_swept_value(swept):
     stored = read_results([swept])
     assert stored.swept == ["dynamics.buzz"]
     outcomes = run_outcomes(stored)
@@ -235,11 +240,16 @@ def test_sweep_figure_plots_the_median_at_each_swept_value(tmp_path):
         peaks.setdefault(design[part.stem], []).append(value)
     assert list(plotted.get_xdata()) == [1.0, 3.0]
     np.testing.assert_allclose(plotted.get_ydata(), [np.median(peaks[1.0]), np.median(peaks[3.0])])
+
+
+@pytest.mark.slow
+def test_sim_plot_of_a_sweep_draws_it_and_says_which_point_the_other_figures_show(swept):
     drawn = plot_results(swept)
     assert (swept / "plots" / "sweep-dynamics.buzz.png").is_file()
     assert any("design point 0" in n for n in drawn.notes)
 
 
+@pytest.mark.slow
 def test_compare_two_folders_names_them_and_differences_identical_runs_to_zero(folder,
                                                                                tmp_path):
     twin = tmp_path / "twin"

@@ -155,6 +155,7 @@ def test_ctrl_c_stops_keeps_finished_runs_and_says_how_to_resume(whole, tmp_path
     assert_same_results(whole, out)
 
 
+@pytest.mark.slow
 def test_a_run_that_raises_is_recorded_and_the_figures_say_what_they_rest_on(
         tmp_path, monkeypatch, capsys):
     import sim.experiments.runs
