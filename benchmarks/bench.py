@@ -1,4 +1,4 @@
-"""Benchmarks: a million users on a laptop, side by side with plain Mesa (issue 6).
+"""Benchmarks: a million users on a laptop, side by side with plain Mesa.
 
     python benchmarks/bench.py            # full (about 20 minutes on 2 cores)
     python benchmarks/bench.py --quick    # smoke run (about a minute); or BENCH_QUICK=1
@@ -10,20 +10,20 @@ Measures, on the shipped ``observed-2025`` scenario:
 2. the vectorised model alone at 100,000 and 1,000,000 users: build time, run time and peak
    memory, each size in a fresh process;
 3. experiment throughput: replicates of one scenario through the batch machinery, as
-   ``sim run --workers N`` makes them (:func:`sim.experiments.start.start`: process pool, Parquet
+   ``sim run --workers N`` makes them (:func:`sim.experiments.launch.start`: process pool, Parquet
    parts, status files, summary) into a temporary results folder, with 1 and with 2 workers, each in
    a fresh process that has imported what the command line imports; from it, the parallel efficiency
    (runs/s with 2 workers over twice runs/s with 1) and the per-run overhead (wall time per run
    through the machinery minus the model's build and run time of the same runs in this process);
 4. ``sim --help`` start-up time (best of several);
-5. calibration throughput (issue 12): runs per second of ``observed-2025`` at 20,000 users × 20
-   days through the calibration path (:func:`sim.analysis.calibration.calibrate`: candidates ×
+5. calibration throughput: runs per second of ``observed-2025`` at 20,000 users × 20 days
+   through the calibration path (:func:`sim.experiments.calibration.calibrate`: candidates ×
    replicates on a process pool of 2 workers; what it imports is imported before the clock
-   starts), each in a fresh process: with today's code (the
-   commit ``TODAYS`` the issue was filed at, taken from git) and this commit's, alternately;
+   starts), each in a fresh process: with the code before the calibration path was optimised
+   (commit ``UNOPTIMISED``, taken from git) and this commit's, alternately;
    and this commit's with every run building its population, ties and draws
    (:mod:`sim.model.population_cache` and :mod:`sim.model.daily_draws` off);
-6. the dashboard's update time (issue 11, :mod:`benchmarks.dashboard`): in headless Chromium,
+6. the dashboard's update time (:mod:`benchmarks.dashboard`): in headless Chromium,
    seconds from a slider move to the updated plot at 20,000 users × 180 days × 3 replicates
    (median of 10 moves), and a burst of 5 quick moves ending on the last one (skipped, saying
    why, without a browser).
@@ -61,7 +61,7 @@ QUICK = {"compare": (2_000, 20), "sizes": (20_000, 200_000), "days": 30,
          "experiment": (5_000, 60, 4), "help_runs": 3, "calibration": (5_000, 20, 16, 2),
          "calibration_rounds": 1,
          "dashboard": (5_000, 3, 3)}
-TODAYS = "e836952"  # the commit issue 12 was filed at: its calibration path is "today's"
+UNOPTIMISED = "e836952"  # the code as of this commit, before the calibration path was optimised
 CALIBRATION_FITS = ("dynamics.buzz=1.5:3", "dynamics.threat_push=0.3:3.5",
                     "platforms.rednote.appeal=0.8:1.6")
 
@@ -135,7 +135,7 @@ def run_experiment(users: int, days: int, runs: int, workers: int) -> dict:
     """``runs`` replicates through the batch machinery, as ``sim run --replicates RUNS
     --workers WORKERS --quiet`` makes them (plots aside), into a temporary results folder:
     wall time (s) and the number of failed runs."""
-    from sim.experiments import start as launch
+    from sim.experiments import launch
 
     sets = [f"simulation.users={users}", f"simulation.days={days}"]
     plan = launch.plan_from_options([SCENARIO], sets, [], None, None, runs, None)
@@ -150,7 +150,7 @@ def run_experiment(users: int, days: int, runs: int, workers: int) -> dict:
 def calibration(users: int, days: int, budget: int, replicates: int, reuse: bool,
                 tree: Path = ROOT) -> dict:
     """``run_calibration`` in a new interpreter (its pool's workers start without a cache), on
-    the code in ``tree`` (this project's, or today's from :func:`todays_code`)."""
+    the code in ``tree`` (this project's, or the unoptimised one from :func:`unoptimised_code`)."""
     result = subprocess.run(
         [sys.executable, __file__, "--calibration",
          *map(str, (users, days, budget, replicates, int(reuse))), "--tree", str(tree)],
@@ -158,10 +158,10 @@ def calibration(users: int, days: int, budget: int, replicates: int, reuse: bool
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def todays_code(folder: Path) -> Path | None:
-    """The model and scenarios at commit ``TODAYS``, written into ``folder`` from git; None
+def unoptimised_code(folder: Path) -> Path | None:
+    """The model and scenarios at commit ``UNOPTIMISED``, written into ``folder`` from git; None
     where that history is missing (a copy of the project without it)."""
-    archive = subprocess.run(["git", "archive", "--format=tar", TODAYS, "sim", "scenarios"],
+    archive = subprocess.run(["git", "archive", "--format=tar", UNOPTIMISED, "sim", "scenarios"],
                              cwd=ROOT, capture_output=True)
     if archive.returncode != 0:
         return None
@@ -173,7 +173,11 @@ def todays_code(folder: Path) -> Path | None:
 def run_calibration(users: int, days: int, budget: int, replicates: int, reuse: bool) -> dict:
     """A calibration of three parameters (``budget`` candidates × ``replicates``) on 2 workers,
     as ``sim calibrate`` makes it: wall time (s) and the runs made."""
-    from sim.analysis.calibration import calibrate, parse_fit
+    try:  # the layout by role
+        from sim.experiments.calibration import calibrate
+        from sim.experiments.design import parse_fit
+    except ImportError:  # the code of commit UNOPTIMISED, before it
+        from sim.analysis.calibration import calibrate, parse_fit
     from sim.scenario.loading import load_scenario, resolve_path
 
     if not reuse:  # every run builds its population, ties and draws (this commit's code only)
@@ -277,11 +281,12 @@ def measure(plan: dict) -> list[dict]:
           f"{days} days, 2 workers", flush=True)
     where = f"calibration, {users:,} users × {days} days, 2 workers"
     with tempfile.TemporaryDirectory() as folder:
-        todays = todays_code(Path(folder))
-        done = {"today's": [], "now": []}
+        unoptimised = unoptimised_code(Path(folder))
+        done = {"before": [], "now": []}
         for _ in range(plan["calibration_rounds"]):  # in turn: the load falls on both alike
-            if todays is not None:
-                done["today's"].append(calibration(users, days, budget, replicates, True, todays))
+            if unoptimised is not None:
+                done["before"].append(calibration(users, days, budget, replicates, True,
+                                                  unoptimised))
             done["now"].append(calibration(users, days, budget, replicates, True))
     rebuilt = calibration(users, days, budget, replicates, False)
     ran = {how: runs for how, runs in done.items() if runs}
@@ -289,16 +294,18 @@ def measure(plan: dict) -> list[dict]:
              for how, runs in ran.items()}
     per_cpu = {how: statistics.median(d["runs"] / d["cpu_s"] for d in runs)
                for how, runs in ran.items()}
-    if "today's" in speed:
-        row(f"{where}: today's code (commit {TODAYS}), median", speed["today's"], "runs/s")
+    if "before" in speed:
+        row(f"{where}: the code before the calibration path was optimised (commit "
+            f"{UNOPTIMISED}), median", speed["before"], "runs/s")
     row(f"{where}: this commit, median", speed["now"], "runs/s")
     row(f"{where}: this commit, every run building its population, ties and draws",
         rebuilt["runs"] / rebuilt["wall_s"], "runs/s")
-    if "today's" in speed:
-        gain = speed["now"] / speed["today's"]
-        row("calibration throughput, this commit / today's", gain, "×", "≥ 2×", gain >= 2)
-        row("calibration runs per CPU second, this commit / today's",
-            per_cpu["now"] / per_cpu["today's"], "×")
+    if "before" in speed:
+        gain = speed["now"] / speed["before"]
+        row(f"calibration throughput, this commit / commit {UNOPTIMISED}", gain, "×", "≥ 2×",
+            gain >= 2)
+        row(f"calibration runs per CPU second, this commit / commit {UNOPTIMISED}",
+            per_cpu["now"] / per_cpu["before"], "×")
 
     print("sim --help", flush=True)
     seconds = help_time(plan["help_runs"])
@@ -370,7 +377,7 @@ def main() -> None:
         return
     if args.calibration:
         *sizes, reuse = args.calibration
-        sys.path.insert(0, str(args.tree))  # the code measured: this project's or today's
+        sys.path.insert(0, str(args.tree))  # the code measured: this project's or the unoptimised
         import sim
 
         if not Path(sim.__file__).resolve().is_relative_to(args.tree.resolve()):

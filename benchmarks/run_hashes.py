@@ -2,8 +2,8 @@
 structure changed no behaviour.
 
 The baseline (``tests/baseline.json``, checked by ``tests/test_baselines.py``) is every shipped
-scenario at 1,000 users over its whole calendar, 2 replicates, run in this process, and the
-plain-Mesa reference model at 300 users x 30 days: one sha256 per output, of the daily
+scenario at 1,000 users over its whole calendar, 2 replicates (side by side on 2 processes), and
+the plain-Mesa reference model at 300 users x 30 days: one sha256 per output, of the daily
 timeseries and cohorts (their data, not the Parquet bytes, which carry library versions) and of
 the reference model's DataCollector table. Equal hashes mean bit-identical runs.
 
@@ -74,16 +74,18 @@ def shipped_scenarios() -> list[str]:
 
 def baseline_hashes() -> dict[str, str]:
     """Every shipped scenario at the baseline's size, and the reference model: ``{"scenario
-    table": hash}``, made in this process."""
-    from sim.experiments.start import plan_from_options, start
+    table": hash}``. Each scenario's replicates run side by side on one pool of processes, kept
+    for every scenario (the results are the same for any number of workers)."""
+    from sim.experiments.executors import kept_pools
+    from sim.experiments.launch import plan_from_options, start
 
     hashes = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    pool = {"kind": "process", "workers": BASELINE_REPLICATES, "scheduler": None}
+    with tempfile.TemporaryDirectory() as tmp, kept_pools():
         for name in shipped_scenarios():
             plan = plan_from_options([name], BASELINE_SIZE, [], None, None,
                                      BASELINE_REPLICATES, None)
-            _, runs = start(plan, Path(tmp) / name,
-                            {"kind": "process", "workers": 1, "scheduler": None}, quiet=True)
+            _, runs = start(plan, Path(tmp) / name, pool, quiet=True)
             failed = runs[runs["status"] != "ok"]
             if len(failed):
                 raise RuntimeError(f"{name}: {failed['error'].iloc[0]}")

@@ -12,10 +12,12 @@ The public API for notebooks and scripts, three names::
     >>> bool(daily.query("platform == 'rednote'").dau_us.max() > 1e6)
     True
 
-The packages, in the order data flows through them (each imports only those after it):
-``sim.report`` (figures, tables) → ``sim.analysis`` (outcomes, targets, calibration) →
-``sim.experiments`` (designs, runs, executors, the results folder) → ``sim.model`` (users, ties,
-platforms, motives, rules, events, recorder) → ``sim.scenario`` (schema, files).
+The packages, each importing only those after it: ``sim.report`` (Markdown, tables and figures
+for people, and the files they go in) → ``sim.experiments`` (everything that runs: designs, runs,
+executors, the results folder, the calibration and posterior searches, sensitivity samples,
+ablation variants) → ``sim.analysis`` (pure functions of tables: outcomes, targets, the fitted
+point, indices, PRIM) → ``sim.model`` (users, ties, platforms, motives, rules, events, recorder)
+→ ``sim.scenario`` (schema, files).
 """
 
 from __future__ import annotations

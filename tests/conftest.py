@@ -15,6 +15,12 @@ def observed():
 
 
 @pytest.fixture(scope="session")
+def baseline_runs():
+    """Three small replicates of the baseline, with no ban threat (seeds 1, 2, 3)."""
+    return [run("baseline", seed=s) for s in (1, 2, 3)]
+
+
+@pytest.fixture(scope="session")
 def three_scenarios(tmp_path_factory) -> Path:
     """A results folder of observed-2025, baseline and ban-enforced (800 users, 40 days,
     3 replicates), made once. Tests read it, and may draw into its ``plots/``, nothing else."""

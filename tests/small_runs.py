@@ -4,13 +4,17 @@ tables, and small results folders made through the library. Fixtures built on th
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments.start import plan_from_options, start
+from sim.cli import main
+from sim.experiments.launch import plan_from_options, start
 from sim.model.migration import MigrationModel
 from sim.scenario.loading import load_scenario
 
@@ -51,8 +55,26 @@ def stored_runs(folder: Path, scenario: str, table: str = "timeseries") -> list[
     return [pd.read_parquet(p) for p in sorted((folder / table).glob(f"{scenario}-r*.parquet"))]
 
 
+@dataclass
+class Ran:
+    """What a command line did: its exit status and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args: str) -> Ran:
+    """``sim ARGS`` in this process (``sim.cli.main``, as the ``sim`` command calls it)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(list(args))
+    return Ran(status, out.getvalue(), err.getvalue())
+
+
 def sim(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    """``python -m sim ARGS`` in a process of its own (``kwargs`` go to ``subprocess.run``)."""
+    """``python -m sim ARGS`` in a process of its own, where the process is the point (killing
+    it, limiting it; ``kwargs`` go to ``subprocess.run``); else :func:`cli`."""
     return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
                           timeout=600, check=False, **kwargs)
 

@@ -10,7 +10,7 @@ import time
 
 import pandas as pd
 import pytest
-from small_runs import assert_same_results, sim
+from small_runs import assert_same_results, cli, sim
 
 from sim.cli import main
 from sim.experiments.design import ExperimentSpec, Sweep, parse_sweep, points
@@ -31,14 +31,14 @@ EXPERIMENT = ["observed-2025", "baseline", *SMALL, "--replicates", "2",
 @pytest.fixture(scope="module")
 def one_worker(tmp_path_factory):
     out = tmp_path_factory.mktemp("batch") / "w1"
-    result = sim("run", *EXPERIMENT, "--workers", "1", "--out", str(out))
+    result = cli("run", *EXPERIMENT, "--workers", "1", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 
 
 @pytest.mark.slow
 def test_two_workers_give_identical_parquet(one_worker, tmp_path):
-    result = sim("run", *EXPERIMENT, "--workers", "2", "--out", str(tmp_path / "w2"))
+    result = cli("run", *EXPERIMENT, "--workers", "2", "--out", str(tmp_path / "w2"))
     assert result.returncode == 0, result.stderr
     assert_same_results(one_worker, tmp_path / "w2")
 
@@ -87,7 +87,7 @@ def test_kill_then_resume_gives_the_uninterrupted_results(tmp_path):
     args = ["observed-2025", "--users", "2500", "--days", "40", "--replicates", "6",
             "--workers", "1", "--quiet"]
     whole = tmp_path / "whole"
-    assert sim("run", *args, "--out", str(whole)).returncode == 0
+    assert cli("run", *args, "--out", str(whole)).returncode == 0
     killed = tmp_path / "killed"
     process = subprocess.Popen([sys.executable, "-m", "sim", "run", *args, "--out", str(killed)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -99,7 +99,7 @@ def test_kill_then_resume_gives_the_uninterrupted_results(tmp_path):
     done = len(list((killed / "status").glob("*.json")))
     assert 2 <= done < 6, "the kill should land part-way"
     assert not (killed / "runs.parquet").exists()
-    result = sim("run", "--resume", str(killed), "--workers", "2", "--quiet")
+    result = cli("run", "--resume", str(killed), "--workers", "2", "--quiet")
     assert result.returncode == 0, result.stderr
     assert_same_results(whole, killed)
     assert not list(killed.rglob("*.partial"))
@@ -107,7 +107,7 @@ def test_kill_then_resume_gives_the_uninterrupted_results(tmp_path):
 
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
     import sim.experiments.runs
-    from sim.experiments import start as launch
+    from sim.experiments import launch
 
     real = sim.experiments.runs.simulate
 
@@ -191,7 +191,7 @@ def test_experiment_table_in_the_scenario_file_drives_the_run(tmp_path):
     path = tmp_path / "exp.toml"
     path.write_text(f'extends = "{SCENARIO_DIR / "baseline.toml"}"\n[experiment]\nreplicates = 2\n'
                     '[experiment.sweep]\n"dynamics.buzz" = [1.0, 2.0]\n')
-    result = sim("run", str(path), "--users", "300", "--days", "5", "--quiet", "--workers", "1",
+    result = cli("run", str(path), "--users", "300", "--days", "5", "--quiet", "--workers", "1",
                  "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     design = pd.read_parquet(tmp_path / "out" / "design.parquet")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
 
 import numpy as np
 import pandas as pd
 import pytest
+from small_runs import cli
 
-from sim.analysis.calibration import calibrate, parse_fit
-from sim.analysis.evaluate import run_tables
 from sim.analysis.targets import measure
 from sim.errors import InputError
+from sim.experiments.calibration import calibrate
+from sim.experiments.design import parse_fit
+from sim.experiments.evaluate import run_tables
 from sim.experiments.runs import replicate_seeds
 from sim.scenario.loading import SCENARIO_DIR, load_scenario
 
@@ -64,7 +64,8 @@ def test_calibration_recovers_known_parameters_within_its_uncertainty(tmp_path):
 
 
 def test_fitted_scenario_extends_the_original_and_loads(tmp_path):
-    from sim.analysis.calibration import Fit, write_fitted
+    from sim.analysis.fitted import Fit
+    from sim.report.scenario_file import write_fitted
 
     table = pd.DataFrame([{"field": "dynamics.buzz", "fitted": 2.5, "low": 2.0, "high": 3.0,
                            "sd": 0.2, "range": "1:4"}])
@@ -79,7 +80,8 @@ def test_fitted_scenario_extends_the_original_and_loads(tmp_path):
 
 
 def test_a_fitted_file_is_valid_toml_whatever_the_path_and_command(tmp_path):
-    from sim.analysis.calibration import Fit, write_fitted
+    from sim.analysis.fitted import Fit
+    from sim.report.scenario_file import write_fitted
 
     folder = tmp_path / 'a "quoted" \\ folder'
     folder.mkdir()
@@ -111,10 +113,8 @@ def test_check_scores_targets_and_exits_3_when_some_are_missed(tmp_path):
         'at_least = 10_000_000\nsource = "test"\n'
         '[[targets]]\nid = "E2"\nmetric = "dau_us"\nplatform = "tiktok"\ndate = 2025-01-05\n'
         'at_most = 1_000\nsource = "test: TikTok had tens of millions that day"\n')
-    result = subprocess.run(
-        [sys.executable, "-m", "sim", "check", str(path), "--users", "1000", "--replicates", "2",
-         "--set", "simulation.days=25", "--out", str(tmp_path / "out"), "--quiet"],
-        capture_output=True, text=True, check=False)
+    result = cli("check", str(path), "--users", "1000", "--replicates", "2",
+                 "--set", "simulation.days=25", "--out", str(tmp_path / "out"), "--quiet")
     assert result.returncode == 3, result.stderr
     card = pd.read_csv(tmp_path / "out" / "scorecard.csv")
     assert list(card["met"]) == [True, False]
@@ -145,7 +145,7 @@ def test_bad_fit_input_is_an_input_error():
 
 @pytest.mark.slow
 def test_ablation_moves_each_headline_the_way_its_motive_says():
-    from sim.analysis.ablation import ablate
+    from sim.experiments.variants import ablate
 
     table = ablate(SCENARIO_DIR / "observed-2025.toml", ["simulation.users=4000",
                                                          "simulation.days=45"],
@@ -165,9 +165,8 @@ def test_observed_2025_meets_every_observed_target(tmp_path):
     """The shipped defaults reproduce the observed figures at the default size (20,000 users,
     3 replicates); the targets end by 01-21, so 21 days of the run are enough to score them."""
     out = tmp_path / "check"
-    result = subprocess.run(
-        [sys.executable, "-m", "sim", "check", "observed-2025", "--set", "simulation.days=21",
-         "--out", str(out), "--quiet"], capture_output=True, text=True, check=False)
+    result = cli("check", "observed-2025", "--set", "simulation.days=21", "--out", str(out),
+                 "--quiet")
     card = pd.read_csv(out / "scorecard.csv")
     assert result.returncode == 0, card[~card["met"]].to_string()
     assert card["met"].all() and len(card) >= 10

@@ -1,12 +1,18 @@
-"""The command line: exit statuses, one-line errors, nothing written on bad input, reproducible."""
+"""The command line: exit statuses, one-line errors, nothing written on bad input, reproducible.
+
+Commands are called in this process (``sim.cli.main``, what the ``sim`` command runs); one test
+runs the installed ``sim`` command itself."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from small_runs import sim
+from small_runs import cli
 
 from sim.cli import main
 from sim.scenario.loading import SCENARIO_DIR
@@ -17,7 +23,7 @@ TINY = ["--users", "600", "--days", "25", "--replicates", "2", "--quiet", "--wor
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "first"
-    result = sim("run", "observed-2025", "baseline", *TINY, "--out", str(out))
+    result = cli("run", "observed-2025", "baseline", *TINY, "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out, result
 
@@ -47,7 +53,7 @@ def test_replicate_k_has_the_same_seed_in_every_scenario(tiny_run):
 @pytest.mark.slow
 def test_same_scenario_and_seed_give_identical_parquet(tiny_run, tmp_path):
     again = tmp_path / "again"
-    assert sim("run", "observed-2025", "baseline", *TINY, "--out", str(again)).returncode == 0
+    assert cli("run", "observed-2025", "baseline", *TINY, "--out", str(again)).returncode == 0
     for table in ("timeseries", "flows", "cohorts"):
         for part in sorted((tiny_run[0] / table).glob("*.parquet")):
             pd.testing.assert_frame_equal(pd.read_parquet(part),
@@ -57,7 +63,7 @@ def test_same_scenario_and_seed_give_identical_parquet(tiny_run, tmp_path):
 def test_results_are_never_overwritten(tiny_run):
     out, _ = tiny_run
     before = sorted(p.name for p in out.iterdir())
-    result = sim("run", "baseline", *TINY, "--out", str(out))
+    result = cli("run", "baseline", *TINY, "--out", str(out))
     assert result.returncode == 2
     assert "never overwritten" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == before
@@ -76,7 +82,7 @@ def test_results_are_never_overwritten(tiny_run):
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, says):
     out = tmp_path / "out"
     extra = ["--out", str(out)] if args[0] == "run" else []
-    result = sim(*args, *extra)
+    result = cli(*args, *extra)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -85,10 +91,22 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, args, says
     assert not out.exists()
 
 
+def test_the_installed_sim_command_exits_2_with_one_line_of_its_own(tmp_path):
+    """The entry point in a process of its own: the exit status and the one line reach the shell
+    (the other tests call the same ``main`` in this process)."""
+    command = Path(sys.executable).with_name("sim")
+    done = subprocess.run([str(command), "validate", "baseline", "--set", "simulation.dayz=3"],
+                          capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and "did you mean 'days'" in done.stderr
+    assert not any(tmp_path.iterdir())
+
+
 def test_bad_scenario_file_error_names_the_file_and_field(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(f'extends = "{SCENARIO_DIR / "baseline.toml"}"\n[simulation]\ndays = 0\n')
-    result = sim("validate", str(bad))
+    result = cli("validate", str(bad))
     assert result.returncode == 2
     assert "bad.toml" in result.stderr
 
@@ -101,19 +119,19 @@ def test_validate_and_scenarios_list_the_shipped_files(capsys):
 
 
 def test_internal_failure_exits_1(monkeypatch, capsys):
-    import sim.experiments.start
+    import sim.experiments.launch
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.experiments.start, "load_scenario", broken)
+    monkeypatch.setattr(sim.experiments.launch, "load_scenario", broken)
     assert main(["validate", "baseline"]) == 1
     assert "internal error" in capsys.readouterr().err
 
 
 def test_resume_takes_no_experiment_options(tiny_run):
     out, _ = tiny_run
-    result = sim("run", "--resume", str(out), "--replicates", "5", "--users", "300")
+    result = cli("run", "--resume", str(out), "--replicates", "5", "--users", "300")
     assert result.returncode == 2
     assert result.stderr.strip().endswith(
         "takes no --replicates, --users: the folder's experiment is finished as it was planned")

@@ -30,8 +30,7 @@ from sim.analysis.trajectories import (
 from sim.cli import main
 from sim.errors import InputError
 from sim.experiments.store import read_results
-from sim.report import figures
-from sim.report import style as plots
+from sim.report import figures, style
 from sim.report.compare import compare_results, plot_results
 
 
@@ -64,8 +63,8 @@ def line(figure, gid: str):
 
 def context(stored):
     labels = {p: stored.platform_label(p) for p in stored.platforms}
-    palette = plots.palette_for(stored.scenario_names, stored.platforms)
-    markers = plots.markers_of({n: stored.scenarios[n].events for n in stored.scenario_names})
+    palette = style.palette_for(stored.scenario_names, stored.platforms)
+    markers = style.markers_of({n: stored.scenarios[n].events for n in stored.scenario_names})
     dates = pd.to_datetime(stored.timeseries["date"])
     return labels, palette, markers, (dates.min(), dates.max())
 
@@ -84,7 +83,7 @@ def test_fan_chart_median_is_the_median_of_the_stored_runs(folder, stored):
         per_run = np.array([r.loc[r["platform"] == platform, "dau_us"].to_numpy() for r in runs])
         plotted = line(figure, f"median:observed-2025:{platform}")
         np.testing.assert_allclose(plotted.get_ydata(), np.median(per_run, axis=0))
-        assert plotted.get_color() == plots.PLATFORM_COLORS[platform]
+        assert plotted.get_color() == style.PLATFORM_COLORS[platform]
     assert "n = 3 replicates" in figure.texts[0].get_text()
 
 
@@ -108,14 +107,14 @@ def test_event_markers_sit_at_the_scenarios_dates(stored):
              for ln in first.lines if str(ln.get_gid()).startswith("event:")}
     assert labelled <= drawn
     numbers = sorted(int(t.get_text()) for t in first.texts if str(t.get_gid()).startswith("num"))
-    assert numbers == [m.number for m in plots.in_window(markers, window)]
+    assert numbers == [m.number for m in style.in_window(markers, window)]
     key = figure.texts[-1].get_text()
     assert "Supreme Court hearing" in key and "Jan 10" in key
 
 
 def test_event_numbers_are_spread_apart_but_keep_their_order():
     xs = [0.10, 0.52, 0.53, 0.535, 0.54, 0.545, 0.99]
-    spots = plots.spread(xs, 0.05)
+    spots = style.spread(xs, 0.05)
     assert np.all(np.diff(spots) >= 0.05 - 1e-9)
     assert spots == sorted(spots)
     assert spots[0] >= 0.025 - 1e-9 and spots[-1] <= 0.975 + 1e-9
@@ -160,12 +159,12 @@ def test_each_scenario_and_platform_keeps_its_colour_in_every_figure(stored):
         colours = {line(f, gid).get_color() for f, gid in (
             (overlay, f"median:{scenario}:rednote"), (difference, f"median:{scenario}:rednote"),
             (sweep, f"median:{scenario}:rednote:peak_dau"))}
-        assert colours == {plots.SCENARIO_COLORS[scenario]}
-    assert line(overlay, "median:baseline:rednote").get_color() == plots.SCENARIO_COLORS[
+        assert colours == {style.SCENARIO_COLORS[scenario]}
+    assert line(overlay, "median:baseline:rednote").get_color() == style.SCENARIO_COLORS[
         "baseline"]
-    other = plots.palette_for(["mine", "yours", "baseline"], ["x"])
+    other = style.palette_for(["mine", "yours", "baseline"], ["x"])
     assert other.scenario("mine") != other.scenario("yours")
-    assert plots.palette_for(["yours", "mine"], []).scenario("mine") == other.scenario("mine")
+    assert style.palette_for(["yours", "mine"], []).scenario("mine") == other.scenario("mine")
 
 
 def test_flow_windows_follow_each_scenarios_events(stored):
@@ -195,7 +194,7 @@ def test_flow_heatmap_shows_the_median_of_the_stored_moves(folder, stored):
              for f in stored_runs(folder, "observed-2025", "flows")]
     assert dark[names.index("tiktok"), names.index("rednote")] == np.median(moved)
     ticks = {t.get_text(): t.get_color() for t in figure.axes[0].get_yticklabels()}
-    assert ticks["RedNote"] == plots.PLATFORM_COLORS["rednote"]
+    assert ticks["RedNote"] == style.PLATFORM_COLORS["rednote"]
 
 
 def test_sim_plot_draws_every_figure_and_lists_it_in_the_index(folder, drawing):
@@ -218,13 +217,18 @@ def test_sim_plot_redraws_over_an_older_drawing_and_drops_its_stale_figures(fold
     assert all(path.is_file() for path in drawing.files)
 
 
-def test_sweep_figure_plots_the_median_at_each_swept_value(tmp_path):
-    swept = make_folder(tmp_path / "sweep", ["observed-2025"],
-                        ["dynamics.buzz=1,3"], replicates=2)
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory) -> Path:
+    """A results folder of observed-2025 swept over two values of dynamics.buzz."""
+    return make_folder(tmp_path_factory.mktemp("sweep") / "sweep", ["observed-2025"],
+                       ["dynamics.buzz=1,3"], replicates=2)
+
+
+def test_sweep_figure_plots_the_median_at_each_swept_value(swept):
     stored = read_results([swept])
     assert stored.swept == ["dynamics.buzz"]
     outcomes = run_outcomes(stored)
-    palette = plots.palette_for(stored.scenario_names, stored.platforms)
+    palette = style.palette_for(stored.scenario_names, stored.platforms)
     figure = figures.sweep_chart(outcomes, "dynamics.buzz",
                                  [("rednote", "peak_dau", "peak", "count")], palette, False)
     plotted = line(figure, "median:observed-2025:rednote:peak_dau")
@@ -236,11 +240,16 @@ def test_sweep_figure_plots_the_median_at_each_swept_value(tmp_path):
         peaks.setdefault(design[part.stem], []).append(value)
     assert list(plotted.get_xdata()) == [1.0, 3.0]
     np.testing.assert_allclose(plotted.get_ydata(), [np.median(peaks[1.0]), np.median(peaks[3.0])])
+
+
+@pytest.mark.slow
+def test_sim_plot_of_a_sweep_draws_it_and_says_which_point_the_other_figures_show(swept):
     drawn = plot_results(swept)
     assert (swept / "plots" / "sweep-dynamics.buzz.png").is_file()
     assert any("design point 0" in n for n in drawn.notes)
 
 
+@pytest.mark.slow
 def test_compare_two_folders_names_them_and_differences_identical_runs_to_zero(folder,
                                                                                tmp_path):
     twin = tmp_path / "twin"

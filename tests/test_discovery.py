@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from small_runs import make_folder
 
-from sim.analysis.discovery import as_markdown, discover
+from sim.analysis.prim import discover
 from sim.cli import main
 from sim.errors import InputError
-from sim.report.discovery_report import box_chart, trajectory_chart
+from sim.report.discovery import as_markdown, box_chart, trajectory_chart
 
 
 def known_region(n: int = 600) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 import pytest
-from small_runs import sim
+from small_runs import cli
 
 from sim.scenario.loading import load_scenario
 
@@ -113,7 +113,7 @@ def test_another_episode_runs_through_every_command_in_its_own_words(tmp_path):
                  ["compare", str(tmp_path / "run"), "--baseline", "zedland-sticky",
                   "--out", str(tmp_path / "compare")],
                  ["check", str(first), "--out", str(tmp_path / "check"), "--quiet"]):
-        done = sim(*args)
+        done = cli(*args)
         assert done.returncode in (0, 3), (args, done.stderr)
         outputs.append(done.stdout + done.stderr)
     files = [p for p in tmp_path.rglob("*") if (p.is_file() and p.suffix != ".toml")

@@ -54,14 +54,14 @@ def test_store_removal_stops_new_installs_but_not_existing_users():
     assert signups.loc["2025-02-13":, "lemon8"].sum() > 0
 
 
-def test_expectation_shock_raises_signups_elsewhere(observed):
-    calm = run("baseline", seed=1)
+def test_expectation_shock_raises_signups_elsewhere(observed, baseline_runs):
+    calm = baseline_runs[0]
     window = slice("2025-01-10", "2025-01-17")
     shocked = daily(observed[0], "signups").loc[window, "rednote"].sum()
     assert shocked > 3 * daily(calm, "signups").loc[window, "rednote"].sum()
 
 
-def test_generic_set_event_changes_a_platform_from_its_date(tmp_path):
+def test_generic_set_event_changes_a_platform_from_its_date(tmp_path, baseline_runs):
     from sim.scenario.loading import SCENARIO_DIR
 
     path = tmp_path / "what-if.toml"
@@ -70,7 +70,7 @@ def test_generic_set_event_changes_a_platform_from_its_date(tmp_path):
         '[[events]]\ndate = 2025-01-20\nkind = "set"\nplatform = "lemon8"\n'
         'field = "appeal"\nvalue = 4.0\nlabel = "Lemon8 goes viral"\n'
     )
-    boosted, plain = run(str(path), seed=3), run("baseline", seed=3)
+    boosted, plain = run(str(path), seed=3), baseline_runs[2]
     before, after = slice("2025-01-01", "2025-01-19"), slice("2025-01-20", None)
     b, p = daily(boosted, "signups"), daily(plain, "signups")
     assert b.loc[before, "lemon8"].sum() == p.loc[before, "lemon8"].sum()

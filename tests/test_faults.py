@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from small_runs import assert_same_results, sim
+from small_runs import assert_same_results, cli, sim
 
 from sim.cli import main
 
@@ -46,7 +46,7 @@ def wait_for(folder: Path, runs: int, process: subprocess.Popen | None = None) -
 def whole(tmp_path_factory) -> Path:
     """The uninterrupted experiment every faulty one must end up equal to."""
     out = tmp_path_factory.mktemp("faults") / "whole"
-    result = sim("run", *ARGS, "--workers", "2", "--out", str(out))
+    result = cli("run", *ARGS, "--workers", "2", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 
@@ -54,7 +54,7 @@ def whole(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_a_truncated_or_corrupted_part_is_found_and_only_its_run_made_again(whole, tmp_path):
     out = tmp_path / "copy"
-    assert sim("run", *ARGS, "--workers", "2", "--out", str(out)).returncode == 0
+    assert cli("run", *ARGS, "--workers", "2", "--out", str(out)).returncode == 0
     truncated = out / "timeseries" / "observed-2025-r002.parquet"
     truncated.write_bytes(truncated.read_bytes()[:500])
     corrupted = out / "cohorts" / "observed-2025-r004.parquet"
@@ -62,7 +62,7 @@ def test_a_truncated_or_corrupted_part_is_found_and_only_its_run_made_again(whol
     data[len(data) // 2] ^= 0xFF  # one flipped byte: same size, still there
     corrupted.write_bytes(bytes(data))
     untouched = (out / "status" / "observed-2025-r000.json").stat().st_mtime_ns
-    result = sim("run", "--resume", str(out), "--workers", "1", "--quiet")
+    result = cli("run", "--resume", str(out), "--workers", "1", "--quiet")
     assert result.returncode == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["resumed"][-1]["runs"] == 2  # exactly the two damaged runs
@@ -89,7 +89,7 @@ def test_a_dask_worker_killed_mid_run_is_retried_and_the_results_are_whole(whole
     if process.returncode != 0:  # not retried: recorded as failed, the others finished
         assert "worker lost" in " ".join(runs["error"].fillna("")), err
         assert "sim run --resume" in err
-        assert sim("run", "--resume", str(out), "--workers", "2", "--quiet").returncode == 0
+        assert cli("run", "--resume", str(out), "--workers", "2", "--quiet").returncode == 0
     assert (pd.read_parquet(out / "runs.parquet")["status"] == "ok").all()
     assert_same_results(whole, out)
 
@@ -114,7 +114,7 @@ def test_a_full_disk_is_a_clear_error_leaves_no_finished_looking_part_and_resume
     for status in (out / "status").glob("*.json"):  # nothing passes for a finished run
         assert json.loads(status.read_text())["status"] == "failed"
     assert not list((out / "timeseries").glob("*.parquet"))
-    resumed = sim("run", "--resume", str(out), "--workers", "2", "--quiet")
+    resumed = cli("run", "--resume", str(out), "--workers", "2", "--quiet")
     assert resumed.returncode == 0, resumed.stderr
     assert_same_results(whole, out)
 
@@ -133,7 +133,7 @@ def test_two_runs_on_one_folder_the_second_is_refused_and_nothing_is_mixed(whole
             f"{out}: another sim run is writing to this folder")
     assert first.wait(timeout=600) == 0
     assert_same_results(whole, out)
-    again = sim("run", "--resume", str(out), "--quiet")  # once the first is done, free again
+    again = cli("run", "--resume", str(out), "--quiet")  # once the first is done, free again
     assert again.returncode == 0, again.stderr
 
 
@@ -149,12 +149,13 @@ def test_ctrl_c_stops_keeps_finished_runs_and_says_how_to_resume(whole, tmp_path
     assert 2 <= kept < 6, "the stop should land part-way"
     assert err.strip().splitlines()[-1] == (
         f"interrupted: {kept} of 6 runs finished and kept; finish with: sim run --resume {out}")
-    resumed = sim("run", "--resume", str(out), "--workers", "2", "--quiet")
+    resumed = cli("run", "--resume", str(out), "--workers", "2", "--quiet")
     assert resumed.returncode == 0, resumed.stderr
     assert not list(out.rglob("*.partial"))
     assert_same_results(whole, out)
 
 
+@pytest.mark.slow
 def test_a_run_that_raises_is_recorded_and_the_figures_say_what_they_rest_on(
         tmp_path, monkeypatch, capsys):
     import sim.experiments.runs

@@ -1,9 +1,13 @@
-"""Imports run one way, the way data flows: cli → dashboard → report → analysis → experiments →
-model → scenario. A package may import those after it, never one before it; the base modules
-(errors, units, tables) import nothing of ``sim`` and anything may import them; ``sim/__init__.py``
-is the public API (model and scenario); the dashboard (an optional extra) is imported by the command
-line only. Read off the source with ``ast``, every import, also those inside
-functions, so a lazy import cannot hide a cycle."""
+"""Imports run one way: cli → dashboard → report → experiments → analysis → model → scenario.
+
+The report (files, tables and figures for people) reads results and calls what runs; the
+experiments (designs, runs, the results folder, every search) run the model and score with the
+analysis; the analysis (pure functions of tables, arrays and scenarios) reads no file and runs
+nothing. A package may import those after it, never one before it; the base modules (errors,
+units, tables) import nothing of ``sim`` and anything may import them; ``sim/__init__.py`` is the
+public API (model and scenario); the dashboard (an optional extra) is imported by the command line
+only; a module of ``sim`` is imported under its own name. Read off the source with ``ast``, every
+import, also those inside functions, so a lazy import cannot hide a cycle."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from pathlib import Path
 import pytest
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
-FLOW = ["cli", "dashboard", "report", "analysis", "experiments", "model",
+FLOW = ["cli", "dashboard", "report", "experiments", "analysis", "model",
         "scenario"]  # importer first
 BASE = {"errors", "units", "tables"}
 API = "sim"  # the package itself: sim/__init__.py, importing model and scenario
@@ -97,6 +101,10 @@ def test_every_module_is_in_a_known_place():
     ("sim.scenario.loading", "sim.model.users", False),
     ("sim.units", "sim.errors", False),  # the base imports nothing of sim
     ("sim.report.compare", "sim.analysis.outcomes", True),
+    ("sim.report.summary", "sim.experiments.store", True),
+    ("sim.experiments.calibration", "sim.analysis.sources", True),  # searches score with it
+    ("sim.analysis.outcomes", "sim.experiments.store", False),  # analysis reads no results
+    ("sim.experiments.sampling", "sim.report.sensitivity", False),  # runs write no reports
     ("sim.analysis.outcomes", "sim.tables", True),
     ("sim.model.kernels", "sim.model.blocks", True),
     ("sim", "sim.model.migration", True),
@@ -121,3 +129,30 @@ def test_imports_are_read_from_every_form(tmp_path, monkeypatch):
                       "def later():\n    from sim.experiments import runs\n")
     monkeypatch.setattr(sys.modules[__name__], "SIM", tmp_path / "sim")
     assert imports_of(source) == {"sim.errors", "sim.model.users", "sim.experiments"}
+
+
+PENDING_ALIASES = {  # being rewritten elsewhere: the model's short names, the dashboard's
+    ("sim.model.attraction", "m"), ("sim.model.columns", "m"), ("sim.model.migration", "d"),
+    ("sim.model.migration", "m"), ("sim.model.reference", "m"), ("sim.dashboard.state", "edits"),
+}
+
+
+def aliases_of(path: Path) -> set[tuple[str, str]]:
+    """(module, alias) for every ``sim`` name one file imports under another name."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            named = [(alias.name, alias.asname) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = "sim" if node.level else node.module or ""  # a relative import is of sim
+            named = [(f"{base}.{alias.name}", alias.asname) for alias in node.names]
+        else:
+            continue
+        found |= {(module_name(path), asname) for name, asname in named
+                  if asname and name.split(".")[0] == "sim"}
+    return found
+
+
+def test_sim_modules_are_imported_under_their_own_names():
+    aliased = {pair for path in MODULES for pair in aliases_of(path)} - PENDING_ALIASES
+    assert not aliased, f"imported under another name: {sorted(aliased)}"

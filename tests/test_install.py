@@ -67,7 +67,7 @@ def test_the_dashboard_without_its_extra_says_which(monkeypatch, capsys):
 
 
 def test_discovery_without_the_workbench_says_which(monkeypatch):
-    from sim.analysis.discovery import discover
+    from sim.analysis.prim import discover
 
     cases = pd.DataFrame({"dynamics.buzz": [1.0, 2.0, 3.0, 4.0], "rednote.tried": [1, 2, 3, 4]})
     monkeypatch.setitem(sys.modules, "ema_workbench", None)

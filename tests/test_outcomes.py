@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 from small_runs import INLINE, make_folder, stored_runs
 
-from sim.analysis.outcomes import run_outcomes, summary_table
+from sim.analysis.outcomes import run_outcomes
 from sim.analysis.periods import dark_days
-from sim.experiments.start import plan_from_options, start
+from sim.experiments.launch import plan_from_options, start
 from sim.experiments.store import read_results
 from sim.model.migration import MigrationModel
+from sim.report.summary import summary_table
 from sim.scenario.loading import SCENARIO_DIR
 
 MOVES = ("moved", "returned", "ever_returned")

@@ -116,8 +116,8 @@ def test_the_calibration_run_gives_the_targets_of_the_full_run(name, days, read,
     date; the cohorts and profile only if a target reads them; who opened which app only on
     the platforms a target reads it of, every platform for a rank; the main-app moves only if
     a target reads them): the same figures as the tables of the full run."""
-    from sim.analysis.evaluate import days_read, platforms_opened, run_tables, target_values
     from sim.analysis.targets import measure
+    from sim.experiments.evaluate import days_read, platforms_opened, run_tables, target_values
 
     if name == "ranked-dau":
         (tmp_path / "ranked.toml").write_text(RANKED_DAU)

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import posterior as abc
-from sim.analysis.evaluate import target_values
+from sim.analysis import credible
 from sim.cli import main
+from sim.experiments import abc_smc
+from sim.experiments.evaluate import target_values
 from sim.experiments.runs import replicate_seeds
 from sim.scenario.loading import load_scenario
 
@@ -61,8 +62,8 @@ def searched(tmp_path_factory):
 @pytest.mark.slow
 def test_the_90_percent_interval_holds_the_true_value_for_most_fields(searched):
     folder, _ = searched
-    found = abc.read(folder / "posterior.parquet")
-    table = abc.credible(found).set_index("field")
+    found = abc_smc.read(folder / "posterior.parquet")
+    table = credible.credible(found).set_index("field")
     held = {f: bool(table.loc[f, "low"] <= TRUTH[f] <= table.loc[f, "high"]) for f in TRUTH}
     print("synthetic check, truth within the 90 % interval:", held)
     assert sum(held.values()) >= 2, table
@@ -74,11 +75,11 @@ def test_the_90_percent_interval_holds_the_true_value_for_most_fields(searched):
 
 @pytest.mark.slow
 def test_the_table_and_the_figures_show_the_posterior_file(searched):
-    from sim.report.posterior_report import marginals
+    from sim.report.posterior import marginals
 
     folder, _ = searched
-    found = abc.read(folder)
-    table = abc.credible(found)
+    found = abc_smc.read(folder)
+    table = credible.credible(found)
     markdown = (folder / "credible.md").read_text()
     for row in table.itertuples():
         assert f"| `{row.field}` |" in markdown and f"[{row.low:.3g}, {row.high:.3g}]" in markdown
@@ -99,16 +100,16 @@ def test_a_killed_search_resumes_to_the_same_posterior(searched, tmp_path):
         status.unlink()
     (copy / "posterior.parquet").unlink()
     assert main([*argv[:-1], str(copy), "--resume"]) == 0
-    pd.testing.assert_frame_equal(abc.read(copy).draws, abc.read(folder).draws)
+    pd.testing.assert_frame_equal(abc_smc.read(copy).draws, abc_smc.read(folder).draws)
 
 
 def test_resampled_draws_follow_the_weights():
     draws = pd.DataFrame({"draw": range(4), "weight": [0.7, 0.1, 0.1, 0.1],
                           "a": [1.0, 2.0, 3.0, 4.0]})
-    posterior = abc.Posterior(draws, {"fields": [{"field": "a", "low": 0, "high": 5}]})
-    picked = [p["a"] for p in abc.resampled(posterior, 100, seed=1)]
+    posterior = credible.Posterior(draws, {"fields": [{"field": "a", "low": 0, "high": 5}]})
+    picked = [p["a"] for p in credible.resampled(posterior, 100, seed=1)]
     assert picked.count(1.0) == 70 and all(picked.count(v) == 10 for v in (2.0, 3.0, 4.0))
-    assert abc.weighted_quantiles(np.array([1.0, 2.0]), np.array([0.5, 0.5]), [0.5]) == [1.5]
+    assert credible.weighted_quantiles(np.array([1.0, 2.0]), np.array([0.5, 0.5]), [0.5]) == [1.5]
 
 
 
@@ -118,4 +119,4 @@ def test_the_search_is_the_same_on_one_worker_as_on_two(searched, tmp_path):
     one = [*argv[:-1], str(tmp_path / "one")]
     one[one.index("--workers") + 1] = "1"
     assert main(one) == 0
-    pd.testing.assert_frame_equal(abc.read(tmp_path / "one").draws, abc.read(folder).draws)
+    pd.testing.assert_frame_equal(abc_smc.read(tmp_path / "one").draws, abc_smc.read(folder).draws)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from sim.analysis import posterior as abc
 from sim.analysis import priors
 from sim.cli import main
+from sim.experiments import abc_smc
 
 BAD = [
     (("calibrate", "--fit", "dynamics.buzz=1:3:cauchy", "--posterior", "10"), "unknown prior"),
@@ -69,7 +69,7 @@ def test_the_first_generation_is_drawn_from_the_priors(tmp_path):
     assert scipy.stats.kstest(appeal, priors.frozen(("normal", 1.2, 0.05), 0.5, 1.5).cdf
                               ).pvalue > 0.01
     assert abs(np.mean(appeal) - 1.2) < 0.03 and appeal.between(1.0, 1.4).all()
-    found = abc.read(folder / abc.FILE)
+    found = abc_smc.read(folder / abc_smc.FILE)
     assert [f["prior"] for f in found.meta["fields"]] == [["log"], ["normal", 1.2, 0.05]]
     credible = (folder / "credible.md").read_text()
     assert "| prior |" in credible and "log-uniform 0.05 – 5" in credible

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.sensitivity import Analysis, analyse, sample
+from sim.analysis.indices import Analysis, analyse
 from sim.cli import main
-from sim.experiments.design import Sweep
-from sim.report.sensitivity_report import indices_chart
+from sim.experiments.sampling import sample
+from sim.report.sensitivity import indices_chart
 
 PI = float(np.pi)
 ISHIGAMI_S1 = {"x1": 0.3139, "x2": 0.4424, "x3": 0.0}  # a = 7, b = 0.1 (Ishigami & Homma)
@@ -27,7 +27,7 @@ def ishigami(points: pd.DataFrame) -> np.ndarray:
 
 
 def toy(method: str, samples: int, bounds) -> tuple[Analysis, pd.DataFrame]:
-    varied = [Sweep(name, (), b) for name, b in bounds.items()]
+    varied = [(name, tuple(b)) for name, b in bounds.items()]
     analysis = Analysis(varied, ["y"], method, samples, seed=3)
     return analysis, pd.DataFrame(sample(analysis))
 
@@ -174,19 +174,19 @@ def test_bad_sensitivity_input_is_refused_in_one_line_and_writes_nothing(argv, s
 
 
 def test_a_sensitivity_table_in_the_scenario_file_is_read_and_options_win(tmp_path, capsys):
-    from sim.analysis.sensitivity import from_options
+    from sim.experiments.sampling import from_options
 
     path = tmp_path / "what-moves.toml"
     path.write_text('extends = "observed-2025"\n[sensitivity]\nvary = ["dynamics.buzz=1.5:3", '
                     '"platforms.rednote.appeal=0.8:1.6"]\noutcomes = ["rednote.peak_dau"]\n'
                     'method = "morris"\nsamples = 4\n')
     _, analysis, _ = from_options(str(path), [], [], [], None, None, None)
-    assert [s.field for s in analysis.varied] == ["dynamics.buzz", "platforms.rednote.appeal"]
+    assert analysis.fields == ["dynamics.buzz", "platforms.rednote.appeal"]
     assert (analysis.method, analysis.samples, analysis.outcomes) == (
         "morris", 4, ["rednote.peak_dau"])
     _, analysis, _ = from_options(str(path), [], ["dynamics.buzz=1:2", "dynamics.exodus_push=1:2"],
                                   [], "sobol", 8, None)
-    assert [s.field for s in analysis.varied] == ["dynamics.buzz", "dynamics.exodus_push"]
+    assert analysis.fields == ["dynamics.buzz", "dynamics.exodus_push"]
     path.write_text(path.read_text().replace("buzz=1.5:3", "buz=1.5:3"))
     assert main(["sensitivity", str(path), "--out", str(tmp_path / "out")]) == 2
     assert "sensitivity.vary: dynamics.buz" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from small_runs import sim
+from small_runs import cli
 
 from sim import load_scenario
 from sim.analysis.sources import judge, reported, scale_free
@@ -98,7 +98,7 @@ def test_sim_check_shows_true_and_reported_for_both_episodes(tmp_path):
     through 1/0.7, and the companies' own counts through a factor fitted above that prior."""
     for name, days in (("observed-2025", "21"), ("india-2020", "120")):
         out = tmp_path / name
-        result = sim("check", name, "--users", "4000", "--replicates", "1", "--set",
+        result = cli("check", name, "--users", "4000", "--replicates", "1", "--set",
                      f"simulation.days={days}", "--out", str(out), "--quiet")
         assert result.returncode in (0, 3), result.stderr
         card = pd.read_csv(out / "scorecard.csv").set_index("id")

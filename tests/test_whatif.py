@@ -8,22 +8,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import posterior as abc
+from sim.analysis import credible
 from sim.analysis.whatif import above_shares
 from sim.cli import main
+from sim.experiments import abc_smc
 from sim.experiments.store import read_results
 
 
-def posterior_file(folder) -> abc.Posterior:
+def posterior_file(folder) -> credible.Posterior:
     draws = pd.DataFrame({"draw": range(5), "weight": [0.2] * 5,
                           "dynamics.buzz": [1.6, 2.0, 2.4, 2.8, 3.0],
                           "platforms.rednote.appeal": [0.6, 0.9, 1.2, 1.4, 1.6]})
     meta = {"command": "test", "seed": 0, "scenario": "observed-2025", "overrides": [],
             "fields": [{"field": "dynamics.buzz", "low": 1.5, "high": 3.0},
                        {"field": "platforms.rednote.appeal", "low": 0.5, "high": 1.7}]}
-    found = abc.Posterior(draws, meta)
+    found = credible.Posterior(draws, meta)
     folder.mkdir(parents=True, exist_ok=True)
-    abc.write(found, folder)
+    abc_smc.write(found, folder)
     return found
 
 
@@ -104,7 +105,7 @@ def test_a_posterior_field_a_scenario_lacks_is_refused(tmp_path, capsys):
     found = posterior_file(tmp_path / "p")
     found.draws = found.draws.rename(columns={"dynamics.buzz": "dynamics.buz"})
     found.meta["fields"][0]["field"] = "dynamics.buz"
-    abc.write(found, tmp_path / "p")
+    abc_smc.write(found, tmp_path / "p")
     assert main(["run", "observed-2025", "--posterior", str(tmp_path / "p"), "--out",
                  str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip().splitlines()

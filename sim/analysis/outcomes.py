@@ -15,21 +15,35 @@ to none). Results folders made before these were recorded show n/a for them.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from sim import tables
 from sim.analysis.periods import dark_days
-from sim.analysis.trajectories import quantile_rows
-from sim.experiments.store import Stored
 from sim.model.recorder import RETENTION_DAYS, origin_of
 from sim.scenario.schema import Scenario
-from sim.units import human
 
 WEEK = 7
+
+
+class Results(Protocol):
+    """Runs as outcomes are read off them: ``runs`` (one row per run: ``run_id``, ``scenario``,
+    ``point``, ``replicate`` and a column per swept field), their ``timeseries`` and ``cohorts``
+    (rows tagged with ``run_id`` and ``scenario``), ``scenarios`` (label -> scenario), ``swept``
+    (the swept fields' names) and ``platforms`` (every platform of every scenario, in order). A
+    results folder as read (:class:`sim.experiments.store.Stored`) is one; so are runs kept in
+    memory."""
+
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame
+    cohorts: pd.DataFrame
+    scenarios: dict[str, Scenario]
+    swept: list[str]
+
+    @property
+    def platforms(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -65,14 +79,14 @@ ORIGIN_OUTCOMES = (
 KIND = {o.key: o.kind for o in (*DESTINATION, *ORIGIN_OUTCOMES)}
 
 
-def run_outcomes(stored: Stored) -> pd.DataFrame:
+def run_outcomes(results: Results) -> pd.DataFrame:
     """One row per run, platform and outcome: ``value`` (dates as day numbers from the start)."""
-    ts, cohorts = stored.timeseries, stored.cohorts
-    origins = {name: origin_of(s) for name, s in stored.scenarios.items()}
-    parts = [_peaks(ts, origins), _tried(cohorts, stored), _retained(cohorts, stored, origins),
-             _moves(ts, stored), _troughs(ts, stored, origins)]
+    ts, cohorts = results.timeseries, results.cohorts
+    origins = {name: origin_of(s) for name, s in results.scenarios.items()}
+    parts = [_peaks(ts, origins), _tried(cohorts, results), _retained(cohorts, results, origins),
+             _moves(ts, results), _troughs(ts, results, origins)]
     long = pd.concat(parts, ignore_index=True)
-    runs = stored.runs[["run_id", "scenario", "point", "replicate", *stored.swept]]
+    runs = results.runs[["run_id", "scenario", "point", "replicate", *results.swept]]
     return runs.merge(long, on="run_id", how="inner")
 
 
@@ -90,9 +104,9 @@ def _peaks(ts: pd.DataFrame, origins: dict) -> pd.DataFrame:
                       _long(at["day"].astype(float), "peak_date")])
 
 
-def _troughs(ts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFrame:
+def _troughs(ts: pd.DataFrame, results: Results, origins: dict) -> pd.DataFrame:
     parts = []
-    for name, scenario in stored.scenarios.items():
+    for name, scenario in results.scenarios.items():
         origin = origins[name]
         own = ts[(ts["scenario"] == name) & (ts["platform"] == origin)]
         if own.empty:
@@ -112,14 +126,14 @@ def _troughs(ts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFrame:
     return pd.concat(parts) if parts else pd.DataFrame()
 
 
-def _tried(cohorts: pd.DataFrame, stored: Stored) -> pd.DataFrame:
-    real = {name: s.population.real_users for name, s in stored.scenarios.items()}
+def _tried(cohorts: pd.DataFrame, results: Results) -> pd.DataFrame:
+    real = {name: s.population.real_users for name, s in results.scenarios.items()}
     signups = cohorts.groupby(["run_id", "platform"])["signups"].sum()
     scenario = cohorts.groupby(["run_id", "platform"])["scenario"].first()
     return _long(signups / scenario.map(real), "tried")
 
 
-def _retained(cohorts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFrame:
+def _retained(cohorts: pd.DataFrame, results: Results, origins: dict) -> pd.DataFrame:
     """Newcomers still engaged k days after signing up, as a share of the sign-ups: a newcomer
     counts only if the platform is up on that day (a platform gone dark is forgotten only slowly,
     so its newcomers would otherwise still look engaged)."""
@@ -127,7 +141,7 @@ def _retained(cohorts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFr
     parts = []
     for k in RETENTION_DAYS:
         known = dest[dest[f"retained_{k}"].notna()].copy()
-        dark = _dark_after(known, stored, k)
+        dark = _dark_after(known, results, k)
         known.loc[dark, f"retained_{k}"] = 0.0
         grouped = known.groupby(["run_id", "platform"])
         share = grouped[f"retained_{k}"].sum() / grouped["signups"].sum().replace(0, np.nan)
@@ -135,12 +149,12 @@ def _retained(cohorts: pd.DataFrame, stored: Stored, origins: dict) -> pd.DataFr
     return pd.concat(parts)
 
 
-def _dark_after(cohorts: pd.DataFrame, stored: Stored, k: int) -> np.ndarray:
+def _dark_after(cohorts: pd.DataFrame, results: Results, k: int) -> np.ndarray:
     """Whether each cohort row's platform is dark k days after its sign-up day."""
     dark = np.zeros(len(cohorts), dtype=bool)
     for (name, platform), rows in cohorts.groupby(["scenario", "platform"]).indices.items():
         days = cohorts["day"].to_numpy()[rows] + k
-        dark[rows] = _dark_on(stored.scenarios[name], platform, days)
+        dark[rows] = _dark_on(results.scenarios[name], platform, days)
     return dark
 
 
@@ -151,113 +165,16 @@ def _dark_on(scenario: Scenario, platform: str, days: np.ndarray) -> np.ndarray:
     return dark[np.minimum(days, len(dark) - 1)]
 
 
-def _moves(ts: pd.DataFrame, stored: Stored) -> pd.DataFrame:
+def _moves(ts: pd.DataFrame, results: Results) -> pd.DataFrame:
     """On each run's last day: who chose to move their main app from the origin while it was up
     (a share of the real population), and of those, who had it back then and who came back at
     some point."""
     if "moved" not in ts:  # a results folder from before these were recorded
         return pd.DataFrame()
-    real = {name: s.population.real_users for name, s in stored.scenarios.items()}
+    real = {name: s.population.real_users for name, s in results.scenarios.items()}
     last = ts[ts["day"] == ts.groupby("run_id")["day"].transform("max")]
     last = last.set_index(["run_id", "platform"])
     moved = last["moved"].replace(0, np.nan)
     return pd.concat([_long(last["moved"] / last["scenario"].map(real), "moved"),
                       _long(last["moved_back"] / moved, "returned"),
                       _long(last["ever_back"] / moved, "ever_returned")])
-
-
-def summary_table(outcomes: pd.DataFrame, stored: Stored) -> pd.DataFrame:
-    """Median and 90 % interval across replicates: one row per scenario, design point, platform
-    and outcome, with the words (``label``), the ``kind`` (count, percent as a 0..1 share, or
-    date as days from ``simulation.start``), ``n`` replicates and a formatted ``text``."""
-    rows = []
-    keys = ["scenario", "point", *stored.swept]
-    for key, group in outcomes.groupby(keys, sort=False, dropna=False):
-        values = dict(zip(keys, key, strict=True))
-        scenario = stored.scenarios[values["scenario"]]
-        origin = origin_of(scenario)
-        present = set(group["platform"])
-        for platform in [p for p in _platform_order(scenario) if p in present]:
-            mine = group[group["platform"] == platform]
-            for outcome in ORIGIN_OUTCOMES if platform == origin else DESTINATION:
-                q = quantile_rows(mine.loc[mine["outcome"] == outcome.key, "value"])
-                rows.append({
-                    **values, "platform": platform, "platform_label":
-                    scenario.platforms[platform].label, "outcome": outcome.key,
-                    "label": outcome.label.format(**scenario.words()),
-                    "kind": outcome.kind, **q,
-                    "text": as_text_cell(q, outcome.kind, scenario.simulation.start)})
-    return pd.DataFrame(rows)
-
-
-def _platform_order(scenario: Scenario) -> list[str]:
-    """The headline destination first, then the origin, then the others as configured."""
-    names = list(scenario.platforms)
-    first = [p for p in (scenario.episode.headline, origin_of(scenario)) if p in names]
-    return list(dict.fromkeys([*first, *names]))
-
-
-def as_text_cell(q: dict, kind: str, start: dt.date) -> str:
-    """``25.1M [23.0M, 27.2M]``, ``41.0 % [38.2, 44.9]``, ``Jan 18 [Jan 17, Jan 19]``."""
-    if not q["n"]:
-        return "n/a"
-
-    def one(x: float) -> str:
-        if kind == "percent":
-            return f"{100 * x:.1f}"
-        if kind == "date":
-            day = start + dt.timedelta(days=round(float(x)))
-            return f"{day:%b} {day.day}"
-        return human(x)
-
-    unit = " %" if kind == "percent" else ""
-    if one(q["q05"]) == one(q["q95"]):
-        return one(q["median"]) + unit
-    return f"{one(q['median'])}{unit} [{one(q['q05'])}, {one(q['q95'])}]"
-
-
-def variant(row, swept: list[str]) -> str:
-    """A column name for a scenario at a design point: ``observed-2025 · buzz=2``."""
-    if not swept:
-        return str(row["scenario"])
-    values = ", ".join(f"{f.rsplit('.', 1)[-1]}={row[f]:g}" for f in swept if pd.notna(row[f]))
-    return f"{row['scenario']} · {values}" if values else str(row["scenario"])
-
-
-def wide(summary: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
-    """Rows (platform label, outcome label), one column per scenario (or scenario at a point)."""
-    table = summary.assign(variant=[variant(r, swept) for _, r in summary.iterrows()])
-    order = list(dict.fromkeys(zip(table["platform_label"], table["label"], strict=True)))
-    out = table.pivot_table(index=["platform_label", "label"], columns="variant",
-                            values="text", aggfunc="first", sort=False)
-    out = out.reindex(index=pd.MultiIndex.from_tuples(order),
-                      columns=list(dict.fromkeys(table["variant"])))
-    return out.fillna("")
-
-
-def as_markdown(summary: pd.DataFrame, swept: list[str], replicates: str) -> str:
-    """One Markdown table: a bold row per platform, then its outcomes, one column per scenario."""
-    table = wide(summary, swept)
-    body = tables.markdown(["outcome", *table.columns], _rows(table))
-    return f"Median across replicates [90 % interval]; {replicates}.\n\n{body}\n"
-
-
-def as_text(summary: pd.DataFrame, swept: list[str], replicates: str) -> str:
-    """The same table for a terminal: side by side for a few scenarios, else one block each."""
-    table = wide(summary, swept)
-    if len(table.columns) > 4:
-        blocks = [f"{c}\n" + tables.text(_rows(table[[c]], "  ")) for c in table.columns]
-        return f"median [90 % interval], {replicates}\n\n" + "\n\n".join(blocks)
-    return (f"median [90 % interval], {replicates}\n"
-            + tables.text(_rows(table, "  "), header=["", *table.columns]))
-
-
-def _rows(table: pd.DataFrame, indent: str = "") -> list:
-    """A heading per platform, then a row per outcome: its words and one cell per column."""
-    rows, current = [], None
-    for (platform, label), cells in table.iterrows():
-        if platform != current:
-            rows.append(platform)
-            current = platform
-        rows.append([indent + label, *cells])
-    return rows

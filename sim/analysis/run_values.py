@@ -8,19 +8,15 @@ US users in the last week of the run minus the first week (how many users it abs
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
-from sim.analysis.outcomes import DESTINATION, ORIGIN_OUTCOMES, WEEK, run_outcomes
+from sim.analysis.outcomes import DESTINATION, ORIGIN_OUTCOMES, WEEK, Results, run_outcomes
 from sim.errors import InputError, did_you_mean
-from sim.experiments.store import Stored
 from sim.model.recorder import origin_of
 from sim.scenario.schema import Scenario
 
 GAIN = "gain"
-CHUNK = 200  # runs read at a time: memory stays flat however many runs there are
 WORDS = {"gain": "daily users gained (last week − first week)",
          **{o.key: o.label for o in DESTINATION}}
 ORIGIN_WORDS = {o.key: o.label.replace("of those,", "of those who moved away,")
@@ -74,28 +70,19 @@ def label(name: str, stored_or_scenario) -> str:
     return f"{platform_label}: {words.get(key, key).format(**told)}"
 
 
-def per_run(stored: Stored, names: list[str]) -> pd.DataFrame:
-    """One row per successful run (its identity and design values) and one column per name."""
-    parts = []
-    for start in range(0, len(stored.runs), CHUNK):
-        chunk = replace(stored, runs=stored.runs.iloc[start:start + CHUNK])
-        parts.append(_values(chunk, names))
-    wide = pd.concat(parts, ignore_index=True)
-    return stored.runs.merge(wide, on="run_id", how="left")
-
-
-def _values(stored: Stored, names: list[str]) -> pd.DataFrame:
+def values(results: Results, names: list[str]) -> pd.DataFrame:
+    """One row per run of ``results`` (its ``run_id``) and one column per name."""
     wanted = {tuple(n.split(".", 1)): n for n in names}
-    long = run_outcomes(stored)[["run_id", "platform", "outcome", "value"]]
+    long = run_outcomes(results)[["run_id", "platform", "outcome", "value"]]
     if any(key == GAIN for _, key in wanted):
-        long = pd.concat([long, gains(stored.timeseries)], ignore_index=True)
+        long = pd.concat([long, gains(results.timeseries)], ignore_index=True)
     long = long[[(p, o) in wanted for p, o in zip(long["platform"], long["outcome"],
                                                   strict=True)]]
     long = long.assign(name=[wanted[(p, o)] for p, o in zip(long["platform"], long["outcome"],
                                                             strict=True)])
     wide = long.pivot_table(index="run_id", columns="name", values="value", aggfunc="first",
                             dropna=False)
-    wide = wide.reindex(index=stored.runs["run_id"], columns=names)
+    wide = wide.reindex(index=results.runs["run_id"], columns=names)
     return wide.rename_axis(columns=None).reset_index()
 
 

@@ -31,12 +31,6 @@ class RunTables:
     profile: pd.DataFrame
     _daily: dict = field(default_factory=dict, repr=False, compare=False)
 
-    @classmethod
-    def read(cls, folder, run: str) -> RunTables:
-        """The tables of run ``run`` of a results folder."""
-        return cls(*(pd.read_parquet(folder / table / f"{run}.parquet")
-                     for table in ("timeseries", "cohorts", "profile")))
-
     def daily(self, metric: str) -> pd.DataFrame:
         """Dates × platforms table of one recorded metric (made once per metric; read-only)."""
         if metric not in self._daily:

@@ -12,27 +12,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim import tables
-from sim.analysis.outcomes import KIND, run_outcomes
+from sim.analysis.outcomes import KIND, Results, run_outcomes
 from sim.analysis.run_values import GAIN, gains, known
-from sim.experiments.store import Stored
 
 
-def above_shares(stored: Stored, baseline: str, outcomes: pd.DataFrame | None = None
+def above_shares(results: Results, baseline: str, outcomes: pd.DataFrame | None = None
                  ) -> pd.DataFrame:
     """One row per scenario (other than ``baseline``), platform and outcome: ``above`` (share of
     draws in which the scenario's outcome is above the baseline's), ``draws`` (how many were
     compared) and the median paired difference."""
-    outcomes = run_outcomes(stored) if outcomes is None else outcomes
+    outcomes = run_outcomes(results) if outcomes is None else outcomes
     if not (outcomes["outcome"] == GAIN).any():  # each destination's gain, from the timeseries
-        added = gains(stored.timeseries).merge(
-            stored.runs[["run_id", "scenario", "point", "replicate"]], on="run_id")
+        added = gains(results.timeseries).merge(
+            results.runs[["run_id", "scenario", "point", "replicate"]], on="run_id")
         outcomes = pd.concat([outcomes, added], ignore_index=True)
-    shown = set(known(stored.scenarios[baseline]))  # the summary table's outcomes and gains
+    shown = set(known(results.scenarios[baseline]))  # the summary table's outcomes and gains
     outcomes = outcomes[[f"{p}.{o}" in shown for p, o in zip(
         outcomes["platform"], outcomes["outcome"], strict=True)]]
-    draw = stored.runs.set_index("run_id")["draw"] if "draw" in stored.runs else \
-        stored.runs.set_index("run_id")["replicate"]
+    draw = results.runs.set_index("run_id")["draw"] if "draw" in results.runs else \
+        results.runs.set_index("run_id")["replicate"]
     values = outcomes.assign(draw=outcomes["run_id"].map(draw))
     keys = ["point", "replicate", "platform", "outcome"]
     base = values[values["scenario"] == baseline].set_index(keys)["value"]
@@ -51,36 +49,9 @@ def above_shares(stored: Stored, baseline: str, outcomes: pd.DataFrame | None = 
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    platforms = {name: i for i, name in enumerate(stored.platforms)}
+    platforms = {name: i for i, name in enumerate(results.platforms)}
     keys = {name: i for i, name in enumerate([*KIND, GAIN])}
     order = sorted(range(len(table)), key=lambda i: (
         platforms.get(table["platform"].iloc[i], len(platforms)),
         keys.get(table["outcome"].iloc[i], len(keys))))
     return table.iloc[order].reset_index(drop=True)
-
-
-def as_markdown(shares: pd.DataFrame, label, what: str) -> str:
-    """A table: per outcome, the share of ``what`` (draws, replicate pairs) in which each
-    scenario is above the baseline."""
-    if shares.empty:
-        return "No scenario to compare with the baseline.\n"
-    counts = sorted(set(shares["draws"]))
-    n = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
-    rows: list = []
-    for (scenario, baseline), group in shares.groupby(["scenario", "baseline"], sort=False):
-        rows.append(f"{scenario} vs {baseline}")  # a heading row per pair of scenarios
-        rows += [[label(r.platform, r.outcome), f"{100 * r.above:.0f} %",
-                  _difference(r.median_difference, r.outcome)] for r in group.itertuples()]
-    return tables.markdown(["outcome", f"above in (share of {n} {what})", "median difference"],
-                           rows) + "\n"
-
-
-def _difference(value: float, outcome: str) -> str:
-    from sim.units import signed
-
-    kind = KIND.get(outcome, "count")
-    if kind == "percent":
-        return f"{100 * value:+.1f} points"
-    if kind == "date":
-        return f"{value:+.0f} days"
-    return signed(value)

@@ -37,9 +37,9 @@ def sensitivity(
     quiet: options.QuietOption = False,
 ) -> None:
     """Global sensitivity (SALib): Sobol indices or Morris screening of outcomes to fields."""
-    from sim.analysis.sensitivity import from_options
+    from sim.experiments import sampling
     from sim.experiments.store import default_folder
-    from sim.report import sensitivity_report as report
+    from sim.report.sensitivity import write_indices
 
     pool = options.pool(workers, executor, scheduler)
     if resume is not None:
@@ -47,17 +47,18 @@ def sensitivity(
             ("SCENARIO", scenario), ("--vary", vary), ("--outcome", outcome), ("--set", overrides),
             ("--method", method), ("--samples", samples), ("--out", out), ("--seed", seed),
             ("--users", users), ("--days", days)])
-        table, _ = report.resume(resume, pool, quiet)
+        analysis, runs = sampling.resume(resume, pool, quiet)
         folder = resume
     else:
         if scenario is None:
             raise InputError("sim sensitivity", "SCENARIO", "give a scenario (or --resume)")
         sets = list(overrides or [])
         sets += [f"simulation.{k}={v}" for k, v in (("users", users), ("days", days)) if v]
-        file, analysis, root = from_options(scenario, sets, list(vary or []),
-                                            list(outcome or []), method, samples, seed)
+        file, analysis, root = sampling.from_options(scenario, sets, list(vary or []),
+                                                     list(outcome or []), method, samples, seed)
         folder = out if out is not None else default_folder(["sensitivity", file.stem])
-        table, _ = report.run([file], sets, analysis, replicates, root, folder, pool, quiet)
+        runs = sampling.run([file], sets, analysis, replicates, root, folder, pool, quiet)
+    table, _ = write_indices(folder, analysis, runs)
     typer.echo(table)
     typer.echo(f"sensitivity: {folder / 'sensitivity.md'} (figures in {folder / 'plots'})")
 
@@ -77,9 +78,9 @@ def discover(
 ) -> None:
     """Scenario discovery (PRIM): the boxes of parameter space where an outcome happens."""
     from sim.experiments.store import default_folder
-    from sim.report import discovery_report
+    from sim.report.discovery import write_discovery
 
     where = out if out is not None else default_folder(["discover", outcome])
-    table, _ = discovery_report.run(folder, outcome, above, below, coverage, scenario, where)
+    table, _ = write_discovery(folder, outcome, above, below, coverage, scenario, where)
     typer.echo(table)
     typer.echo(f"discovery: {where / 'discovery.md'} (peeling-trajectory.png, box.png)")

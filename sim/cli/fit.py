@@ -25,9 +25,9 @@ def check(
     quiet: options.QuietOption = False,
 ) -> None:
     """Run scenarios and score them against their targets (exit 3 if any is missed)."""
-    from sim.analysis.scorecard import TARGETS_MISSED, as_text, score_folder
-    from sim.experiments import start as launch
+    from sim.experiments import launch
     from sim.experiments.store import default_folder
+    from sim.report.scorecard import TARGETS_MISSED, as_text, score_folder
 
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
     plan = launch.plan_from_options(scenarios, sets, [], None, None, replicates, seed)
@@ -72,9 +72,10 @@ def calibrate(
 ) -> None:
     """Fit parameters to the scenario's targets; write a scenario that extends it with them
     (or, with --posterior, a posterior ensemble of them)."""
-    from sim.analysis.calibration import calibrate as fit_parameters
-    from sim.analysis.calibration import parse_fit, write_fitted
+    from sim.experiments import calibration
+    from sim.experiments.design import parse_fit
     from sim.experiments.executors import default_workers
+    from sim.report.scenario_file import write_fitted
     from sim.scenario.loading import load_scenario, resolve_path
 
     file = resolve_path(scenario)
@@ -85,23 +86,24 @@ def calibrate(
     root = seed if seed is not None else base.simulation.seed
     command = "sim " + shlex.join(options.invoked or sys.argv[1:])
     if posterior is not None:
+        from sim.experiments.abc_smc import search
         from sim.experiments.store import default_folder
-        from sim.report import posterior_report
+        from sim.report.posterior import write_credible
 
         if resume and out is None:
             raise InputError("--resume", "", "give the folder of the killed search with --out")
         folder = out if out is not None else default_folder(["posterior", file.stem])
         pool = options.pool(workers, executor, scheduler)
-        table, path = posterior_report.run(file, sets, fits, posterior, replicates, root,
-                                           generations, folder, pool, quiet, command, resume)
-        typer.echo(table)
+        found, path = search(file, sets, fits, posterior, replicates, root, generations, folder,
+                             pool, quiet, command, resume)
+        typer.echo(write_credible(found, folder))
         typer.echo(f"posterior: {path} (credible.md and plots/ beside it)")
         return
     target = out or Path(f"{file.stem}-fitted.toml")  # in the current folder, not scenarios/
     if target.exists():
         raise InputError("--out", str(target), "exists; results are never overwritten")
-    result = fit_parameters(file, sets, fits, budget, replicates, root,
-                            workers or default_workers(), quiet, margin)
+    result = calibration.calibrate(file, sets, fits, budget, replicates, root,
+                                   workers or default_workers(), quiet, margin)
     typer.echo(result.table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     meets = "every target met" if result.met else (
         "some targets missed: run `sim check` on the fitted scenario to see which")
@@ -122,21 +124,18 @@ def ablate(
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
 ) -> None:
     """Switch off one motive at a time; print the change in headline outcomes."""
-    from sim.analysis.ablation import ablate as run_ablation
-    from sim.analysis.ablation import as_markdown
+    from sim.experiments import variants
     from sim.experiments.executors import default_workers
     from sim.experiments.store import claim_folder, default_folder
+    from sim.report.ablation import write_ablation
     from sim.scenario.loading import load_scenario, resolve_path
 
     file = resolve_path(scenario)
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
     base = load_scenario(file, sets)
     folder = claim_folder(out if out is not None else default_folder(["ablate", file.stem]))
-    table = run_ablation(file, sets, replicates,
-                         seed if seed is not None else base.simulation.seed,
-                         workers or default_workers())
-    folder.mkdir(parents=True, exist_ok=True)
-    table.to_csv(folder / "ablation.csv", index=False)
-    (folder / "ablation.md").write_text(as_markdown(table))
-    typer.echo(as_markdown(table))
+    table = variants.ablate(file, sets, replicates,
+                            seed if seed is not None else base.simulation.seed,
+                            workers or default_workers())
+    typer.echo(write_ablation(table, folder))
     typer.echo(f"ablation: {folder / 'ablation.md'}")

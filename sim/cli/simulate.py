@@ -39,7 +39,7 @@ def run(
         min=1, help="With --posterior: draws (the same in every scenario).")] = 10,
 ) -> None:
     """Run scenarios as an experiment (replicates, sweeps, designs) and draw their plots."""
-    from sim.experiments import start as launch
+    from sim.experiments import launch
     from sim.experiments.design import DESIGNS
     from sim.experiments.store import default_folder
 
@@ -63,7 +63,7 @@ def run(
         plan = launch.plan_from_options(scenarios, sets, list(sweep or []), design, samples,
                                         replicates, seed)
         if posterior is not None:
-            from sim.analysis.posterior import draws_as_design
+            from sim.experiments.abc_smc import draws_as_design
 
             if sweep or design or samples:
                 raise InputError("--posterior", str(posterior), "takes no --sweep, --design or "

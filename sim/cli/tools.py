@@ -14,10 +14,10 @@ from sim.errors import InputError, did_you_mean
 def validate(scenarios: options.Scenarios, overrides: options.SetOption = None) -> None:
     """Check scenario files (and overrides) without running them: everything `sim run` would
     refuse before running (the \\[experiment] table at every design point, memory) is refused."""
-    from sim.experiments import start
+    from sim.experiments import launch
     from sim.scenario.loading import resolve_path
 
-    built = start.check(scenarios, list(overrides or []))
+    built = launch.check(scenarios, list(overrides or []))
     files = [resolve_path(s) for s in scenarios]
     for scenario, file in zip(built.scenarios, files, strict=True):
         typer.echo(f"ok: {file} ({scenario.name}: {len(scenario.platforms)} platforms, "
@@ -71,7 +71,7 @@ def docs(
         help="Only the blocks whose marker (command → output) contains this text.")] = None,
 ) -> None:
     """Rewrite the generated tables and figures of README.md and docs/ from their commands."""
-    from sim.report import docs as pages
+    from sim.report.docs import ROOT, regenerate
     from sim.report.schema_tables import TABLES
 
     if table is not None:
@@ -80,9 +80,9 @@ def docs(
                              + did_you_mean(table, TABLES))
         typer.echo(TABLES[table]())
         return
-    changed = pages.regenerate(write=not check, quiet=False, only=only)
+    changed = regenerate(write=not check, quiet=False, only=only)
     for block in changed:
         typer.echo(f"{'differs' if check else 'rewritten'}: "
-                   f"{block.page.relative_to(pages.ROOT)}: {block.marker}")
+                   f"{block.page.relative_to(ROOT)}: {block.marker}")
     if check and changed:
         raise typer.Exit(3)

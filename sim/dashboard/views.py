@@ -19,13 +19,14 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from sim.analysis.outcomes import as_markdown, run_outcomes, summary_table
+from sim.analysis.outcomes import run_outcomes
 from sim.analysis.trajectories import METRICS, bands, daily, paired_differences
 from sim.dashboard.engine import run_key
 from sim.experiments.runs import TABLES, replicate_seeds
 from sim.experiments.store import RUN_TABLES, Stored
 from sim.report import style
 from sim.report.compare import _flow_figures, zoom_window
+from sim.report.summary import as_markdown, summary_table
 from sim.scenario.schema import Scenario
 
 FLOWS = "flows"

@@ -2,7 +2,8 @@
 
 A sweep is written ``FIELD=VALUES`` where VALUES is a list (``0.2,0.4,0.6``), an evenly spaced
 range (``0.2:0.6:5`` = five values from 0.2 to 0.6) or, for sampled designs, bounds
-(``0.2:0.6``). The design turns sweeps into *points*: one dict of field -> value each.
+(``0.2:0.6``). The design turns sweeps into *points*: one dict of field -> value each. A field to
+fit (``sim calibrate --fit``, ``sim sensitivity --vary``) is a sweep over bounds, with a prior.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.errors import InputError
+from sim.analysis import priors
+from sim.errors import InputError, did_you_mean
 
 DESIGNS = ("grid", "lhs", "sobol")
 
@@ -161,3 +163,43 @@ def as_overrides(point: dict[str, float]) -> list[str]:
 def _toml_number(value: float) -> str:
     text = repr(float(value))
     return text if ("." in text or "e" in text or "inf" in text or "nan" in text) else text + ".0"
+
+
+def parse_fit(text: str, scenario, option: str = "--fit") -> Sweep:
+    """``FIELD=LOW:HIGH``, or ``FIELD`` alone for half to double its current value (``option``:
+    where it was given, for the error message); a prior may follow the range
+    (``FIELD=LOW:HIGH:log``, ``...:normal:MEAN:SD``: :mod:`sim.analysis.priors`)."""
+    name, sep, bounds = text.partition("=")
+    if any(part.isdigit() for part in name.split(".")):
+        raise InputError(option, name, "only fields of tables can be fitted, not list entries")
+    current = _current(scenario, name, option)  # the field must exist and be a number
+    shape: list[str] = []
+    if sep:
+        parts = bounds.split(":")
+        try:
+            low, high = (float(p) for p in parts[:2])
+        except ValueError:
+            raise InputError(option, name, f"cannot read '{bounds}': use FIELD=LOW:HIGH") from None
+        shape = parts[2:]
+    else:
+        low, high = sorted((current * 0.5, current * 2.0)) if current else (-1.0, 1.0)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise InputError(option, name, f"bounds must be finite numbers, not {low:g}:{high:g}")
+    if not low < high:
+        raise InputError(option, name, f"empty range {low:g}:{high:g} (LOW must be below HIGH)")
+    return Sweep(name, (), (low, high), prior=priors.parse(option, name, shape, low, high))
+
+
+def _current(scenario, dotted: str, option: str = "--fit") -> float:
+    node = scenario.model_dump()
+    for part in dotted.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            choices = node.keys() if isinstance(node, dict) else ()
+            raise InputError(option, dotted, "unknown field" + did_you_mean(part, choices))
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        raise InputError(option, dotted, "is not a number")
+    return float(node)

@@ -1,7 +1,7 @@
 """Figures and tables of results folders: ``sim plot`` (one folder) and ``sim compare`` (several).
 
 Both draw the same kinds of figures (see :mod:`sim.report.figures`) and the summary table
-(:mod:`sim.analysis.outcomes`), then write ``index.md``: every figure, what it shows, and the
+(:mod:`sim.report.summary`), then write ``index.md``: every figure, what it shows, and the
 command that made it. Everything is validated before anything is written.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.outcomes import as_markdown, as_text, run_outcomes, summary_table
+from sim.analysis.outcomes import run_outcomes
 from sim.analysis.periods import flow_matrix, flow_names, flow_windows
 from sim.analysis.trajectories import (
     METRICS,
@@ -33,9 +33,8 @@ from sim.analysis.trajectories import (
 from sim.errors import InputError, did_you_mean
 from sim.experiments.store import RESULTS_DIR, Stored, claim_folder, read_results
 from sim.model.recorder import origin_of
-from sim.report import figures
-from sim.report import style as plots
-from sim.report.style import palette_for
+from sim.report import figures, style
+from sim.report.summary import as_markdown, as_text, summary_table, write_probabilities
 
 PLOT_METRICS = ("dau", "signups")
 MAX_DRAWING_WORKERS = 8
@@ -104,7 +103,7 @@ def render(jobs: list[Job], out: Path) -> list[Path]:
 
 def draw_one(job: Job, out: Path) -> list[Path]:
     figure = getattr(figures, job.function)(*job.args)
-    return plots.save(figure, out / job.entry.stem)
+    return style.save(figure, out / job.entry.stem)
 
 
 def plot_results(folder: Path) -> Drawn:
@@ -164,10 +163,10 @@ def _baseline(stored: Stored, name: str | None) -> str:
 
 def _draw(stored: Stored, out: Path, baseline: str, metrics: list[Metric],
           platforms: list[str], command: str, fans: bool = True) -> Drawn:
-    palette = palette_for(stored.scenario_names, stored.platforms)
+    palette = style.palette_for(stored.scenario_names, stored.platforms)
     labels = {p: stored.platform_label(p) for p in stored.platforms}
     events = {name: stored.scenarios[name].events for name in stored.scenario_names}
-    markers = plots.markers_of(events)
+    markers = style.markers_of(events)
     timeseries = stored.timeseries[stored.timeseries["point"] == 0]
     if platforms:
         timeseries = timeseries[timeseries["platform"].isin(platforms)]
@@ -233,24 +232,11 @@ def _draw(stored: Stored, out: Path, baseline: str, metrics: list[Metric],
     (out / "summary.md").write_text(markdown)
     files += [out / "summary.csv", out / "summary.md"]
     if len(stored.scenario_names) > 1:
-        files += _above(stored, baseline, outcomes, out)
+        files += write_probabilities(stored, baseline, outcomes, out)
     index = _index(stored, command, baseline, notes, markdown, entries)
     (out / "index.md").write_text(index)
     files.append(out / "index.md")
     return Drawn(out, files, as_text(summary, stored.swept, counts), notes)
-
-
-def _above(stored: Stored, baseline: str, outcomes: pd.DataFrame, out: Path) -> list[Path]:
-    """``probabilities.md`` and ``.csv``: per outcome, the share of draws (or of replicate
-    pairs) in which each scenario is above the baseline."""
-    from sim.analysis import run_values, whatif
-
-    shares = whatif.above_shares(stored, baseline, outcomes)
-    what = "draws" if stored.ensemble else "replicate pairs"
-    (out / "probabilities.csv").write_text(shares.to_csv(index=False))
-    (out / "probabilities.md").write_text(whatif.as_markdown(
-        shares, lambda p, o: run_values.label(f"{p}.{o}", stored), what))
-    return [out / "probabilities.csv", out / "probabilities.md"]
 
 
 def _flow_figures(stored: Stored, palette, labels, keep) -> None:

@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from sim.analysis.periods import Window
 from sim.analysis.trajectories import Metric
-from sim.report import style as plots
+from sim.report import style
 from sim.report.style import Marker, Palette
+from sim.units import human
 
 BAND_WORDS = "line: median; shading: middle 50 % and 90 % of replicates"
 
@@ -61,11 +63,11 @@ def _trajectory_panels(table, platforms, labels, palette, markers, window, kind,
                        title, subtitle, handles=None, legend_labels=None, zero=False):
     """Shared frame of the per-platform figures: ``draw(ax, platform)`` fills each panel."""
     shown = in_window_markers(markers, window)
-    entries = plots.key_text(shown, list(dict.fromkeys(table["scenario"])))
+    entries = style.key_text(shown, list(dict.fromkeys(table["scenario"])))
     dates = pd.to_datetime(table["date"])
     table = table[(dates >= window[0]) & (dates <= window[1])]
-    width = plots.PANEL_W * min(4, len(platforms)) + 0.4
-    figure, axes = plots.small_multiples(len(platforms), key_lines=plots.count_key_lines(
+    width = style.PANEL_W * min(4, len(platforms)) + 0.4
+    figure, axes = style.small_multiples(len(platforms), key_lines=style.count_key_lines(
         entries, width), legend=bool(handles))
     cols = min(4, len(platforms))
     for i, (ax, platform) in enumerate(zip(axes, platforms, strict=True)):
@@ -75,23 +77,23 @@ def _trajectory_panels(table, platforms, labels, palette, markers, window, kind,
         if empty:
             ax.text(0.5, 0.5, "0 in every run", transform=ax.transAxes, ha="center",
                     va="center", fontsize=9, color="#777777")
-        plots.date_axis(ax, window)
-        plots.value_axis(ax, kind)
+        style.date_axis(ax, window)
+        style.value_axis(ax, kind)
         if empty:
             ax.set_yticks([0])
         if zero:
             ax.axhline(0, color="#222222", lw=0.8, zorder=1.5)
         elif kind in ("count", "percent"):
             ax.set_ylim(bottom=0)
-        plots.panel_title(ax, labels.get(platform, platform), palette.platform(platform))
-        plots.mark_events(ax, shown, numbered=i < cols)
-    plots.titles(figure, title, subtitle)
-    plots.bottom_key(figure, entries, handles, legend_labels)
+        style.panel_title(ax, labels.get(platform, platform), palette.platform(platform))
+        style.mark_events(ax, shown, numbered=i < cols)
+    style.titles(figure, title, subtitle)
+    style.bottom_key(figure, entries, handles, legend_labels)
     return figure
 
 
 def in_window_markers(markers: list[Marker], window) -> list[Marker]:
-    return plots.in_window(markers, window)
+    return style.in_window(markers, window)
 
 
 def fan_chart(table: pd.DataFrame, scenario: str, metric: Metric, markers: list[Marker],
@@ -186,7 +188,7 @@ def flow_chart(matrices: list[tuple[Window, pd.DataFrame]], scenario: str, start
                     ha="center", va="center", fontsize=9, color="#777777")
         for (i, j), value in np.ndenumerate(grid):
             if value > 0:
-                ax.text(j, i, plots.human(value), ha="center",
+                ax.text(j, i, human(value), ha="center",
                         va="center", fontsize=5.5, color="white" if norm(value) < 0.6 else "black")
         ax.set_xticks(range(len(names)), ticks, rotation=50, ha="right", fontsize=7.5,
                       rotation_mode="anchor")
@@ -207,11 +209,11 @@ def flow_chart(matrices: list[tuple[Window, pd.DataFrame]], scenario: str, start
         bar = figure.add_axes(((left + len(matrices) * (side + gap) - gap + 0.2) / width,
                                bottom / height, 0.12 / width, side / height))
         figure.colorbar(image, cax=bar)
-        bar.yaxis.set_major_formatter(plots.FuncFormatter(lambda v, _p: plots.human(v)))
+        bar.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: human(v)))
         bar.tick_params(labelsize=7)
     figure.text(0.5, 1 - 0.12 / height, f"{scenario}: who moved their main app where "
                 f"(n = {n} replicates)", ha="center", va="top", fontsize=12, fontweight="bold")
-    figure.text(0.5, 1 - 0.45 / height, plots.wrap(
+    figure.text(0.5, 1 - 0.45 / height, style.wrap(
         "Users whose main app (the one they open first) changed, per window: median over "
         "replicates, colour on a log scale. Most keep their other apps too.", width),
         ha="center", va="top", fontsize=8, color="#333333")
@@ -223,7 +225,7 @@ def sweep_chart(outcomes: pd.DataFrame, field: str, panels: list[tuple[str, str,
     """Outcomes against one swept field: per scenario, median and bands over replicates at each
     value. ``panels``: (platform, outcome, title, kind) per panel."""
     scenarios = list(dict.fromkeys(outcomes["scenario"]))
-    figure, axes = plots.small_multiples(len(panels), legend=True)
+    figure, axes = style.small_multiples(len(panels), legend=True)
     for ax, (platform, outcome, title, kind) in zip(axes, panels, strict=True):
         mine = outcomes[(outcomes["platform"] == platform) & (outcomes["outcome"] == outcome)]
         for scenario in scenarios:
@@ -246,7 +248,7 @@ def sweep_chart(outcomes: pd.DataFrame, field: str, panels: list[tuple[str, str,
                             gid=f"band50:{gid}")
             ax.plot(q.index, q[0.5], color=colour, lw=1.5, marker="o", ms=3.5,
                     gid=f"median:{gid}")
-        plots.value_axis(ax, kind)
+        style.value_axis(ax, kind)
         ax.set_title(textwrap.fill(title, 40), loc="left", fontsize=9.5, fontweight="bold",
                      color=palette.platform(platform))
         ax.set_xlabel(field, fontsize=8)
@@ -261,8 +263,8 @@ def sweep_chart(outcomes: pd.DataFrame, field: str, panels: list[tuple[str, str,
               "wiggles)" if others_swept else "")
     words = ("dot: median; bars: middle 50 % and 90 % of replicates" if others_swept
              else BAND_WORDS)
-    plots.titles(figure, f"Outcomes against {field} (n = {n} replicates per value)",
+    style.titles(figure, f"Outcomes against {field} (n = {n} replicates per value)",
                  f"{words} at each value{across}")
     handles = [Line2D([], [], color=palette.scenario(s), lw=2.5) for s in scenarios]
-    plots.bottom_key(figure, [], handles, scenarios)
+    style.bottom_key(figure, [], handles, scenarios)
     return figure

@@ -1,5 +1,6 @@
-"""``sim calibrate --posterior`` from start to files: the ABC search (or its resumption), the
-posterior file, the credible intervals as Markdown, marginal and pair plots.
+"""What ``sim calibrate --posterior`` writes beside the posterior file its search made
+(:mod:`sim.experiments.abc_smc`): the credible intervals as Markdown and CSV, how much of the
+posterior meets each target, marginal and pair plots.
 
 Histogram bars carry a ``gid`` (``marginal:<field>``), the credible interval lines
 ``interval:<field>``, so tests can read the figure against the table.
@@ -7,7 +8,6 @@ Histogram bars carry a ``gid`` (``marginal:<field>``), the credible interval lin
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 
@@ -15,47 +15,26 @@ import numpy as np
 import pandas as pd
 
 from sim import tables
-from sim.analysis import posterior as abc
-from sim.errors import InputError, optional
-from sim.experiments.store import claim_folder
-from sim.report import style as plots
-
-SPEC = "abc.json"
+from sim.analysis.credible import Posterior, credible
+from sim.report import style
 
 
-def run(file: Path, overrides: list[str], fits, size: int, replicates: int, seed: int,
-        generations: int, folder: Path, executor: dict, quiet: bool, command: str,
-        resume: bool = False) -> tuple[str, Path]:
-    """Search (or go on searching in ``folder`` with ``resume``), then write every file."""
-    optional("pyabc", abc.NEEDED_BY)  # missing: said before anything is written
-    spec = {"scenario": str(file), "overrides": overrides,
-            "fits": [[f.field, *f.bounds] for f in fits], "size": size,
-            "replicates": replicates, "seed": seed, "generations": generations}
-    if resume:
-        known = folder / SPEC
-        if not known.is_file() or json.loads(known.read_text()) != spec:
-            raise InputError("--resume", str(folder), "not a posterior search made by this same "
-                             "command (its abc.json differs or is missing)")
-    else:
-        claim_folder(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / SPEC).write_text(json.dumps(spec, indent=2) + "\n")
-    found = abc.run(file, overrides, fits, size, replicates, seed, generations, folder, executor,
-                    quiet, command)
-    path = abc.write(found, folder)
-    table = abc.credible(found)
+def write_credible(found: Posterior, folder: Path) -> str:
+    """``credible.md``, ``targets-met.md``, ``credible.csv`` and the marginal and pair plots of a
+    posterior, in the folder of its search; returns the Markdown of the credible intervals."""
+    table = credible(found)
     markdown = as_markdown(found, table)
     (folder / "credible.md").write_text(markdown)
     (folder / "targets-met.md").write_text(met_markdown(found))
     table.to_csv(folder / "credible.csv", index=False)
     out = folder / "plots"
     out.mkdir(exist_ok=True)
-    plots.save(marginals(found, table), out / "posterior-marginals")
-    plots.save(pairs(found), out / "posterior-pairs")
-    return markdown, path
+    style.save(marginals(found, table), out / "posterior-marginals")
+    style.save(pairs(found), out / "posterior-pairs")
+    return markdown
 
 
-def as_markdown(found: abc.Posterior, table: pd.DataFrame) -> str:
+def as_markdown(found: Posterior, table: pd.DataFrame) -> str:
     """The credible intervals, then how often the draws meet each target."""
     meta = found.meta
     uniform = table["prior"].str.startswith("uniform").all()  # the range says it all
@@ -70,7 +49,7 @@ def as_markdown(found: abc.Posterior, table: pd.DataFrame) -> str:
     return head + body + "\n"
 
 
-def met_markdown(found: abc.Posterior) -> str:
+def met_markdown(found: Posterior) -> str:
     """How much of the posterior's weight meets each target (median over replicates)."""
     met = [c for c in found.draws.columns if c.startswith("met_")]
     weights = found.draws["weight"]
@@ -79,11 +58,11 @@ def met_markdown(found: abc.Posterior) -> str:
     return tables.markdown(["target", "share of the posterior meeting it"], shares) + "\n"
 
 
-def marginals(found: abc.Posterior, table: pd.DataFrame):
+def marginals(found: Posterior, table: pd.DataFrame):
     """One panel per field: the weighted histogram of the draws over the prior range, with the
     median and the 90 % credible interval."""
     fields = found.fields
-    figure, axes = plots.small_multiples(len(fields), cols=min(4, len(fields)), legend=False)
+    figure, axes = style.small_multiples(len(fields), cols=min(4, len(fields)), legend=False)
     weights = found.draws["weight"].to_numpy(dtype=float)
     for ax, field in zip(axes, fields, strict=True):
         row = table.set_index("field").loc[field]
@@ -100,13 +79,13 @@ def marginals(found: abc.Posterior, table: pd.DataFrame):
         ax.set_yticks([])
         ax.tick_params(axis="x", labelsize=8)
         ax.set_title(textwrap.fill(field, 30), loc="left", fontsize=9, fontweight="bold")
-    plots.titles(figure, f"Posterior of the fitted fields ({len(found.draws)} weighted draws)",
+    style.titles(figure, f"Posterior of the fitted fields ({len(found.draws)} weighted draws)",
                  "bars: posterior weight over each field's prior range (the x-axis); line: "
                  "median; shading: 90 % credible interval")
     return figure
 
 
-def pairs(found: abc.Posterior):
+def pairs(found: Posterior):
     """Every pair of fields: the draws as points (size by weight) over the prior box."""
     import matplotlib.pyplot as plt
 

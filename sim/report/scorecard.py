@@ -1,8 +1,7 @@
-"""``sim check``: run scenarios and score them against their ``[[targets]]``.
-
-The scorecard is printed and saved as ``scorecard.md`` and ``scorecard.csv`` in the results
-folder. ``sim check`` exits 0 when every target is met and ``TARGETS_MISSED`` (3) otherwise.
-"""
+"""The scorecard of ``sim check``: every scenario's runs scored against its ``[[targets]]``
+(:func:`sim.analysis.targets.scorecard`), saved as ``scorecard.md`` and ``scorecard.csv`` in the
+results folder and printed as text. ``sim check`` exits 0 when every target is met and
+``TARGETS_MISSED`` (3) otherwise."""
 
 from __future__ import annotations
 
@@ -11,17 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from sim import tables
-from sim.analysis.targets import RunTables, scorecard
+from sim.analysis.targets import scorecard
 from sim.errors import InputError
+from sim.experiments.reading import read_runs
 from sim.units import human
 
 TARGETS_MISSED = 3
-
-
-def read_runs(folder: Path, runs: pd.DataFrame, scenario: str) -> list[RunTables]:
-    """The tables of every successful run of one scenario in a results folder."""
-    ok = runs[(runs["status"] == "ok") & (runs["scenario"] == scenario)]
-    return [RunTables.read(folder, run) for run in sorted(ok["run_id"])]
 
 
 def score_folder(folder: Path, built, runs: pd.DataFrame) -> pd.DataFrame:

@@ -1,5 +1,5 @@
-"""``sim sensitivity`` from start to files: run the sample (or resume it), compute the indices,
-write them as Parquet, CSV and Markdown, and draw them as bars with intervals.
+"""What ``sim sensitivity`` writes once its sample has run (:mod:`sim.experiments.sampling`):
+the indices as Parquet, CSV and Markdown, and drawn as bars with intervals.
 
 Bars carry a ``gid`` naming what they show (``S1:<outcome>:<field>``, ``ST:...``, ``mu_star:...``)
 and their height is the index, so tests read the figure against the table.
@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim import tables
 from sim.analysis import run_values
-from sim.analysis.sensitivity import Analysis, as_markdown, indices_of_folder, plan
-from sim.errors import InputError
-from sim.experiments import start as launch
-from sim.report import style as plots
+from sim.analysis.indices import Analysis, Indices
+from sim.experiments.sampling import indices_of_folder
+from sim.report import style
 
 COLOURS = {"S1": "#9ecae1", "ST": "#2171b5", "mu_star": "#2171b5"}
 WORDS = {"S1": "first order (alone)", "ST": "total (with interactions)",
@@ -32,7 +32,7 @@ def indices_chart(table: pd.DataFrame, outcomes: list[str], label, subtitle: str
     kinds = ("S1", "ST") if sobol else ("mu_star",)
     fields = list(dict.fromkeys(table["field"]))
     cols = min(3, len(outcomes))
-    figure, axes = plots.small_multiples(len(outcomes), cols=cols, legend=True)
+    figure, axes = style.small_multiples(len(outcomes), cols=cols, legend=True)
     for ax, outcome in zip(axes, outcomes, strict=True):
         rows = table[table["outcome"] == outcome].set_index("field").reindex(fields)
         y = np.arange(len(fields))
@@ -58,9 +58,9 @@ def indices_chart(table: pd.DataFrame, outcomes: list[str], label, subtitle: str
         ax.tick_params(axis="y", pad=1)
     figure.subplots_adjust(left=0.12, right=0.97, wspace=0.7)
     method = "Sobol indices" if sobol else "Morris screening"
-    plots.titles(figure, f"What moves each outcome: {method}", subtitle)
+    style.titles(figure, f"What moves each outcome: {method}", subtitle)
     handles = [Patch(color=COLOURS[k]) for k in kinds]
-    plots.bottom_key(figure, [], handles, [WORDS[k] + " [95 % interval]" for k in kinds])
+    style.bottom_key(figure, [], handles, [WORDS[k] + " [95 % interval]" for k in kinds])
     return figure
 
 
@@ -78,33 +78,43 @@ def save_all(table: pd.DataFrame, outcomes: list[str], label, subtitle: str, out
     shown = [o for o in outcomes if (moved["outcome"] == o).any()] if len(moved) else []
     if not shown:
         return []
-    files = plots.save(indices_chart(table, shown, label, subtitle), out / "sensitivity")
+    files = style.save(indices_chart(table, shown, label, subtitle), out / "sensitivity")
     for outcome in shown:
-        files += plots.save(indices_chart(table, [outcome], label, subtitle),
+        files += style.save(indices_chart(table, [outcome], label, subtitle),
                             out / f"sensitivity-{outcome.replace('.', '-')}")
     return files
 
 
-def run(files: list[Path], overrides: list[str], analysis: Analysis, replicates: int, seed: int,
-        folder: Path, executor: dict, quiet: bool = False) -> tuple[str, list[Path]]:
-    """Run the analysis's sample into a new results folder, then write the indices there."""
-    made = plan(files, overrides, analysis, replicates, seed)
-    _, runs = launch.start(made, folder, executor, quiet, {"sensitivity": analysis.as_dict()})
-    return _finish(folder, analysis, runs)
+def as_markdown(indices: Indices, label) -> str:
+    """One table: per outcome and field, the indices with their 95 % intervals."""
+    table = indices.table
+    if table.empty:
+        return "No indices (see the notes).\n"
+    sobol = table["method"].iloc[0] == "sobol"
+    header = (["outcome", "field", "first-order S1 [95 % CI]", "total ST [95 % CI]"] if sobol
+              else ["outcome", "field", "μ* [95 % CI]", "σ"])
+    rows = []
+    for outcome, group in table.groupby("outcome", sort=False):
+        order = group.sort_values("ST" if sobol else "mu_star", ascending=False)
+        for i, row in enumerate(order.itertuples()):
+            name = label(outcome) if i == 0 else ""
+            rows.append([name, f"`{row.field}`",
+                         *( [_ci(row.S1, row.S1_conf), _ci(row.ST, row.ST_conf)] if sobol else
+                            [_ci(row.mu_star, row.mu_star_conf, g=True), f"{row.sigma:.3g}"])])
+    notes = "".join(f"\n- {n}" for n in indices.notes)
+    return tables.markdown(header, rows) + ("\n" + notes.strip("\n") + "\n" if notes else "\n")
 
 
-def resume(folder: Path, executor: dict, quiet: bool = False) -> tuple[str, list[Path]]:
-    """Make the missing runs of a sensitivity analysis, then write its indices."""
-    manifest = launch.read_manifest(folder)
-    if "sensitivity" not in manifest:
-        raise InputError("--resume", str(folder), "not a sensitivity analysis (a plain "
-                         "experiment resumes with sim run --resume)")
-    analysis = Analysis.from_dict(manifest["sensitivity"])
-    _, runs = launch.resume(folder, executor, quiet)
-    return _finish(folder, analysis, runs)
+def _ci(value: float, half: float, g: bool = False) -> str:
+    if g:
+        return f"{value:.3g} [{value - half:.3g}, {value + half:.3g}]"
+    return f"{value:.2f} [{value - half:.2f}, {value + half:.2f}]"
 
 
-def _finish(folder: Path, analysis: Analysis, runs: pd.DataFrame) -> tuple[str, list[Path]]:
+def write_indices(folder: Path, analysis: Analysis, runs: pd.DataFrame) -> tuple[str, list[Path]]:
+    """The indices of a finished sensitivity experiment (``runs``: the status of its runs),
+    written in its folder as Parquet, CSV and Markdown and drawn in ``plots/``; returns the
+    Markdown and the files written."""
     failed = int((runs["status"] != "ok").sum())
     indices, stored = indices_of_folder(folder, analysis)
     table = indices.table

@@ -1,6 +1,7 @@
-"""``sim discover`` from results folder to files: PRIM's trajectory and box as Markdown and CSV,
-the peeling trajectory (coverage against density, the chosen box marked) and the box drawn over
-the runs of its two most restricted fields.
+"""``sim discover`` from a results folder to files: PRIM's trajectory and box
+(:mod:`sim.analysis.prim`) as Markdown and CSV, the peeling trajectory (coverage against
+density, the chosen box marked) and the box drawn over the runs of its two most restricted
+fields.
 
 Artists carry a ``gid``: ``step:<i>`` for each point of the trajectory, ``chosen`` for the chosen
 box's point, ``box`` for its rectangle.
@@ -10,13 +11,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.analysis.discovery import as_markdown, cases_of, discover
+import numpy as np
+
+from sim import tables
+from sim.analysis.prim import Discovery, discover
+from sim.experiments.reading import cases_of
 from sim.experiments.store import claim_folder, read_results
-from sim.report import style as plots
+from sim.report import style
 
 
-def run(folder: Path, outcome: str, above: float | None, below: float | None, coverage: float,
-        scenario: str | None, out: Path) -> tuple[str, list[Path]]:
+def write_discovery(folder: Path, outcome: str, above: float | None, below: float | None,
+                    coverage: float, scenario: str | None, out: Path) -> tuple[str, list[Path]]:
     """Discover where ``outcome`` is above or below a threshold; write into the new ``out``."""
     stored = read_results([folder])
     cases = cases_of(stored, outcome, scenario)
@@ -28,9 +33,32 @@ def run(folder: Path, outcome: str, above: float | None, below: float | None, co
     found.trajectory.to_csv(out / "trajectory.csv", index_label="step")
     found.box.to_csv(out / "box.csv", index=False)
     files = [out / "discovery.md", out / "trajectory.csv", out / "box.csv"]
-    files += plots.save(trajectory_chart(found), out / "peeling-trajectory")
-    files += plots.save(box_chart(found), out / "box")
+    files += style.save(trajectory_chart(found), out / "peeling-trajectory")
+    files += style.save(box_chart(found), out / "box")
     return markdown, files
+
+
+def as_markdown(found: Discovery) -> str:
+    """The chosen box (its restricted fields), its coverage and density, and the trajectory."""
+    step = found.trajectory.loc[found.chosen]
+    cases = found.cases
+    inside = np.ones(len(cases), dtype=bool)
+    for row in found.box.itertuples():
+        inside &= (cases[row.field] >= row.low) & (cases[row.field] <= row.high)
+    head = (f"Where {found.rule}: {int(cases['of_interest'].sum())} of {len(cases)} runs. "
+            f"Chosen box (step {found.chosen}): coverage {100 * step['coverage']:.0f} % (of those "
+            f"runs, the share inside), density {100 * step['density']:.0f} % (of the runs "
+            f"inside, the share where it happens), {int(inside.sum())} runs inside.\n\n")
+    restricted = found.box[found.box["restricted"]]
+    rows = [[f"`{r.field}`", f"{r.low:.3g} – {r.high:.3g}", f"{r.range_low:.3g} – "
+             f"{r.range_high:.3g}"] for r in restricted.itertuples()]
+    box = (tables.markdown(["field", "box", "all runs"], rows) if rows
+           else "The box restricts no field.")
+    steps = [[i, f"{100 * r.coverage:.0f} %", f"{100 * r.density:.0f} %", int(r.res_dim),
+              r.restricted] for i, r in found.trajectory.iterrows()]
+    return (head + box + "\n\nPeeling trajectory:\n\n"
+            + tables.markdown(["step", "coverage", "density", "fields restricted", "which"],
+                              steps) + "\n")
 
 
 def trajectory_chart(found):

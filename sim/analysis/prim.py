@@ -1,5 +1,5 @@
-"""``sim discover``: the boxes of parameter space where an outcome happens (scenario discovery
-with PRIM, from the EMA Workbench).
+"""Scenario discovery (``sim discover``): the boxes of parameter space where an outcome happens,
+found by PRIM (the EMA Workbench's ``Prim(x, y)``).
 
 The cases are the runs of a results folder made over uncertain fields (a sampled design, a
 sensitivity analysis, or ``sim run --posterior``); each case is the run's field values and
@@ -14,13 +14,9 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from sim import tables
-from sim.analysis import run_values
-from sim.errors import InputError, did_you_mean, optional
-from sim.experiments.store import Stored
+from sim.errors import InputError, optional
 
 PEEL = 0.05  # share of the cases peeled off at each step
 
@@ -36,24 +32,6 @@ class Discovery:
     cases: pd.DataFrame
     outcome: str
     rule: str
-
-
-def cases_of(stored: Stored, outcome: str, scenario: str | None = None) -> pd.DataFrame:
-    """One row per run of one scenario: the uncertain fields and the outcome's value."""
-    names = stored.scenario_names
-    name = scenario or names[0]
-    if name not in names:
-        raise InputError("--scenario", name, "not in these results" + did_you_mean(name, names))
-    fields = stored.ensemble["fields"] if stored.ensemble else stored.swept
-    if not fields:
-        raise InputError("RESULTS", str(stored.folders[0]), "its runs do not vary any field (make "
-                         "it with --sweep, --design, sim sensitivity or --posterior)")
-    run_values.check([outcome], stored.scenarios[name])
-    mine = Stored(stored.folders, stored.manifests,
-                  stored.runs[stored.runs["scenario"] == name].reset_index(drop=True),
-                  stored.scenarios, stored.swept, stored.notes, stored.ensemble)
-    values = run_values.per_run(mine, [outcome])
-    return values[[*fields, outcome]].dropna().reset_index(drop=True)
 
 
 def discover(cases: pd.DataFrame, outcome: str, above: float | None, below: float | None,
@@ -90,26 +68,3 @@ def discover(cases: pd.DataFrame, outcome: str, above: float | None, below: floa
 def _restricted(first: pd.DataFrame, limits: pd.DataFrame) -> list[str]:
     return [c for c in first.columns
             if limits[c].iloc[0] > first[c].iloc[0] or limits[c].iloc[1] < first[c].iloc[1]]
-
-
-def as_markdown(found: Discovery) -> str:
-    """The chosen box (its restricted fields), its coverage and density, and the trajectory."""
-    step = found.trajectory.loc[found.chosen]
-    cases = found.cases
-    inside = np.ones(len(cases), dtype=bool)
-    for row in found.box.itertuples():
-        inside &= (cases[row.field] >= row.low) & (cases[row.field] <= row.high)
-    head = (f"Where {found.rule}: {int(cases['of_interest'].sum())} of {len(cases)} runs. "
-            f"Chosen box (step {found.chosen}): coverage {100 * step['coverage']:.0f} % (of those "
-            f"runs, the share inside), density {100 * step['density']:.0f} % (of the runs "
-            f"inside, the share where it happens), {int(inside.sum())} runs inside.\n\n")
-    restricted = found.box[found.box["restricted"]]
-    rows = [[f"`{r.field}`", f"{r.low:.3g} – {r.high:.3g}", f"{r.range_low:.3g} – "
-             f"{r.range_high:.3g}"] for r in restricted.itertuples()]
-    box = (tables.markdown(["field", "box", "all runs"], rows) if rows
-           else "The box restricts no field.")
-    steps = [[i, f"{100 * r.coverage:.0f} %", f"{100 * r.density:.0f} %", int(r.res_dim),
-              r.restricted] for i, r in found.trajectory.iterrows()]
-    return (head + box + "\n\nPeeling trajectory:\n\n"
-            + tables.markdown(["step", "coverage", "density", "fields restricted", "which"],
-                              steps) + "\n")

@@ -9,7 +9,7 @@ replicates), so the observed targets and their tolerances set the scale. Each ge
 ``N`` particles within a threshold that falls generation by
 generation (the median of the last generation's distances).
 
-pyabc proposes candidates; the runs go through the batch machinery (:mod:`sim.experiments.start`:
+pyabc proposes candidates; the runs go through the batch machinery (:mod:`sim.experiments.launch`:
 process pool or Dask, Parquet parts, progress). A sampler of our own (:func:`batch_sampler`, on
 pyabc's ``Sampler`` interface) asks pyabc for a batch of proposals, runs the whole batch as one
 experiment, then replays pyabc's random stream to hand it the results in order: the search is
@@ -22,38 +22,49 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.analysis import priors
-from sim.analysis.evaluate import target_values_of_folder
+from sim.analysis.credible import Posterior, resampled
 from sim.analysis.sources import judge
 from sim.errors import InputError, optional
-from sim.experiments import start as launch
+from sim.experiments import launch
 from sim.experiments.design import ExperimentSpec, Sweep
 from sim.experiments.executors import kept_pools
+from sim.experiments.reading import target_values_of_folder
+from sim.experiments.store import claim_folder
 from sim.scenario.loading import load_scenario
 
 FILE = "posterior.parquet"
 META = b"sim.posterior"
-LEVEL = 0.90  # credible intervals: 5 % to 95 %
+SPEC = "abc.json"
 NEEDED_BY = "sim calibrate --posterior"  # what pyabc's absence is said of
 
 
-@dataclass
-class Posterior:
-    """Weighted draws of the fitted fields (``draws``: draw, weight, one column per field,
-    ``distance`` and ``met_<target id>``) and how they were made (``meta``)."""
-
-    draws: pd.DataFrame
-    meta: dict
-
-    @property
-    def fields(self) -> list[str]:
-        return [f["field"] for f in self.meta["fields"]]
+def search(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicates: int,
+           seed: int, generations: int, folder: Path, executor: dict, quiet: bool, command: str,
+           resume: bool = False) -> tuple[Posterior, Path]:
+    """The posterior of ``fits`` in a new results folder (or, with ``resume``, going on with the
+    search killed in ``folder``), written there as the posterior file, and its path."""
+    optional("pyabc", NEEDED_BY)  # missing: said before anything is written
+    spec = {"scenario": str(file), "overrides": overrides,
+            "fits": [[f.field, *f.bounds] for f in fits], "size": size,
+            "replicates": replicates, "seed": seed, "generations": generations}
+    if resume:
+        known = folder / SPEC
+        if not known.is_file() or json.loads(known.read_text()) != spec:
+            raise InputError("--resume", str(folder), "not a posterior search made by this same "
+                             "command (its abc.json differs or is missing)")
+    else:
+        claim_folder(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / SPEC).write_text(json.dumps(spec, indent=2) + "\n")
+    found = run(file, overrides, fits, size, replicates, seed, generations, folder, executor,
+                quiet, command)
+    return found, write(found, folder)
 
 
 def batch_sampler(evaluate, model, batch: int):
@@ -180,30 +191,6 @@ def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicat
     return Posterior(draws, meta)
 
 
-def credible(posterior: Posterior, level: float = LEVEL) -> pd.DataFrame:
-    """Per field: the prior range, and the posterior median and central ``level`` interval."""
-    low_q, high_q = (1 - level) / 2, 1 - (1 - level) / 2
-    weights = posterior.draws["weight"].to_numpy(dtype=float)
-    rows = []
-    for field in posterior.meta["fields"]:
-        values = posterior.draws[field["field"]].to_numpy(dtype=float)
-        q05, median, q95 = weighted_quantiles(values, weights, [low_q, 0.5, high_q])
-        rows.append({"field": field["field"], "prior": priors.describe(
-                         field.get("prior"), field["low"], field["high"]),
-                     "prior_low": field["low"], "prior_high": field["high"], "median": median,
-                     "low": q05, "high": q95,
-                     "narrowing": (q95 - q05) / (field["high"] - field["low"])})
-    return pd.DataFrame(rows)
-
-
-def weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles) -> list[float]:
-    """Quantiles of weighted draws (the weighted empirical distribution, interpolated)."""
-    order = np.argsort(values)
-    values, weights = values[order], weights[order]
-    cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
-    return [float(np.interp(q, cumulative, values)) for q in quantiles]
-
-
 def write(posterior: Posterior, folder: Path) -> Path:
     """The posterior file: the draws as Parquet, how they were made in its metadata."""
     import pyarrow as pa
@@ -233,17 +220,6 @@ def read(path: Path, option: str = "--posterior") -> Posterior:
         raise InputError(option, str(path), "not a posterior file (made by sim calibrate "
                          "--posterior)") from None
     return Posterior(table.to_pandas(), meta)
-
-
-def resampled(posterior: Posterior, draws: int, seed: int) -> list[dict[str, float]]:
-    """``draws`` parameter sets drawn from the posterior by its weights (systematic
-    resampling, so every draw stands for the same weight)."""
-    weights = posterior.draws["weight"].to_numpy(dtype=float)
-    cumulative = np.cumsum(weights / weights.sum())
-    start = np.random.default_rng(seed).random() / draws
-    picks = np.searchsorted(cumulative, start + np.arange(draws) / draws)
-    picks = np.minimum(picks, len(weights) - 1)
-    return [{f: float(posterior.draws[f].iloc[i]) for f in posterior.fields} for i in picks]
 
 
 def draws_as_design(path: Path, draws: int, seed: int) -> ExperimentSpec:

@@ -1,4 +1,5 @@
-"""``sim ablate``: switch off one motive at a time and see what each one does.
+"""The headline outcomes the ablation (``sim ablate``) reads off one run, and their paired
+changes when a motive is switched off.
 
 Every variant runs with the same replicate seeds as the full model (common random numbers), so
 the change in each headline outcome is a paired difference; the table gives its median and
@@ -7,22 +8,11 @@ the change in each headline outcome is a paired difference; the table gives its 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from sim import tables
-from sim.analysis.evaluate import evaluate, run_tables
 from sim.analysis.targets import RunTables
-from sim.errors import InputError
-from sim.experiments.runs import replicate_seeds
-from sim.scenario.loading import load_scenario
-from sim.scenario.schema import Motives
-from sim.units import human, signed
 
-ABLATED = ("follower_loss", "protest", "curiosity", "language", "moderation", "privacy",
-           "network_pull")
 HEADLINES = {  # outcome -> words ({headline}, {origin}, {market}, {rivals}, {tag} filled in)
     "headline_peak_dau": "{headline} peak {market} daily users",
     "headline_signups": "{headline} sign-ups",
@@ -67,45 +57,20 @@ def headlines(run: RunTables, scenario) -> dict[str, float]:
     }
 
 
-def _headlines_of(scenario, seed) -> dict[str, float]:
-    return headlines(run_tables(scenario, seed), scenario)
-
-
-def ablate(file: Path, overrides: list[str], replicates: int, seed: int, workers: int,
-           motives: tuple[str, ...] = ABLATED) -> pd.DataFrame:
-    """Paired change of each headline outcome when each motive is switched off."""
-    for motive in motives:
-        if motive not in Motives.model_fields:
-            raise InputError("--motive", motive, "unknown motive")
-    full = load_scenario(file, overrides)
-    words = headline_words(full)
-    variants = {"full": full, **{m: load_scenario(file, [*overrides, f"motives.{m}=0"])
-                                 for m in motives}}
-    seeds = replicate_seeds(seed, replicates)
-    jobs = [(scenario, s) for scenario in variants.values() for s in seeds]
-    values = evaluate(_headlines_of, jobs, workers)
-    by_variant = {name: pd.DataFrame(values[i * len(seeds):(i + 1) * len(seeds)])
-                  for i, name in enumerate(variants)}
+def paired_changes(full: pd.DataFrame, switched_off: dict[str, pd.DataFrame],
+                   words: dict[str, str]) -> pd.DataFrame:
+    """Per motive switched off (``switched_off``: its headlines, one row per replicate, in the
+    order of ``full``'s replicates, the same seeds) and headline outcome (``words``: their
+    column words): the full model's median level, and the median and 90 % interval of the
+    paired change."""
     rows = []
-    for motive in motives:
-        change = by_variant[motive] - by_variant["full"]
+    for motive, values in switched_off.items():
+        change = values - full
         for key, label in words.items():
             rows.append({"motive_off": motive, "outcome": key, "label": label,
-                         "full_median": float(by_variant["full"][key].median()),
+                         "full_median": float(full[key].median()),
                          "change_median": float(change[key].median()),
                          "change_q05": float(np.nanquantile(change[key], 0.05)),
                          "change_q95": float(np.nanquantile(change[key], 0.95)),
-                         "replicates": replicates})
+                         "replicates": len(full)})
     return pd.DataFrame(rows)
-
-
-def as_markdown(table: pd.DataFrame) -> str:
-    """Motives as rows, outcomes as columns: median change [90 % interval] when switched off."""
-    outcomes = list(dict.fromkeys(table["outcome"]))
-    full = table.drop_duplicates("outcome").set_index("outcome")["full_median"]
-    rows = [["*(full model, level)*", *(human(full[o]) for o in outcomes)]]
-    for motive, changes in table.groupby("motive_off", sort=False):
-        rows.append([motive, *(f"{signed(r.change_median)} [{signed(r.change_q05)}, "
-                               f"{signed(r.change_q95)}]" for r in changes.itertuples())])
-    labels = table.drop_duplicates("outcome").set_index("outcome")["label"]
-    return tables.markdown(["motive switched off", *(labels[o] for o in outcomes)], rows) + "\n"

@@ -10,89 +10,30 @@ a χ² when tolerances are one standard error. The search has three stages shari
 2. polish: Nelder-Mead (scipy) from the best candidate (a quarter);
 3. local: a Sobol sample around the optimum (the rest).
 
-The fitted value is the best candidate that meets every target, with ``margin`` to spare (a
-share of each tolerance or bound, so that the fit holds for other seeds), or the best of all if
-none does; its uncertainty is the range of every candidate whose loss is within the 95 % Δχ²
-threshold of the best (a likelihood-ratio confidence region), widened by the typical spacing of
-the local sample (the resolution of the search: where the loss is sharp, the optimum can lie up
-to about one spacing from the nearest candidate tried).
+The fitted value and its uncertainty are read off the scored candidates by
+:func:`sim.analysis.fitted.fit_of`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import re
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis import priors
-from sim.analysis.evaluate import submit, target_values
+from sim.analysis.fitted import Fit, fit_of
 from sim.analysis.sources import judge
-from sim.errors import InputError, did_you_mean
+from sim.errors import InputError
 from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, points
+from sim.experiments.evaluate import submit, target_values
 from sim.experiments.progress import Progress
 from sim.experiments.runs import replicate_seeds, run_pool
 from sim.scenario.loading import load_scenario
 
 MIN_BUDGET = 12
 LOCAL_BOX = 0.15  # the local stage samples the optimum ± this share of each range
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # not allowed in a TOML comment
-
-
-@dataclass
-class Fit:
-    """The outcome of a calibration."""
-
-    table: pd.DataFrame  # one row per parameter: fitted, low, high, start bounds
-    candidates: pd.DataFrame  # every candidate: parameter values and loss
-    best_loss: float
-    met: bool = False  # whether the fitted candidate meets every target
-
-
-def parse_fit(text: str, scenario, option: str = "--fit") -> Sweep:
-    """``FIELD=LOW:HIGH``, or ``FIELD`` alone for half to double its current value (``option``:
-    where it was given, for the error message); a prior may follow the range
-    (``FIELD=LOW:HIGH:log``, ``...:normal:MEAN:SD``: :mod:`sim.analysis.priors`)."""
-    name, sep, bounds = text.partition("=")
-    if any(part.isdigit() for part in name.split(".")):
-        raise InputError(option, name, "only fields of tables can be fitted, not list entries")
-    current = _current(scenario, name, option)  # the field must exist and be a number
-    shape: list[str] = []
-    if sep:
-        parts = bounds.split(":")
-        try:
-            low, high = (float(p) for p in parts[:2])
-        except ValueError:
-            raise InputError(option, name, f"cannot read '{bounds}': use FIELD=LOW:HIGH") from None
-        shape = parts[2:]
-    else:
-        low, high = sorted((current * 0.5, current * 2.0)) if current else (-1.0, 1.0)
-    if not (np.isfinite(low) and np.isfinite(high)):
-        raise InputError(option, name, f"bounds must be finite numbers, not {low:g}:{high:g}")
-    if not low < high:
-        raise InputError(option, name, f"empty range {low:g}:{high:g} (LOW must be below HIGH)")
-    return Sweep(name, (), (low, high), prior=priors.parse(option, name, shape, low, high))
-
-
-def _current(scenario, dotted: str, option: str = "--fit") -> float:
-    node = scenario.model_dump()
-    for part in dotted.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            choices = node.keys() if isinstance(node, dict) else ()
-            raise InputError(option, dotted, "unknown field" + did_you_mean(part, choices))
-    if isinstance(node, bool) or not isinstance(node, int | float):
-        raise InputError(option, dotted, "is not a number")
-    return float(node)
 
 
 def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
@@ -118,23 +59,8 @@ def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
         remaining = budget - len(objective.rows)
         if remaining > 0:
             objective.many(points(ExperimentSpec(local, "sobol", remaining), seed + 1), "local")
-    scored = pd.DataFrame(objective.rows)
-    region = _confidence_region(scored, len(fits))
-    best = _fitted(scored)
-    table = pd.DataFrame([{
-        "field": f.field, "fitted": float(best[f.field]),
-        "low": max(f.bounds[0], float(region[f.field].min()) - _resolution(s, remaining, fits)),
-        "high": min(f.bounds[1], float(region[f.field].max()) + _resolution(s, remaining, fits)),
-        "range": f"{f.bounds[0]:g}:{f.bounds[1]:g}",
-    } for f, s in zip(fits, local, strict=True)])
-    return Fit(table, scored, float(best["loss"]), bool(best["met"]))
-
-
-def _fitted(scored: pd.DataFrame) -> pd.Series:
-    """The lowest-loss candidate that meets every target, or the lowest-loss one if none does
-    (a bound target can be missed by a hair at the lowest loss: the scorecard would say MISS)."""
-    meeting = scored[scored["met"]]
-    return (meeting if len(meeting) else scored).sort_values("loss", kind="stable").iloc[0]
+    return fit_of(pd.DataFrame(objective.rows), [(f.field, f.bounds) for f in fits],
+                  [s.bounds for s in local], remaining)
 
 
 def _pool(workers: int):
@@ -219,45 +145,3 @@ class _Objective:
 def _box(centre: float, bounds: tuple[float, float]) -> tuple[float, float]:
     half = (bounds[1] - bounds[0]) * LOCAL_BOX
     return max(bounds[0], centre - half), min(bounds[1], centre + half)
-
-
-def _resolution(local: Sweep, samples: int, fits: list) -> float:
-    """The typical spacing of the local sample: how finely the search saw the optimum."""
-    width = local.bounds[1] - local.bounds[0]
-    return width / max(samples, 1) ** (1 / len(fits))
-
-
-def _confidence_region(scored: pd.DataFrame, n_parameters: int) -> pd.DataFrame:
-    """Candidates whose loss is within the 95 % Δχ² threshold of the best."""
-    from scipy.stats import chi2
-
-    threshold = scored["loss"].min() + chi2.ppf(0.95, n_parameters)
-    return scored[scored["loss"] <= threshold]
-
-
-def write_fitted(file: Path, fit: Fit, out: Path, command: str) -> Path:
-    """A scenario file that ``extends`` the original with the fitted values (written with
-    ``tomli_w``, so that any path or name is quoted correctly); the search is told in comments."""
-    import tomli_w
-
-    if out.exists():
-        raise InputError("--out", str(out), "exists; results are never overwritten")
-    notes = [f"Fitted by: {command}",
-             f"on {dt.date.today()}; loss {fit.best_loss:.3g} (sum of squared target misses in "
-             "tolerances); each value with the 95 % interval of the accepted candidates:"]
-    doc: dict = {"extends": _relative(file, out)}
-    for row in fit.table.itertuples():
-        *tables, key = row.field.split(".")
-        node = doc
-        for table in tables:
-            node = node.setdefault(table, {})
-        node[key] = float(f"{row.fitted:.6g}")
-        notes.append(f"  {row.field} = {row.fitted:.6g} [{row.low:.4g}, {row.high:.4g}], "
-                     f"searched {row.range}")
-    header = "".join(f"# {_CONTROL.sub(' ', note)}\n" for note in notes)  # one line each
-    out.write_text(header + tomli_w.dumps(doc), encoding="utf-8")
-    return out
-
-
-def _relative(target: Path, out: Path) -> str:
-    return os.path.relpath(target.resolve(), out.resolve().parent)

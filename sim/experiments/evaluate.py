@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -109,18 +108,3 @@ def evaluate(function, jobs: list[tuple], workers: int, pool: Executor | None = 
         return list(submit(function, jobs, pool))
     with run_pool(workers) as own:
         return list(own.map(function, *zip(*jobs, strict=True), chunksize=1))
-
-
-def target_values_of_folder(folder: Path, built) -> dict[int, list[list[float]]]:
-    """Every target as simulated by each successful run of a finished experiment of one
-    scenario (``built``: what :func:`sim.experiments.start.start` returned), by design point."""
-    design = pd.read_parquet(folder / "design.parquet")
-    status = pd.read_parquet(folder / "runs.parquet").set_index("run_id")["status"]
-    values: dict[int, list[list[float]]] = {p: [] for p in sorted(set(design["point"]))}
-    for run in design.itertuples():
-        if status.get(run.run_id) != "ok":
-            continue
-        scenario = built.scenario_of[(run.scenario, run.point)]
-        tables = RunTables.read(folder, run.run_id)
-        values[run.point].append([measure(t, tables, scenario) for t in scenario.targets])
-    return values
