@@ -131,10 +131,6 @@ def test_imports_are_read_from_every_form(tmp_path, monkeypatch):
     assert imports_of(source) == {"sim.errors", "sim.model.users", "sim.experiments"}
 
 
-PENDING_ALIASES = {  # being rewritten elsewhere: the model's short names, the dashboard's
-    ("sim.model.attraction", "m"), ("sim.model.columns", "m"), ("sim.model.migration", "d"),
-    ("sim.model.migration", "m"), ("sim.model.reference", "m"), ("sim.dashboard.state", "edits"),
-}
 
 
 def aliases_of(path: Path) -> set[tuple[str, str]]:
@@ -154,5 +150,5 @@ def aliases_of(path: Path) -> set[tuple[str, str]]:
 
 
 def test_sim_modules_are_imported_under_their_own_names():
-    aliased = {pair for path in MODULES for pair in aliases_of(path)} - PENDING_ALIASES
+    aliased = {pair for path in MODULES for pair in aliases_of(path)}
     assert not aliased, f"imported under another name: {sorted(aliased)}"

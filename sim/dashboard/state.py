@@ -19,9 +19,9 @@ from pathlib import Path
 import solara
 import solara.lab
 
-from sim.dashboard import tweaks as edits
 from sim.dashboard.engine import engine, release
 from sim.dashboard.fields import knobs
+from sim.dashboard.tweaks import Tweaks, load
 from sim.dashboard.views import WINDOWS, Plan, Shown, compute
 from sim.errors import InputError
 from sim.scenario.loading import SCENARIO_DIR, load_scenario, resolve_path
@@ -36,7 +36,7 @@ DEFAULT = "observed-2025"
 class Session:
     """What this browser session works on."""
 
-    tweaks: edits.Tweaks  # the scenario loaded and the changes made to it
+    tweaks: Tweaks  # the scenario loaded and the changes made to it
     knobs: list  # the fields of the panel of the scenario loaded
     valid: Scenario  # the last changed scenario that passed every check (shown or computed)
     errors: dict = field(default_factory=dict)  # path (events.<row>; "": the whole) -> message
@@ -85,18 +85,18 @@ def open_scenario(name: str) -> None:
         load_error.set(str(exc))
         return
     load_error.set("")
-    tweaks = edits.Tweaks.of(base, loaded)
+    tweaks = Tweaks.of(base, loaded)
     change(tweaks, current=Session(tweaks, knobs(loaded), loaded))
 
 
-def change(tweaks: edits.Tweaks, texts: dict | None = None, current: Session | None = None
+def change(tweaks: Tweaks, texts: dict | None = None, current: Session | None = None
            ) -> None:
     """A change to the session's scenario (or to ``current``, one just opened): check it as
     ``sim run`` would; if it is good, recompute, else show why next to the field (``texts``: what
     was typed, shown as typed; default: as before) and keep what is shown."""
     current = current or session.value
     try:
-        valid = edits.load(tweaks, folder())
+        valid = load(tweaks, folder())
     except InputError as exc:
         session.set(replace(current, tweaks=tweaks, errors={tweaks.where(exc.field): exc.message},
                             texts=current.texts if texts is None else texts))
