@@ -87,13 +87,18 @@ def test_kept_sums_equal_every_pull_summed_from_scratch(name, days, seed, curios
 # --- the fast model and the plain-Mesa reference, user by user ----------------------------------
 
 
-@pytest.fixture(scope="module")
-def twins():
+# Every rule with a switch turned on, so that both models are compared on it too.
+EVERY_RULE = ["dynamics.threshold_relative=0.7", "dynamics.attention_floor=0.2",
+              "motives.expected_loss=0.5", "dynamics.news_push=2"]
+
+
+@pytest.fixture(scope="module", params=[[], EVERY_RULE], ids=["as shipped", "every rule on"])
+def twins(request):
     """The two models built from the same scenario and seed (so the same users and ties), both
     looking at day 10 with a third of the accounts made in the run's first days (newcomers and
     accounts on trial), and one draw per user and platform."""
     scenario = load_scenario("observed-2025", ["simulation.users=3000", "simulation.days=30",
-                                               "initial_threat=0.8"])
+                                               "initial_threat=0.8", *request.param])
     fast, reference = MigrationModel(scenario, rng=5), ReferenceModel(scenario, rng=5)
     fast.steps = reference.steps = 11  # both look at day 10
     rng = np.random.default_rng(2)

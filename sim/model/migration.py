@@ -69,6 +69,8 @@ class MigrationModel(mesa.Model):
         self.stake = motives.audience_stake(self.ties.followers)
         self.has_friends = np.diff(self.ties.friends.indptr) > 0
         self.threat = scenario.initial_threat
+        self.threat_news = 0.0  # recent rises of the threat, fading (rules.news)
+        self.threat_yesterday = self.threat
         self.scale = scenario.population.real_users / self.users.n
         self.signups_recent = np.zeros(len(self.platforms))  # short average of daily sign-ups
         self.signups_usual = np.zeros(len(self.platforms))  # long average: what is normal
@@ -128,6 +130,9 @@ class MigrationModel(mesa.Model):
         """One day: sign up, churn and return, then activity; record the day."""
         self.platforms.on_day(self.day)
         self.threat = rules.fade_threat(self.rates, self.threat)
+        self.threat_news = rules.news(self.rates, self.threat_news, self.threat_yesterday,
+                                      self.threat)
+        self.threat_yesterday = self.threat
         seen = self._seen(self.day)
         # made on the helper thread (if there is one) while attractiveness is summed: the day's
         # draws (streams of their own: one per user and platform, one per user for the primary)
@@ -184,6 +189,7 @@ class MigrationModel(mesa.Model):
             buzz=self.buzz()[c],
             halflife=self.rates.curiosity_halflife_days,
             ties=shares,
+            home=self.users.primary[r],
         )
 
     def _tenure_on(self, day: int) -> np.ndarray:
@@ -264,7 +270,7 @@ class MigrationModel(mesa.Model):
                          if platforms.threatened.any() else False)
         on_dark = _of_primary(platforms.dark, primary) if platforms.dark.any() else False
         return rules.search_rate(self.rates, self._push_per_threat, today.threat,
-                                 self.buzz().max(), on_threatened, on_dark)
+                                 self.buzz().max(), on_threatened, on_dark, self.threat_news)
 
     def _sign_up(self, gaps: list[columns.GapTo], seen: list[motives.Today], draws: np.ndarray,
                  search: np.ndarray):

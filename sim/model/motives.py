@@ -28,6 +28,7 @@ from sim.scenario.schema import MAX_DAYS
 CREATOR_PULL = 3.0  # a creator with all their fear, audience and audience share there
 VIEWER_PULL = 0.3  # a viewer with all the creators they follow there: a tenth of a creator's
 PROTEST_PULL = 3.0  # a user with all the anger at the ban, toward a China-owned app
+EXPECTED_LOSS_PULL = 1.0  # what a platform sure to be lost (threat 1) loses for every user
 CURIOSITY_PULL = 2.0  # a fully curious user toward a brand-new, fully novel platform
 LANGUAGE_PULL = 2.0  # repulsion of a foreign interface for a user with no tolerance of it
 MODERATION_PULL = 1.5  # repulsion of full moderation for a fully sensitive user
@@ -67,6 +68,14 @@ class Shares:
         return Shares(self.sources, rows if isinstance(self.rows, slice) else self.rows[rows],
                       self.columns, self.available, self.asked)
 
+    def at(self, kind: str, platform: np.ndarray) -> np.ndarray:
+        """The share of each user's ties of ``kind`` engaged on one platform each (``platform``:
+        per user, -1 for none: 1, as if all were), whether or not it works today (N)."""
+        counts, ties = self.sources[kind]
+        rows = np.arange(len(counts))[self.rows]
+        share = counts[rows, np.maximum(platform, 0)] / ties[rows]
+        return np.where(platform >= 0, share, np.float32(1.0))
+
 
 @dataclass
 class Today:
@@ -88,6 +97,9 @@ class Today:
         buzz: media and app-store attention of each platform from recent sign-ups (P).
         halflife: the curiosity half-life, in days of tenure.
         ties: where the shares of engaged ties come from (:class:`Shares`).
+        home: each user's main app (N; -1 for none), where the rules that compare a platform
+            with it read it (None: nobody asks).
+        friends_at_home: share of a user's friends engaged on their main app (N; 1 for none).
     """
 
     day: int
@@ -97,6 +109,7 @@ class Today:
     buzz: np.ndarray
     halflife: float
     ties: Shares
+    home: np.ndarray | None = None
 
     @cached_property
     def friends_here(self) -> np.ndarray:
@@ -116,10 +129,15 @@ class Today:
         table = freshness_by_tenure(self.halflife)
         return np.take(table, self.tenure.astype(np.int32), mode="clip")
 
+    @cached_property
+    def friends_at_home(self) -> np.ndarray:
+        return self.ties.at("friends", self.home)
+
     def rows(self, rows: np.ndarray) -> Today:
         """The same day as seen by some of the users only."""
         return Today(self.day, self.threat, self.tenure[rows], self.stake[rows], self.buzz,
-                     self.halflife, self.ties.take(rows))
+                     self.halflife, self.ties.take(rows),
+                     None if self.home is None else self.home[rows])
 
 
 @lru_cache(maxsize=16)
@@ -219,6 +237,20 @@ def protest_pull(users, platforms, day: Today) -> np.ndarray:
     is no protest), and the pull fades when the threat is lifted because it scales with ``threat``.
     """
     return PROTEST_PULL * users.protest[:, None] * protest_target(platforms)[None, :] * day.threat
+
+
+def _threatened(platforms) -> np.ndarray:
+    return platforms.threatened
+
+
+@pull("threat", on=_threatened)
+def expected_loss_pull(users, platforms, day: Today) -> np.ndarray:
+    """A platform users expect to lose is worth less to them, the one they are on too: the ban
+    threat discounts every platform it covers (ban_foresight's discount, which keeps users from
+    signing up to them, applied to the platforms they already use). In 2024 the threat was of
+    losing X as its users knew it (bluesky-2024)."""
+    loss = np.float32(EXPECTED_LOSS_PULL * day.threat) * platforms.threatened
+    return np.broadcast_to(-loss, (len(users.habit), len(loss)))
 
 
 @pull("freshness", on=_novelty)

@@ -67,13 +67,16 @@ class User(mesa.Agent):
         """See the world as it is at dawn: tenure, ties engaged on each platform, attractiveness."""
         model, day, platforms = self.model, self.model.day, self.model.platforms
         dawn = model.dawn_engaged  # everyone's engagement as the day begins
+        kinds = (("friends", self.friends), ("creators", self.follows),
+                 ("audience", self.followers))
         shares = _OwnShares({kind: _share(dawn, ties, platforms.available)
-                             for kind, ties in (("friends", self.friends),
-                                                ("creators", self.follows),
-                                                ("audience", self.followers))})
+                             for kind, ties in kinds},
+                            {kind: _share(dawn, ties, np.ones_like(platforms.available))[0]
+                             for kind, ties in kinds})
         tenure = np.where(self.account, day - self.joined_day, 0).astype(np.float32)[None, :]
         self.today = motives.Today(day, model.threat, tenure, self.stake, model.buzz,
-                                   model.rates.curiosity_halflife_days, shares)
+                                   model.rates.curiosity_halflife_days, shares,
+                                   np.array([self.primary]))
         weights, steady = model.weights, motives.pulls_changing_with("platforms")
         if self.steady_version != platforms.version:  # what only changes with the platforms
             self.steady = motives.attractiveness(self.row, platforms, self.today, weights, steady)
@@ -120,7 +123,8 @@ class User(mesa.Agent):
         on = self.primary >= 0
         search = rules.search_rate(
             model.rates, self.motive_push, model.threat, model.buzz.max(),
-            on and platforms.threatened[self.primary], platforms.dark[self.primary] if on else 0.0)
+            on and platforms.threatened[self.primary], platforms.dark[self.primary] if on else 0.0,
+            model.threat_news)
         trend = rules.trend(model.rates, model.buzz, model.threat, platforms.threatened)
         gate = motives.signup_gate(platforms, model.weights.signup_barrier)
         chance = rules.sign_up_chance(search, gap, trend.astype(np.float32),
@@ -179,6 +183,8 @@ class ReferenceModel(mesa.Model):
         self.has_friends = np.diff(self.ties.friends.indptr) > 0
         self.stake = motives.audience_stake(self.ties.followers)
         self.threat = scenario.initial_threat
+        self.threat_news = 0.0  # recent rises of the threat, fading (rules.news)
+        self.threat_yesterday = self.threat
         self.scale = scenario.population.real_users / self.population.n
         n_platforms = len(self.platforms)
         self.signups_recent, self.signups_usual = np.zeros(n_platforms), np.zeros(n_platforms)
@@ -215,6 +221,9 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         self.platforms.on_day(self.day)
         self.threat = rules.fade_threat(self.rates, self.threat)
+        self.threat_news = rules.news(self.rates, self.threat_news, self.threat_yesterday,
+                                      self.threat)
+        self.threat_yesterday = self.threat
         self.buzz = rules.trending(self.rates, self.signups_recent, self.signups_usual)
         n_platforms = len(self.platforms)
         self.expected_signups = np.zeros(n_platforms)
@@ -238,13 +247,18 @@ class ReferenceModel(mesa.Model):
 
 
 class _OwnShares:
-    """One user's shares of engaged ties, in the form ``motives.Today`` asks for them."""
+    """One user's shares of engaged ties, in the form ``motives.Today`` asks for them: on the
+    platforms that work (``shares``, 1×P) and on each whether or not it works (``anywhere``)."""
 
-    def __init__(self, shares: dict[str, np.ndarray]):
-        self.shares = shares
+    def __init__(self, shares: dict[str, np.ndarray], anywhere: dict[str, np.ndarray]):
+        self.shares, self.anywhere = shares, anywhere
 
     def of(self, kind: str) -> np.ndarray:
         return self.shares[kind]
+
+    def at(self, kind: str, platform: np.ndarray) -> np.ndarray:
+        return np.where(platform >= 0, self.anywhere[kind][np.maximum(platform, 0)],
+                        np.float32(1.0))
 
 
 def _share(dawn: np.ndarray, ties: np.ndarray, available: np.ndarray) -> np.ndarray:

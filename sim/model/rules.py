@@ -55,18 +55,27 @@ def fade_threat(rates, threat: float) -> float:
     return threat * float(np.exp(-1.0 / rates.threat_decay_days))  # a day's fading
 
 
+def news(rates, news_before: float, threat_before: float, threat: float) -> float:
+    """Summary of rule: a rise of the ban threat is news that fades by e every ``news_days``:
+    today's news is yesterday's, faded, plus today's rise (a fall is no ultimatum)."""
+    faded = news_before * float(np.exp(-1.0 / rates.news_days))  # yesterday's news, a day older
+    return faded + max(threat - threat_before, 0.0)  # and today's rise
+
+
 # --- looking around and signing up -------------------------------------------------------------
 
 
-def search_rate(rates, motive_push, threat, strongest_buzz, on_threatened, on_dark):
+def search_rate(rates, motive_push, threat, strongest_buzz, on_threatened, on_dark,
+                threat_news=0.0):
     """Summary of rule: a user looks for another platform at search_rate × push, where the push is
-    1 plus the motives' pushes, the ban's push on users of a threatened app and the outage's push
-    on users of a dark one.
+    1 plus the motives' pushes, the ban's push on users of a threatened app (its level, the news
+    of its rise and of the exodus) and the outage's push on users of a dark one.
 
     Args:
         motive_push: the users' pushes by motive at a ban threat of 1 (N;
             :func:`sim.model.motives.push`).
         threat: perceived probability that the ban takes the threatened apps away (0..1).
+        threat_news: the recent rises of the threat, fading (:func:`news`).
         strongest_buzz: the highest trending term among the platforms today.
         on_threatened, on_dark: whether each user's primary platform is threatened / dark (N).
     """
@@ -74,7 +83,8 @@ def search_rate(rates, motive_push, threat, strongest_buzz, on_threatened, on_da
     push += f32(1.0)  # a quiet day
     # the ban, and the refugee story: while an alternative trends, the news of the exodus makes
     # users of a threatened platform look around harder (for every destination)
-    ban = f32(rates.threat_push * threat + rates.exodus_push * strongest_buzz)
+    ban = f32(rates.threat_push * threat + rates.exodus_push * strongest_buzz
+              + rates.news_push * threat_news)  # an ultimatum answered within days
     push += ban * on_threatened
     push += f32(rates.outage_push) * on_dark  # their app is dark: look elsewhere
     return f32(rates.search_rate) * push
@@ -170,8 +180,13 @@ def moderation_hazard(rates, users, platforms, today):
 
 def threshold_hazard(rates, users, today, has_friends):
     """Summary of rule (Török–Kertész): once the share of a user's friends engaged on a platform
-    falls below their threshold λ, they leave it at rate 1/τ."""
-    below = (today.friends_here < users.threshold[:, None]) & has_friends[:, None]
+    falls below their threshold λ times the share engaged on their main app raised to
+    ``threshold_relative`` (0: λ of all friends, as Török–Kertész; 1: λ of those at home, so that
+    nobody leaves their main app for want of friends), they leave it at rate 1/τ."""
+    needed = users.threshold[:, None]  # λ: of all friends
+    if rates.threshold_relative:  # of the friends where the user spends most time
+        needed = needed * (today.friends_at_home ** f32(rates.threshold_relative))[:, None]
+    below = (today.friends_here < needed) & has_friends[:, None]
     return below.astype(np.float32) / rates.threshold_churn_days
 
 
@@ -201,7 +216,8 @@ def churn_hazard_bound(rates, weights, platforms):
                                  moderation_sensitivity=np.ones(1, np.float32),
                                  threshold=np.ones(1, np.float32))
     worst_day = SimpleNamespace(tenure=np.zeros((1, 1), np.float32),
-                                friends_here=np.zeros((1, 1), np.float32))
+                                friends_here=np.zeros((1, 1), np.float32),
+                                friends_at_home=np.ones(1, np.float32))
     gap = np.full((1, len(platforms.appeal)), np.inf, np.float32)  # a platform far from the best
     on_trial = np.ones_like(gap, dtype=bool)
     return churn_hazard(rates, weights, worst_user, platforms, worst_day, gap, on_trial,
@@ -264,8 +280,9 @@ def return_chance(rates, gap, up=1.0):
 
 def open_chance(rates, activity, gap, tenure, up=1.0):
     """Summary of rule: an engaged user opens a platform with chance
-    activity × max(e^(−attention_focus · gap), freshness): the best one at their daily activity,
-    others less, unless the platform still feels new (freshness halves every curiosity half-life).
+    activity × max(e^(−attention_focus · gap), freshness, attention_floor): the best one at their
+    daily activity, others less, unless the platform still feels new (freshness halves every
+    curiosity half-life), never less than the plateau ``attention_floor``.
 
     Args:
         activity: the user's chance of opening their primary platform on a day (N).
@@ -275,6 +292,8 @@ def open_chance(rates, activity, gap, tenure, up=1.0):
     """
     pull = -gap * f32(rates.attention_focus)  # attention goes to the best platform
     pull = np.maximum(pull, tenure * fading(rates.curiosity_halflife_days))  # unless it is new
+    if rates.attention_floor:  # and never below a plateau
+        pull = np.maximum(pull, f32(np.log(rates.attention_floor)))
     chance = np.exp(pull) * activity
     return chance if np.all(up == 1) else chance * np.float32(up)  # in the hours it works
 

@@ -127,6 +127,8 @@ class Motives(Strict):
     network_pull: float = _w("friends already on a platform pull a user there (u = q + β·share)")
     threshold_churn: float = _w(
         "Török–Kertész: leave once too few friends are left (on trial accounts)")
+    expected_loss: float = Field(0.0, ge=0.0, description="a platform users expect to lose "
+                                 "(the ban threat) is worth less to them, their own too")
 
 
 def _rate(default: float, what: str, **bounds):
@@ -140,6 +142,11 @@ class Dynamics(Strict):
     search_rate: float = _rate(0.000409258, "how often a user looks around on a quiet day; fitted")
     threat_push: float = _rate(1.45111, "extra search per unit of ban threat, for users of a "
                                "threatened app; fitted")
+    news_push: float = _rate(0.0, "extra search per unit of a sudden rise of the ban threat, "
+                             "for users of a threatened app, fading over news_days (the "
+                             "ultimatum in the news)")
+    news_days: float = Field(3.0, gt=0.0, description="days in which the news of a rise of the "
+                             "ban threat fades by e")
     buzz: float = _rate(2.61058, "elasticity of sign-ups to their recent growth (charts, news); "
                         "fitted")
     buzz_max: float = _rate(3.2, "cap of the buzz term (log-odds); held at most 3.2 (see "
@@ -175,8 +182,14 @@ class Dynamics(Strict):
                                            "a platform's freshness halves")
     threshold_churn_days: float = Field(30.0, gt=0.0, description="τ: mean days to leave once "
                                         "below the friends threshold")
+    threshold_relative: float = _rate(0.0, "how far the friends threshold is of the friends on "
+                                      "one's main app rather than of all friends (0: all, "
+                                      "Török–Kertész; 1: those at home)", le=1.0)
     attention_focus: float = _rate(0.6, "how fast the chance of opening an app falls with its "
                                    "gap to the user's best")
+    attention_floor: float = _rate(0.0, "the share of their daily activity a user still gives "
+                                   "to any platform they use, however far it lags their best "
+                                   "(attention fades to this plateau, not to nothing)", le=1.0)
     protest_posting: float = _rate(0.0224302, "daily chance that a protesting RedNote user "
                                    "posts #TikTokRefugee (C11); fitted", le=1.0)
     threat_decay_days: float = _rate(0.0, "days in which the ban threat fades by e; 0 keeps it "
