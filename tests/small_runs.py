@@ -11,12 +11,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from sim.analysis.targets import measure
 from sim.cli import main
+from sim.experiments.evaluate import run_tables
 from sim.experiments.launch import plan_from_options, start
+from sim.experiments.runs import replicate_seeds
 from sim.model.migration import MigrationModel
-from sim.scenario.loading import load_scenario
+from sim.scenario.loading import SCENARIO_DIR, load_scenario
 
 SMALL = ["simulation.users=4000", "simulation.days=45"]  # one run: through the surge and back
 FOLDER_SIZE = ["simulation.users=800", "simulation.days=40"]  # a results folder's runs
@@ -90,3 +94,36 @@ def assert_same_results(a: Path, b: Path) -> None:
                                           pd.read_parquet(b / table / name))
     for table in ("summary.parquet", "design.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(a / table), pd.read_parquet(b / table))
+
+
+FIT_SIZE = ["simulation.users=6000", "simulation.days=30"]  # a calibration's candidates
+SYNTHETIC = [  # targets a fit can read: sign-ups and daily users around the 2025 wave
+    ("rednote", "signups", "sum", "start = 2025-01-01\nend = 2025-01-09"),
+    ("rednote", "dau_us", "on", "date = 2025-01-14"),
+    ("rednote", "signups", "sum", "start = 2025-01-08\nend = 2025-01-16"),
+    ("rednote", "signups", "sum", "start = 2025-01-17\nend = 2025-01-25"),
+    ("lemon8", "signups", "sum", "start = 2025-01-08\nend = 2025-01-18"),
+]
+
+
+def synthetic_episode(folder: Path, name: str, parent: str, truth: dict[str, float]) -> Path:
+    """A scenario ``name`` (extending the shipped ``parent``) whose targets are the model's own
+    output at the fields' values ``truth`` (2 replicates at ``FIT_SIZE``; tolerance 10 %)."""
+    body = "".join(
+        f'[[targets]]\nid = "{name[0].upper()}{i}"\nmetric = "{metric}"\n'
+        f'platform = "{platform}"\nstat = "{stat}"\n{when}\nvalue = 1.0\ntolerance = 1.0\n'
+        f'source = "synthetic"\n' for i, (platform, metric, stat, when) in enumerate(SYNTHETIC))
+    head = f'extends = "{SCENARIO_DIR / parent}.toml"\nname = "{name}"\n'
+    draft = folder / f"{name}-draft.toml"
+    draft.write_text(head + body)
+    exact = load_scenario(draft, [*FIT_SIZE, *(f"{k}={v}" for k, v in truth.items())])
+    runs = [run_tables(exact, seed) for seed in replicate_seeds(5, 2)]
+    values = [np.median([measure(t, one, exact) for one in runs]) for t in exact.targets]
+    lines = body.split("\n")
+    for value in values:
+        index = lines.index("value = 1.0")
+        lines[index] = f"value = {float(value)!r}"
+        lines[index + 1] = f"tolerance = {max(0.1 * float(value), 1.0)!r}"
+    path = folder / f"{name}.toml"
+    path.write_text(head + "\n".join(lines))
+    return path

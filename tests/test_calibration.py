@@ -4,59 +4,25 @@ from __future__ import annotations
 
 import tomllib
 
-import numpy as np
 import pandas as pd
 import pytest
-from small_runs import cli
+from small_runs import FIT_SIZE, cli, synthetic_episode
 
-from sim.analysis.targets import measure
 from sim.errors import InputError
 from sim.experiments.calibration import calibrate
 from sim.experiments.design import parse_fit
-from sim.experiments.evaluate import run_tables
-from sim.experiments.runs import replicate_seeds
 from sim.scenario.loading import SCENARIO_DIR, load_scenario
 
-SMALL = ["simulation.users=6000", "simulation.days=30"]
 TRUTH = {"dynamics.buzz": 2.0, "platforms.rednote.appeal": 0.5}
-
-
-def synthetic_targets(tmp_path):
-    """A scenario whose targets are the model's own output at known parameter values."""
-    template = [
-        ("rednote", "signups", "sum", "start = 2025-01-01\nend = 2025-01-09"),
-        ("rednote", "dau_us", "on", "date = 2025-01-14"),
-        ("rednote", "signups", "sum", "start = 2025-01-08\nend = 2025-01-16"),
-        ("rednote", "signups", "sum", "start = 2025-01-17\nend = 2025-01-25"),
-        ("lemon8", "signups", "sum", "start = 2025-01-08\nend = 2025-01-18"),
-    ]
-    body = "".join(
-        f'[[targets]]\nid = "T{i}"\nmetric = "{metric}"\nplatform = "{platform}"\n'
-        f'stat = "{stat}"\n{when}\nvalue = 1.0\ntolerance = 1.0\nsource = "synthetic"\n'
-        for i, (platform, metric, stat, when) in enumerate(template))
-    draft = tmp_path / "draft.toml"
-    draft.write_text(f'extends = "{SCENARIO_DIR / "observed-2025.toml"}"\n{body}')
-    truth = load_scenario(draft, [*SMALL, *(f"{k}={v}" for k, v in TRUTH.items())])
-    seeds = replicate_seeds(5, 2)
-    runs = [run_tables(truth, seed) for seed in seeds]
-    values = [np.median([measure(t, run, truth) for run in runs]) for t in truth.targets]
-    lines = body.split("\n")
-    for value in values:
-        index = lines.index("value = 1.0")
-        lines[index] = f"value = {float(value)!r}"
-        lines[index + 1] = f"tolerance = {max(0.1 * float(value), 1.0)!r}"
-    path = tmp_path / "synthetic.toml"
-    path.write_text(f'extends = "{SCENARIO_DIR / "observed-2025.toml"}"\n' + "\n".join(lines))
-    return path
 
 
 @pytest.mark.slow
 def test_calibration_recovers_known_parameters_within_its_uncertainty(tmp_path):
-    path = synthetic_targets(tmp_path)
-    base = load_scenario(path, SMALL)
+    path = synthetic_episode(tmp_path, "synthetic", "observed-2025", TRUTH)
+    base = load_scenario(path, FIT_SIZE)
     fits = [parse_fit("dynamics.buzz=0.5:4", base),
             parse_fit("platforms.rednote.appeal=-0.5:1.5", base)]
-    fit = calibrate(path, SMALL, fits, budget=64, replicates=2, seed=5, workers=2)
+    fit = calibrate(path, FIT_SIZE, fits, budget=64, replicates=2, seed=5, workers=2)
     table = fit.table.set_index("field")
     for field, true in TRUTH.items():
         assert table.loc[field, "low"] <= true <= table.loc[field, "high"], table

@@ -43,23 +43,39 @@ def check(
 
 
 
+FitEachOption = Annotated[list[str] | None, typer.Option(
+    "--fit-each", help="A field fitted per episode: [EPISODE:]FIELD=LOW:HIGH; platforms.*.FIELD "
+    "for each of an episode's platforms.")]
+RoundsOption = Annotated[int, typer.Option(
+    min=1, help="Several episodes: rounds of shared, then each episode's own fields.")]
+BudgetEachOption = Annotated[int | None, typer.Option(
+    min=12, help="Several episodes: candidates per episode and round for its own fields.")]
+ReplicatesOption = Annotated[int, typer.Option(min=1, help="Replicates per candidate.")]
+SeedOption = Annotated[int | None, typer.Option(min=0, help="Root seed.")]
+MarginOption = Annotated[float, typer.Option(
+    min=0.0, max=0.9, help="Share of each tolerance or bound the fit must meet with to spare "
+    "(robust to other seeds).")]
+
+
 @options.app.command()
 def calibrate(
-    scenario: Annotated[str, typer.Argument(help="Scenario file or shipped name with targets.")],
+    scenarios: Annotated[list[str], typer.Argument(
+        help="Scenario files or shipped names with targets; several: one behaviour for all.")],
     fit: Annotated[list[str], typer.Option(help="Free parameter: FIELD=LOW:HIGH[:PRIOR].")],
+    fit_each: FitEachOption = None,
     budget: Annotated[int, typer.Option(min=12, help="Candidate parameter sets to try.")] = 60,
-    replicates: Annotated[int, typer.Option(min=1, help="Replicates per candidate.")] = 2,
+    rounds: RoundsOption = 2,
+    budget_each: BudgetEachOption = None,
+    replicates: ReplicatesOption = 2,
     users: options.UsersOption = None,
     days: options.DaysOption = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Root seed.")] = None,
+    seed: SeedOption = None,
     overrides: options.SetOption = None,
     out: Annotated[Path | None, typer.Option(
-        help="Fitted scenario file to write (with --posterior: the results folder).")] = None,
+        help="One scenario: the fitted scenario file to write; else the results folder.")] = None,
     workers: options.WorkersOption = None,
     quiet: options.QuietOption = False,
-    margin: Annotated[float, typer.Option(
-        min=0.0, max=0.9, help="Share of each tolerance or bound the fit must meet with to "
-        "spare (robust to other seeds).")] = 0.0,
+    margin: MarginOption = 0.0,
     posterior: Annotated[int | None, typer.Option(
         min=10, help="Instead of one fitted point: N accepted posterior draws (ABC-SMC, "
         "pyabc); priors: the --fit ranges, uniform or :log or :normal:MEAN:SD.")] = None,
@@ -70,47 +86,132 @@ def calibrate(
     resume: Annotated[bool, typer.Option(
         "--resume", help="With --posterior: go on with the search killed in --out.")] = False,
 ) -> None:
-    """Fit parameters to the scenario's targets; write a scenario that extends it with them
-    (or, with --posterior, a posterior ensemble of them)."""
-    from sim.experiments import calibration
+    """Fit parameters to the scenarios' targets (several: shared by all, each keeping its
+    --fit-each fields); write scenarios that extend them with the fitted values (or, with
+    --posterior, a posterior ensemble of them)."""
     from sim.experiments.design import parse_fit
-    from sim.experiments.executors import default_workers
-    from sim.report.scenario_file import write_fitted
     from sim.scenario.loading import load_scenario, resolve_path
 
-    file = resolve_path(scenario)
+    files = [resolve_path(name) for name in scenarios]
     sets = list(overrides or [])
     sets += [f"simulation.{k}={v}" for k, v in (("users", users), ("days", days)) if v]
-    base = load_scenario(file, sets)
+    base = load_scenario(files[0], sets)
     fits = [parse_fit(text, base) for text in fit]
     root = seed if seed is not None else base.simulation.seed
     command = "sim " + shlex.join(options.invoked or sys.argv[1:])
     if posterior is not None:
-        from sim.experiments.abc_smc import search
-        from sim.experiments.store import default_folder
-        from sim.report.posterior import write_credible
+        if fit_each:
+            raise InputError("--fit-each", fit_each[0], "not with --posterior: give each "
+                             "episode's own values in its file (a joint fit writes them)")
+        _posterior(files, sets, fits, posterior, replicates, root, generations, out,
+                   options.pool(workers, executor, scheduler), quiet, command, resume)
+    elif len(files) > 1 or fit_each:
+        _joint(files, sets, fits, fit_each or [], budget, rounds, budget_each, replicates,
+               root, workers, quiet, margin, out, command)
+    else:
+        _single(files[0], sets, fits, budget, replicates, root, workers, quiet, margin, out,
+                command)
 
-        if resume and out is None:
-            raise InputError("--resume", "", "give the folder of the killed search with --out")
-        folder = out if out is not None else default_folder(["posterior", file.stem])
-        pool = options.pool(workers, executor, scheduler)
-        found, path = search(file, sets, fits, posterior, replicates, root, generations, folder,
-                             pool, quiet, command, resume)
-        typer.echo(write_credible(found, folder))
-        typer.echo(f"posterior: {path} (credible.md and plots/ beside it)")
-        return
-    target = out or Path(f"{file.stem}-fitted.toml")  # in the current folder, not scenarios/
-    if target.exists():
-        raise InputError("--out", str(target), "exists; results are never overwritten")
+
+def _single(file, sets, fits, budget, replicates, root, workers, quiet, margin, out,
+            command) -> None:
+    """One scenario: its fitted scenario file (``--out``, or in a new results folder)."""
+    from sim.experiments import calibration
+    from sim.experiments.executors import default_workers
+    from sim.experiments.store import claim_folder, default_folder
+    from sim.report.scenario_file import write_fitted
+
+    if out is not None and out.exists():
+        raise InputError("--out", str(out), "exists; results are never overwritten")
     result = calibration.calibrate(file, sets, fits, budget, replicates, root,
                                    workers or default_workers(), quiet, margin)
     typer.echo(result.table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     meets = "every target met" if result.met else (
         "some targets missed: run `sim check` on the fitted scenario to see which")
     typer.echo(f"best loss: {result.best_loss:.4g} ({meets})")
-    written = write_fitted(file, result, target, command)
-    typer.echo(f"fitted scenario: {written}")
+    if out is None:
+        folder = claim_folder(default_folder(["calibrate", file.stem]))
+        folder.mkdir(parents=True)
+        out = folder / f"{file.stem}-fitted.toml"
+    typer.echo(f"fitted scenario: {write_fitted(file, result, out, command)}")
 
+
+def _joint(files, sets, fits, each, budget, rounds, budget_each, replicates, root, workers,
+           quiet, margin, out, command) -> None:
+    """Several episodes (or fields of their own): one behaviour, in a new results folder."""
+    from sim.experiments.executors import default_workers
+    from sim.experiments.joint import joint_calibrate
+    from sim.experiments.store import claim_folder, default_folder
+    from sim.report import joint_fit
+
+    folder = claim_folder(out if out is not None else default_folder(
+        ["calibrate", *[f.stem for f in files]]))
+    found = joint_calibrate(files, sets, fits, each, budget, replicates, root,
+                            workers or default_workers(), rounds, budget_each, quiet, margin)
+    names = {name: file for name, file in zip(found.loss, files, strict=True)}
+    typer.echo(joint_fit.write(found, names, folder, command))
+    typer.echo(f"fitted scenarios: {folder}/*-fitted.toml ({joint_fit.FILE} beside them)")
+
+
+def _posterior(files, sets, fits, size, replicates, root, generations, out, pool, quiet,
+               command, resume) -> None:
+    """A posterior ensemble of the fitted fields, of one scenario or jointly of several."""
+    from sim.experiments.abc_smc import search
+    from sim.experiments.store import default_folder
+    from sim.report.posterior import write_credible
+
+    if resume and out is None:
+        raise InputError("--resume", "", "give the folder of the killed search with --out")
+    folder = out if out is not None else default_folder(["posterior", *[f.stem for f in files]])
+    found, path = search(files, sets, fits, size, replicates, root, generations, folder, pool,
+                         quiet, command, resume)
+    typer.echo(write_credible(found, folder))
+    typer.echo(f"posterior: {path} (credible.md and plots/ beside it)")
+
+
+
+@options.app.command()
+def crossfit(
+    scenarios: Annotated[list[str], typer.Argument(
+        help="Two or more episodes (scenario files or shipped names with targets).")],
+    fit: Annotated[list[str], typer.Option(help="Shared field: FIELD=LOW:HIGH.")],
+    fit_each: FitEachOption = None,
+    budget: Annotated[int, typer.Option(min=12, help="Candidates per fit, shared fields.")] = 60,
+    rounds: RoundsOption = 2,
+    budget_each: BudgetEachOption = None,
+    replicates: ReplicatesOption = 2,
+    users: options.UsersOption = None,
+    seed: SeedOption = None,
+    overrides: options.SetOption = None,
+    out: Annotated[Path | None, typer.Option(help="Results folder (new or empty).")] = None,
+    workers: options.WorkersOption = None,
+    quiet: options.QuietOption = False,
+    margin: MarginOption = 0.0,
+) -> None:
+    """Score each episode out of sample: the behaviour fitted to the others, only its own
+    (--fit-each) fields fitted to it; beside its score fitted to every episode."""
+    from sim.experiments.crossfit import crossfit as cross
+    from sim.experiments.design import parse_fit
+    from sim.experiments.executors import default_workers
+    from sim.experiments.store import claim_folder, default_folder
+    from sim.report import crossfit as report
+    from sim.scenario.loading import load_scenario, resolve_path
+
+    files = [resolve_path(name) for name in scenarios]
+    if len(files) < 2:
+        raise InputError("SCENARIOS", " ".join(scenarios), "give two episodes or more")
+    sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
+    base = load_scenario(files[0], sets)
+    fits = [parse_fit(text, base) for text in fit]
+    folder = claim_folder(out if out is not None else default_folder(
+        ["crossfit", *[f.stem for f in files]]))
+    found = cross(files, sets, fits, fit_each or [], budget, replicates,
+                  seed if seed is not None else base.simulation.seed,
+                  workers or default_workers(), rounds, budget_each, quiet, margin)
+    names = {name: file for name, file in zip(found.full.loss, files, strict=True)}
+    command = "sim " + shlex.join(options.invoked or sys.argv[1:])
+    typer.echo(report.write(found, names, folder, command))
+    typer.echo(f"crossfit: {folder / report.FILE}")
 
 
 @options.app.command()

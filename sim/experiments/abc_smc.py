@@ -1,11 +1,13 @@
 """``sim calibrate --posterior N``: a posterior ensemble of the fitted fields by approximate
-Bayesian computation (pyabc's ABC-SMC).
+Bayesian computation (pyabc's ABC-SMC), of one scenario or jointly of several (the fields
+shared by every episode; each keeps the rest of its file, e.g. the values a joint fit gave it).
 
 Priors are the ``--fit`` ranges, uniform unless the option says otherwise
 (:mod:`sim.analysis.priors`: log-uniform, truncated normal). A candidate's distance is the
 square root of the calibration loss (:func:`sim.analysis.sources.judge`: squared target misses in
 units of their tolerances, of what each kind of source would report, read off the median over
-replicates), so the observed targets and their tolerances set the scale. Each generation accepts
+replicates; of several scenarios, the sum of their losses), so the observed targets and their
+tolerances set the scale. Each generation accepts
 ``N`` particles within a threshold that falls generation by
 generation (the median of the last generation's distances).
 
@@ -44,14 +46,14 @@ SPEC = "abc.json"
 NEEDED_BY = "sim calibrate --posterior"  # what pyabc's absence is said of
 
 
-def search(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicates: int,
-           seed: int, generations: int, folder: Path, executor: dict, quiet: bool, command: str,
-           resume: bool = False) -> tuple[Posterior, Path]:
+def search(files: list[Path], overrides: list[str], fits: list[Sweep], size: int,
+           replicates: int, seed: int, generations: int, folder: Path, executor: dict,
+           quiet: bool, command: str, resume: bool = False) -> tuple[Posterior, Path]:
     """The posterior of ``fits`` in a new results folder (or, with ``resume``, going on with the
     search killed in ``folder``), written there as the posterior file, and its path."""
     optional("pyabc", NEEDED_BY)  # missing: said before anything is written
-    spec = {"scenario": str(file), "overrides": overrides,
-            "fits": [[f.field, *f.bounds] for f in fits], "size": size,
+    spec = {"scenario": str(files[0]) if len(files) == 1 else [str(f) for f in files],
+            "overrides": overrides, "fits": [[f.field, *f.bounds] for f in fits], "size": size,
             "replicates": replicates, "seed": seed, "generations": generations}
     if resume:
         known = folder / SPEC
@@ -62,7 +64,7 @@ def search(file: Path, overrides: list[str], fits: list[Sweep], size: int, repli
         claim_folder(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / SPEC).write_text(json.dumps(spec, indent=2) + "\n")
-    found = run(file, overrides, fits, size, replicates, seed, generations, folder, executor,
+    found = run(files, overrides, fits, size, replicates, seed, generations, folder, executor,
                 quiet, command)
     return found, write(found, folder)
 
@@ -110,11 +112,12 @@ def _model():
 
 
 class _Batches:
-    """Runs a batch of proposals as one experiment (``FOLDER/batches/NNNN``), or reads it back."""
+    """Runs a batch of proposals as one experiment of every scenario (``FOLDER/batches/NNNN``),
+    or reads it back; a proposal's loss is the sum of the scenarios' losses."""
 
-    def __init__(self, file: Path, overrides: list[str], fits: list[Sweep], replicates: int,
-                 seed: int, folder: Path, executor: dict, quiet: bool):
-        self.file, self.overrides, self.fits = file, overrides, fits
+    def __init__(self, files: list[Path], overrides: list[str], fits: list[Sweep],
+                 replicates: int, seed: int, folder: Path, executor: dict, quiet: bool):
+        self.files, self.overrides, self.fits = files, overrides, fits
         self.replicates, self.seed, self.folder = replicates, seed, folder
         self.executor, self.quiet = executor, quiet
         self.count, self.seen = 0, {}
@@ -129,35 +132,37 @@ class _Batches:
         if where.exists():
             built, _ = launch.resume(where, self.executor, self.quiet)
         else:
-            plan = launch.Plan([self.file], self.overrides,
+            plan = launch.Plan(self.files, self.overrides,
                                ExperimentSpec.of_points(points, "abc"), self.replicates,
                                self.seed)
             built, _ = launch.start(plan, where, self.executor, self.quiet)
         per_run = target_values_of_folder(where, built)
         results = []
         for p, point in enumerate(points):
-            scenario = built.scenario_of[(built.scenarios[0].name, p)]
-            judged = judge(scenario, np.nanmedian(np.array(per_run[p], dtype=float), axis=0))
-            met = judged.met()
-            result = {"loss": judged.loss, **{f"t{j}": float(m) for j, m in
-                                               enumerate(judged.reported)}}
+            judged = [judge(built.scenario_of[(s.name, p)], np.nanmedian(
+                np.array(per_run[(s.name, p)], dtype=float), axis=0)) for s in built.scenarios]
+            met = [m for one in judged for m in one.met()]
+            reported = [r for one in judged for r in one.reported]
+            result = {"loss": sum(one.loss for one in judged),
+                      **{f"t{j}": float(r) for j, r in enumerate(reported)}}
             self.seen[tuple(point.values())] = (result, met)
             results.append(result)
         return results
 
 
-def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicates: int,
+def run(files: list[Path], overrides: list[str], fits: list[Sweep], size: int, replicates: int,
         seed: int, generations: int, folder: Path, executor: dict, quiet: bool,
         command: str) -> Posterior:
-    """ABC-SMC of ``fits`` against the scenario's targets; ``size`` accepted draws."""
+    """ABC-SMC of ``fits`` against the scenarios' targets; ``size`` accepted draws."""
     pyabc = optional("pyabc", NEEDED_BY)
-    base = load_scenario(file, overrides)
-    if not base.targets:
-        raise InputError(str(file), "targets", "this scenario has no [[targets]] to fit")
+    bases = [load_scenario(file, overrides) for file in files]
+    for file, base in zip(files, bases, strict=True):
+        if not base.targets:
+            raise InputError(str(file), "targets", "this scenario has no [[targets]] to fit")
     for name in ("ABC", "ABC.Distance", "ABC.Epsilon", "ABC.History", "ABC.Sampler",
                  "ABC.Transition", "ABC.Acceptor", "ABC.Population"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    batches = _Batches(file, overrides, fits, replicates, seed, folder, executor, quiet)
+    batches = _Batches(files, overrides, fits, replicates, seed, folder, executor, quiet)
     model = _model()
     abc = pyabc.ABCSMC(model, priors.distribution(fits), lambda x, _x0: float(np.sqrt(x["loss"])),
                        population_size=size, sampler=batch_sampler(batches, model, size),
@@ -168,6 +173,7 @@ def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicat
         history = abc.run(max_nr_populations=generations)
     table, weights = history.get_distribution(m=0, t=history.max_t)
     populations = history.get_all_populations()
+    ids = target_ids(bases)
     rows = []
     for k, (values, weight) in enumerate(zip(table[[f"p{i}" for i in range(len(fits))]]
                                              .to_numpy(dtype=float), weights, strict=True)):
@@ -175,20 +181,32 @@ def run(file: Path, overrides: list[str], fits: list[Sweep], size: int, replicat
         rows.append({"draw": k, "weight": float(weight),
                      **{f.field: float(v) for f, v in zip(fits, values, strict=True)},
                      "distance": float(np.sqrt(result["loss"])),
-                     **{f"met_{t.id}": m for t, m in zip(base.targets, met, strict=False)}})
+                     **{f"met_{i}": m for i, m in zip(ids, met, strict=False)}})
     draws = pd.DataFrame(rows)
     draws["weight"] /= draws["weight"].sum()
-    here = Path.cwd().resolve()
-    shown = file.resolve().relative_to(here) if file.resolve().is_relative_to(here) else file
-    meta = {"command": command, "seed": seed, "scenario": str(shown), "overrides": overrides,
+    shown = [str(_shown(file)) for file in files]
+    meta = {"command": command, "seed": seed,
+            "scenario": shown[0] if len(shown) == 1 else shown, "overrides": overrides,
             "fields": [{"field": f.field, "low": f.bounds[0], "high": f.bounds[1],
                         "prior": list(f.prior)} for f in fits],
             "replicates": replicates, "size": size, "generations": int(history.max_t + 1),
             "thresholds": [float(e) for e in populations["epsilon"] if np.isfinite(e)],
             "candidates": int(history.total_nr_simulations),
-            "targets": [t.id for t in base.targets], "users": base.simulation.users,
-            "days": base.simulation.days}
+            "targets": ids, "users": bases[0].simulation.users,
+            "days": bases[0].simulation.days}
     return Posterior(draws, meta)
+
+
+def target_ids(scenarios) -> list[str]:
+    """The targets' ids, each with its scenario's name when there are several scenarios."""
+    if len(scenarios) == 1:
+        return [t.id for t in scenarios[0].targets]
+    return [f"{s.name}:{t.id}" for s in scenarios for t in s.targets]
+
+
+def _shown(file: Path) -> Path:
+    here = Path.cwd().resolve()
+    return file.resolve().relative_to(here) if file.resolve().is_relative_to(here) else file
 
 
 def write(posterior: Posterior, folder: Path) -> Path:

@@ -49,13 +49,13 @@ def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
         if fit.prior:  # the search samples ranges evenly: a prior shape would be ignored
             raise InputError("--fit", fit.field, "a prior shape is for --posterior; the search "
                              "takes FIELD=LOW:HIGH")
-    with _pool(workers) as pool, Progress(budget, "candidates", "calibrate", quiet) as shown:
+    with pool_of(workers) as pool, Progress(budget, "candidates", "calibrate", quiet) as shown:
         objective = _Objective(file, overrides, fits, replicate_seeds(seed, replicates), pool,
                                _Report(budget, shown), margin)
         objective.many(points(ExperimentSpec(fits, "sobol", budget // 2), seed), "global")
         objective.polish(budget // 4)
         best = objective.best()
-        local = [Sweep(f.field, (), _box(best[f.field], f.bounds)) for f in fits]
+        local = [Sweep(f.field, (), box_around(best[f.field], f.bounds)) for f in fits]
         remaining = budget - len(objective.rows)
         if remaining > 0:
             objective.many(points(ExperimentSpec(local, "sobol", remaining), seed + 1), "local")
@@ -63,7 +63,7 @@ def calibrate(file: Path, overrides: list[str], fits: list[Sweep], budget: int,
                   [s.bounds for s in local], remaining)
 
 
-def _pool(workers: int):
+def pool_of(workers: int):
     """One process pool for the whole search (``None``: run in this process)."""
     return run_pool(workers) if workers > 1 else nullcontext(None)
 
@@ -122,26 +122,38 @@ class _Objective:
         return min(self.rows, key=lambda row: row["loss"])
 
     def polish(self, evaluations: int) -> None:
-        """Nelder-Mead from the best candidate, in units of each range, within the bounds."""
-        from scipy.optimize import minimize
+        """Nelder-Mead from the best candidate (:func:`polish`)."""
 
-        low = np.array([f.bounds[0] for f in self.fits])
-        width = np.array([f.bounds[1] - f.bounds[0] for f in self.fits])
-        start = (np.array([self.best()[f.field] for f in self.fits]) - low) / width
-
-        def at(unit: np.ndarray) -> float:
-            values = low + np.clip(unit, 0.0, 1.0) * width
-            self._score([{f.field: float(v) for f, v in zip(self.fits, values, strict=True)}])
+        def score(values: dict) -> float:
+            self._score([values])
             if len(self.rows) % self.report.every == 0:
                 self.report(self.rows, "Nelder-Mead")
             return self.rows[-1]["loss"]
 
-        if evaluations > 0:
-            simplex = np.vstack([start, start + 0.05 * np.eye(len(start))])
-            minimize(at, start, method="Nelder-Mead",
-                     options={"maxfev": evaluations, "initial_simplex": simplex})
+        polish(self.fits, self.best(), evaluations, score)
 
 
-def _box(centre: float, bounds: tuple[float, float]) -> tuple[float, float]:
+def polish(fits: list[Sweep], start: dict, evaluations: int, score) -> None:
+    """Nelder-Mead (scipy) from ``start`` for ``evaluations`` points at most, in units of each
+    range and within the bounds; ``score(values)`` is the loss of one point."""
+    from scipy.optimize import minimize
+
+    if evaluations <= 0:
+        return
+    low = np.array([f.bounds[0] for f in fits])
+    width = np.array([f.bounds[1] - f.bounds[0] for f in fits])
+    unit = (np.array([start[f.field] for f in fits]) - low) / width
+
+    def at(point: np.ndarray) -> float:
+        values = low + np.clip(point, 0.0, 1.0) * width
+        return score({f.field: float(v) for f, v in zip(fits, values, strict=True)})
+
+    simplex = np.vstack([unit, unit + 0.05 * np.eye(len(unit))])
+    minimize(at, unit, method="Nelder-Mead",
+             options={"maxfev": evaluations, "initial_simplex": simplex})
+
+
+def box_around(centre: float, bounds: tuple[float, float]) -> tuple[float, float]:
+    """The local stage's box: ``centre`` ± ``LOCAL_BOX`` of the range, within it."""
     half = (bounds[1] - bounds[0]) * LOCAL_BOX
     return max(bounds[0], centre - half), min(bounds[1], centre + half)

@@ -28,18 +28,20 @@ def read_runs(folder: Path, runs: pd.DataFrame, scenario: str) -> list[RunTables
     return [read_run(folder, run) for run in sorted(ok["run_id"])]
 
 
-def target_values_of_folder(folder: Path, built) -> dict[int, list[list[float]]]:
-    """Every target as simulated by each successful run of a finished experiment of one
-    scenario (``built``: what :func:`sim.experiments.launch.start` returned), by design point."""
+def target_values_of_folder(folder: Path, built) -> dict[tuple[str, int], list[list[float]]]:
+    """Every target as simulated by each successful run of a finished experiment (``built``:
+    what :func:`sim.experiments.launch.start` returned), by scenario and design point."""
     design = pd.read_parquet(folder / "design.parquet")
     status = pd.read_parquet(folder / "runs.parquet").set_index("run_id")["status"]
-    values: dict[int, list[list[float]]] = {p: [] for p in sorted(set(design["point"]))}
+    values: dict[tuple[str, int], list[list[float]]] = {
+        key: [] for key in sorted(set(zip(design["scenario"], design["point"], strict=True)))}
     for run in design.itertuples():
         if status.get(run.run_id) != "ok":
             continue
         scenario = built.scenario_of[(run.scenario, run.point)]
         tables = read_run(folder, run.run_id)
-        values[run.point].append([measure(t, tables, scenario) for t in scenario.targets])
+        values[(run.scenario, run.point)].append([measure(t, tables, scenario)
+                                                  for t in scenario.targets])
     return values
 
 
