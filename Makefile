@@ -65,3 +65,8 @@ clean:
 .PHONY: docs
 docs: $(STAMP)
 	$(VENV)/bin/sim docs
+
+# The fits of several episodes too (sim calibrate A B C, sim crossfit): hours on 2 cores.
+.PHONY: docs-fits
+docs-fits: $(TEST_STAMP)
+	$(VENV)/bin/sim docs --fits

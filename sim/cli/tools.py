@@ -69,6 +69,9 @@ def docs(
         "--check", help="Write nothing; exit 3 naming each block that differs.")] = False,
     only: Annotated[str | None, typer.Option(
         help="Only the blocks whose marker (command → output) contains this text.")] = None,
+    fits: Annotated[bool, typer.Option(
+        "--fits", help="Also the fits of several episodes (hours: sim calibrate A B, sim "
+        "crossfit).")] = False,
 ) -> None:
     """Rewrite the generated tables and figures of README.md and docs/ from their commands."""
     from sim.report.docs import ROOT, regenerate
@@ -80,7 +83,7 @@ def docs(
                              + did_you_mean(table, TABLES))
         typer.echo(TABLES[table]())
         return
-    changed = regenerate(write=not check, quiet=False, only=only)
+    changed = regenerate(write=not check, quiet=False, only=only, fits=fits)
     for block in changed:
         typer.echo(f"{'differs' if check else 'rewritten'}: "
                    f"{block.page.relative_to(ROOT)}: {block.marker}")
