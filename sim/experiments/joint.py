@@ -7,15 +7,18 @@ factors (fitted per set of runs, :func:`sim.analysis.sources.judge`). The loss i
 episodes' losses. Every candidate runs with the same replicate seeds (common random numbers).
 
 Given the shared fields, the episodes' own fields are independent of each other, so the search
-alternates. First each episode's own fields over their ranges, the shared ones as its file has
-them (round 0); then, for ``rounds`` rounds:
+alternates. First each episode's own fields over their ranges (whatever its file says of them),
+the shared ones as the first episode's file (and ``--set``) has them (round 0); then, for
+``rounds`` rounds:
 
 1. shared: a Sobol sample of the shared ranges (the first round; a box around the best in later
    ones), Nelder-Mead from the best, a Sobol sample around it; each episode's own fields held;
 2. own: each episode's own fields, the same three stages in a box around their values, on the
    episode's loss alone, the shared fields held; the episodes search side by side on one pool.
 
-Every stage scores the values it starts from too, so that no stage leaves a field worse off.
+Every stage but the first scores the values it starts from too, so that no stage leaves a
+field worse off; the first does not, so that a fit does not depend on the own values the files
+had before (a fit written into them and run again finds the same).
 
 The fit is the last round's: the shared fields' best, and each episode's own best with them. Each
 field's uncertainty is read off its last stage's candidates (:func:`sim.analysis.fitted.fit_of`):
@@ -167,15 +170,16 @@ class _Search:
         self.rows: list[dict] = []
         self.local, self.local_samples = list(fits), 0  # the box around the best, its samples
 
-    def run(self, budget: int, start: dict, around: bool = False) -> dict:
-        """The best point after about ``budget`` evaluations, ``start`` (the values so far)
-        among them, so that a search never leaves a field worse than it found it (``around``:
-        sample a box around ``start`` first instead of the whole ranges)."""
+    def run(self, budget: int, start: dict | None, around: bool = False) -> dict:
+        """The best point after about ``budget`` evaluations, ``start`` (the values so far; None:
+        none) among them, so that a search never leaves a field worse than it found it
+        (``around``: sample a box around ``start`` first instead of the whole ranges)."""
         first = [Sweep(f.field, (), box_around(start[f.field], f.bounds)) for f in self.fits] if (
             around) else self.fits
-        start = {f.field: float(np.clip(start[f.field], *f.bounds)) for f in self.fits}
-        self._many([start, *points(ExperimentSpec(first, "sobol", max(2, budget // 2)),
-                                   self.seed)])
+        known = [] if start is None else [
+            {f.field: float(np.clip(start[f.field], *f.bounds)) for f in self.fits}]
+        self._many([*known, *points(ExperimentSpec(first, "sobol", max(2, budget // 2)),
+                                    self.seed)])
         self._polish(budget // 4)
         best = self.best()
         self.local = [Sweep(f.field, (), box_around(best[f.field], f.bounds)) for f in self.fits]
@@ -286,8 +290,8 @@ def _own_searches(episodes, shared, scores, seed, told, budget, around, stage):
                     for c, r in zip(candidates, rows, strict=True)]
         searches[episode.name] = _Search(episode.own, loss, seed, told, stage)
 
-    def search(episode: Episode) -> None:
-        best = searches[episode.name].run(budget, episode.values, around)
+    def search(episode: Episode) -> None:  # the first time from its ranges alone, not its file
+        best = searches[episode.name].run(budget, episode.values if around else None, around)
         episode.values = {f.field: best[f.field] for f in episode.own}
 
     with ThreadPoolExecutor(max(1, len(episodes))) as threads:
