@@ -66,6 +66,12 @@ def test_the_command_line_refuses_what_a_joint_fit_cannot_do(tmp_path):
     ran = cli("calibrate", "observed-2025", "india-2020", "--fit", "dynamics.buzz",
               "--fit-each", "platforms.*.appeal=0:2", "--posterior", "10")
     assert ran.returncode == 2 and "--fit-each" in ran.stderr
+    for without, message in (("dynamics.news_push=0", "not one of the --fit fields"),
+                             ("dynamics.buzz", "FIELD=VALUE")):
+        ran = cli("calibrate", "observed-2025", "india-2020", "--fit", "dynamics.buzz=1:3",
+                  "--without", without, "--out", str(tmp_path / "two"))
+        assert ran.returncode == 2 and message in ran.stderr, ran.stderr
+    assert not (tmp_path / "two").exists()
     assert not (tmp_path / "one").exists()
 
 
@@ -121,6 +127,24 @@ def test_the_joint_fit_command_writes_one_fitted_file_per_episode_that_runs(tmp_
     assert "[platforms.moj]" not in (out / "observed-2025-fitted.toml").read_text()
     scored = pd.read_parquet(out / "candidates.parquet")
     assert set(scored["episode"]) == {"observed-2025", "india-2020"}
+
+
+@pytest.mark.slow
+def test_a_rule_switched_off_is_fitted_again_and_compared_across_episodes(tmp_path):
+    out = tmp_path / "fit"
+    ran = cli("calibrate", "observed-2025", "india-2020", "--fit",
+              "dynamics.threshold_relative=0:1", "--fit", "dynamics.trial_churn=0.005:0.02",
+              "--set", "dynamics.threshold_relative=0.5", "--without",
+              "dynamics.threshold_relative=0", "--budget", "12", "--rounds", "1",
+              "--replicates", "1", "--users", "600", "--quiet", "--out", str(out))
+    assert ran.returncode == 0, ran.stderr
+    table = (out / "ablation.md").read_text()
+    assert "every rule (the joint fit)" in table
+    assert "fitted again with `dynamics.threshold_relative = 0`" in table
+    assert "india-2020: targets met" in table
+    again = load_scenario(out / "without" / "dynamics.threshold_relative" /
+                          "india-2020-fitted.toml")
+    assert again.dynamics.threshold_relative == 0
 
 
 @pytest.mark.slow

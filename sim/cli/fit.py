@@ -52,6 +52,9 @@ BudgetEachOption = Annotated[int | None, typer.Option(
     min=12, help="Several episodes: candidates per episode and round for its own fields.")]
 ReplicatesOption = Annotated[int, typer.Option(min=1, help="Replicates per candidate.")]
 SeedOption = Annotated[int | None, typer.Option(min=0, help="Root seed.")]
+WithoutOption = Annotated[list[str] | None, typer.Option(
+    "--without", help="Several episodes: fit again with FIELD=VALUE held (a rule switched "
+    "off): ablation.md compares the losses.")]
 MarginOption = Annotated[float, typer.Option(
     min=0.0, max=0.9, help="Share of each tolerance or bound the fit must meet with to spare "
     "(robust to other seeds).")]
@@ -63,6 +66,7 @@ def calibrate(
         help="Scenario files or shipped names with targets; several: one behaviour for all.")],
     fit: Annotated[list[str], typer.Option(help="Free parameter: FIELD=LOW:HIGH[:PRIOR].")],
     fit_each: FitEachOption = None,
+    without: WithoutOption = None,
     budget: Annotated[int, typer.Option(min=12, help="Candidate parameter sets to try.")] = 60,
     rounds: RoundsOption = 2,
     budget_each: BudgetEachOption = None,
@@ -106,8 +110,9 @@ def calibrate(
         _posterior(files, sets, fits, posterior, replicates, root, generations, out,
                    options.pool(workers, executor, scheduler), quiet, command, resume)
     elif len(files) > 1 or fit_each:
-        _joint(files, sets, fits, fit_each or [], budget, rounds, budget_each, replicates,
-               root, workers, quiet, margin, out, command)
+        held = [_held(text) for text in without or []]
+        _joint(files, sets, fits, fit_each or [], held, budget, rounds, budget_each,
+               replicates, root, workers, quiet, margin, out, command)
     else:
         _single(files[0], sets, fits, budget, replicates, root, workers, quiet, margin, out,
                 command)
@@ -136,20 +141,45 @@ def _single(file, sets, fits, budget, replicates, root, workers, quiet, margin, 
     typer.echo(f"fitted scenario: {write_fitted(file, result, out, command)}")
 
 
-def _joint(files, sets, fits, each, budget, rounds, budget_each, replicates, root, workers,
-           quiet, margin, out, command) -> None:
-    """Several episodes (or fields of their own): one behaviour, in a new results folder."""
+def _held(text: str) -> tuple[str, float]:
+    """``--without FIELD=VALUE``."""
+    field, _, value = text.partition("=")
+    try:
+        return field, float(value)
+    except ValueError:
+        raise InputError("--without", text, "give FIELD=VALUE, the value that switches the "
+                         "rule off (e.g. motives.expected_loss=0)") from None
+
+
+def _joint(files, sets, fits, each, without, budget, rounds, budget_each, replicates, root,
+           workers, quiet, margin, out, command) -> None:
+    """Several episodes (or fields of their own): one behaviour, in a new results folder; with
+    ``without``, fitted again with each rule switched off (``ablation.md``)."""
     from sim.experiments.executors import default_workers
     from sim.experiments.joint import joint_calibrate
     from sim.experiments.store import claim_folder, default_folder
+    from sim.experiments.variants import without_rules
     from sim.report import joint_fit
+    from sim.report.ablation import rules_markdown
 
+    for field, _ in without:
+        if field not in {f.field for f in fits}:
+            raise InputError("--without", field, "not one of the --fit fields")
     folder = claim_folder(out if out is not None else default_folder(
         ["calibrate", *[f.stem for f in files]]))
-    found = joint_calibrate(files, sets, fits, each, budget, replicates, root,
-                            workers or default_workers(), rounds, budget_each, quiet, margin)
+    workers = workers or default_workers()
+    found = joint_calibrate(files, sets, fits, each, budget, replicates, root, workers, rounds,
+                            budget_each, quiet, margin)
     names = {name: file for name, file in zip(found.loss, files, strict=True)}
     typer.echo(joint_fit.write(found, names, folder, command))
+    if without:
+        variants = without_rules(files, sets, fits, each, found, without, budget, replicates,
+                                 root, workers, rounds, budget_each, quiet, margin)
+        for label, variant in variants.items():
+            joint_fit.write(variant, names, folder / "without" / label.split(" ")[0], command)
+        table = rules_markdown(found, variants)
+        (folder / "ablation.md").write_text(table, encoding="utf-8")
+        typer.echo(table)
     typer.echo(f"fitted scenarios: {folder}/*-fitted.toml ({joint_fit.FILE} beside them)")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.analysis.headlines import headline_words, headlines, paired_changes
@@ -39,3 +40,29 @@ def ablate(file: Path, overrides: list[str], replicates: int, seed: int, workers
     by_variant = {name: pd.DataFrame(values[i * len(seeds):(i + 1) * len(seeds)])
                   for i, name in enumerate(variants)}
     return paired_changes(by_variant["full"], {m: by_variant[m] for m in motives}, words)
+
+
+def without_rules(files: list[Path], overrides: list[str], fits: list, each: list[str],
+                  full, without: list[tuple[str, float]], budget: int, replicates: int,
+                  seed: int, workers: int, rounds: int, budget_each: int | None,
+                  quiet: bool = False, margin: float = 0.0) -> dict:
+    """A rule's worth across episodes: per ``(FIELD, VALUE)`` of ``without``, the joint fit
+    made again with that field held at the value that switches its rule off, the search
+    starting from the full fit's shared values (``full``, a
+    :class:`~sim.experiments.joint.JointFit`); the same budget and seeds."""
+    from sim.experiments.joint import joint_calibrate
+
+    shared = full.shared.table.set_index("field")["fitted"]
+    variants = {}
+    for field, value in without:
+        if field not in shared.index:
+            raise InputError("--without", field, "not one of the --fit fields")
+        start = [f"{k}={v!r}" for k, v in shared.items() if k != field]
+        variant = joint_calibrate(files, [*overrides, *start, f"{field}={value!r}"],
+                                  [f for f in fits if f.field != field], each, budget,
+                                  replicates, seed, workers, rounds, budget_each, quiet, margin)
+        held = pd.DataFrame([{"field": field, "fitted": value, "low": np.nan, "high": np.nan,
+                              "range": "held"}])
+        variant.shared.table = pd.concat([variant.shared.table, held], ignore_index=True)
+        variants[f"{field} = {value:g}"] = variant
+    return variants

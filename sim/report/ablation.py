@@ -30,3 +30,15 @@ def as_markdown(table: pd.DataFrame) -> str:
                                f"{signed(r.change_q95)}]" for r in changes.itertuples())])
     labels = table.drop_duplicates("outcome").set_index("outcome")["label"]
     return tables.markdown(["motive switched off", *(labels[o] for o in outcomes)], rows) + "\n"
+
+
+def rules_markdown(full, variants: dict) -> str:
+    """Every rule on (the joint fit) and each switched off and fitted again: the joint loss and
+    each episode's targets met (``variants``: label -> :class:`JointFit`)."""
+    names = list(full.loss)
+    header = ["behaviour", "joint loss", *(f"{n}: targets met" for n in names)]
+    rows = [[label, f"{fit.total_loss:.3g}", *(f"{fit.met[n]} of {fit.targets[n]}"
+                                                for n in names)]
+            for label, fit in {"every rule (the joint fit)": full, **{
+                f"fitted again with `{label}`": fit for label, fit in variants.items()}}.items()]
+    return tables.markdown(header, rows) + "\n"
