@@ -9,7 +9,7 @@ import pytest
 from small_runs import FIT_SIZE, SYNTHETIC, cli, synthetic_episode
 
 from sim.errors import InputError
-from sim.experiments.crossfit import crossfit
+from sim.experiments.crossfit import leave_one_out
 from sim.experiments.design import parse_fit
 from sim.experiments.joint import episodes_of, expand_each, joint_calibrate
 from sim.scenario.loading import load_scenario, resolve_path
@@ -68,10 +68,12 @@ def test_the_command_line_refuses_what_a_joint_fit_cannot_do(tmp_path):
     assert ran.returncode == 2 and "--fit-each" in ran.stderr
     for without, message in (("dynamics.news_push=0", "not one of the --fit fields"),
                              ("dynamics.buzz", "FIELD=VALUE")):
-        ran = cli("calibrate", "observed-2025", "india-2020", "--fit", "dynamics.buzz=1:3",
+        ran = cli("ablate", "observed-2025", "india-2020", "--fit", "dynamics.buzz=1:3",
                   "--without", without, "--out", str(tmp_path / "two"))
         assert ran.returncode == 2 and message in ran.stderr, ran.stderr
     assert not (tmp_path / "two").exists()
+    ran = cli("ablate", "observed-2025", "india-2020")
+    assert ran.returncode == 2 and "--without" in ran.stderr
     assert not (tmp_path / "one").exists()
 
 
@@ -94,7 +96,7 @@ def test_a_joint_fit_recovers_the_shared_value_and_each_episodes_own(two_episode
 @pytest.mark.slow
 def test_crossfit_scores_each_episode_with_a_behaviour_fitted_without_it(two_episodes):
     base = load_scenario(two_episodes[0], FIT_SIZE)
-    found = crossfit(two_episodes, FIT_SIZE, [parse_fit("dynamics.buzz=0.5:4", base)],
+    found = leave_one_out(two_episodes, FIT_SIZE, [parse_fit("dynamics.buzz=0.5:4", base)],
                      ["platforms.rednote.appeal=-0.5:2"], budget=24, replicates=1, seed=5,
                      workers=2, rounds=1, budget_each=12, quiet=True)
     table = found.table().set_index("episode")
@@ -132,14 +134,14 @@ def test_the_joint_fit_command_writes_one_fitted_file_per_episode_that_runs(tmp_
 @pytest.mark.slow
 def test_a_rule_switched_off_is_fitted_again_and_compared_across_episodes(tmp_path):
     out = tmp_path / "fit"
-    ran = cli("calibrate", "observed-2025", "india-2020", "--fit",
+    ran = cli("ablate", "observed-2025", "india-2020", "--fit",
               "dynamics.threshold_relative=0:1", "--fit", "dynamics.trial_churn=0.005:0.02",
               "--set", "dynamics.threshold_relative=0.5", "--without",
               "dynamics.threshold_relative=0", "--budget", "12", "--rounds", "1",
               "--replicates", "1", "--users", "600", "--quiet", "--out", str(out))
     assert ran.returncode == 0, ran.stderr
     table = (out / "ablation.md").read_text()
-    assert "every rule (the joint fit)" in table
+    assert "every rule, as given (the joint fit)" in table
     assert "fitted again with `dynamics.threshold_relative = 0`" in table
     assert "india-2020: targets met" in table
     again = load_scenario(out / "without" / "dynamics.threshold_relative" /

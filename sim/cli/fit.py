@@ -66,7 +66,6 @@ def calibrate(
         help="Scenario files or shipped names with targets; several: one behaviour for all.")],
     fit: Annotated[list[str], typer.Option(help="Free parameter: FIELD=LOW:HIGH[:PRIOR].")],
     fit_each: FitEachOption = None,
-    without: WithoutOption = None,
     budget: Annotated[int, typer.Option(min=12, help="Candidate parameter sets to try.")] = 60,
     rounds: RoundsOption = 2,
     budget_each: BudgetEachOption = None,
@@ -110,9 +109,8 @@ def calibrate(
         _posterior(files, sets, fits, posterior, replicates, root, generations, out,
                    options.pool(workers, executor, scheduler), quiet, command, resume)
     elif len(files) > 1 or fit_each:
-        held = [_held(text) for text in without or []]
-        _joint(files, sets, fits, fit_each or [], held, budget, rounds, budget_each,
-               replicates, root, workers, quiet, margin, out, command)
+        _joint(files, sets, fits, fit_each or [], budget, rounds, budget_each, replicates,
+               root, workers, quiet, margin, out, command)
     else:
         _single(files[0], sets, fits, budget, replicates, root, workers, quiet, margin, out,
                 command)
@@ -151,35 +149,20 @@ def _held(text: str) -> tuple[str, float]:
                          "rule off (e.g. motives.expected_loss=0)") from None
 
 
-def _joint(files, sets, fits, each, without, budget, rounds, budget_each, replicates, root,
-           workers, quiet, margin, out, command) -> None:
-    """Several episodes (or fields of their own): one behaviour, in a new results folder; with
-    ``without``, fitted again with each rule switched off (``ablation.md``)."""
+def _joint(files, sets, fits, each, budget, rounds, budget_each, replicates, root, workers,
+           quiet, margin, out, command) -> None:
+    """Several episodes (or fields of their own): one behaviour, in a new results folder."""
     from sim.experiments.executors import default_workers
     from sim.experiments.joint import joint_calibrate
     from sim.experiments.store import claim_folder, default_folder
-    from sim.experiments.variants import without_rules
     from sim.report import joint_fit
-    from sim.report.ablation import rules_markdown
 
-    for field, _ in without:
-        if field not in {f.field for f in fits}:
-            raise InputError("--without", field, "not one of the --fit fields")
     folder = claim_folder(out if out is not None else default_folder(
         ["calibrate", *[f.stem for f in files]]))
-    workers = workers or default_workers()
-    found = joint_calibrate(files, sets, fits, each, budget, replicates, root, workers, rounds,
-                            budget_each, quiet, margin)
+    found = joint_calibrate(files, sets, fits, each, budget, replicates, root,
+                            workers or default_workers(), rounds, budget_each, quiet, margin)
     names = {name: file for name, file in zip(found.loss, files, strict=True)}
     typer.echo(joint_fit.write(found, names, folder, command))
-    if without:
-        variants = without_rules(files, sets, fits, each, found, without, budget, replicates,
-                                 root, workers, rounds, budget_each, quiet, margin)
-        for label, variant in variants.items():
-            joint_fit.write(variant, names, folder / "without" / label.split(" ")[0], command)
-        table = rules_markdown(found, variants)
-        (folder / "ablation.md").write_text(table, encoding="utf-8")
-        typer.echo(table)
     typer.echo(f"fitted scenarios: {folder}/*-fitted.toml ({joint_fit.FILE} beside them)")
 
 
@@ -220,11 +203,11 @@ def crossfit(
 ) -> None:
     """Score each episode out of sample: the behaviour fitted to the others, only its own
     (--fit-each) fields fitted to it; beside its score fitted to every episode."""
-    from sim.experiments.crossfit import crossfit as cross
+    from sim.experiments.crossfit import leave_one_out
     from sim.experiments.design import parse_fit
     from sim.experiments.executors import default_workers
     from sim.experiments.store import claim_folder, default_folder
-    from sim.report import crossfit as report
+    from sim.report.crossfit import FILE, write
     from sim.scenario.loading import load_scenario, resolve_path
 
     files = [resolve_path(name) for name in scenarios]
@@ -235,38 +218,99 @@ def crossfit(
     fits = [parse_fit(text, base) for text in fit]
     folder = claim_folder(out if out is not None else default_folder(
         ["crossfit", *[f.stem for f in files]]))
-    found = cross(files, sets, fits, fit_each or [], budget, replicates,
+    found = leave_one_out(files, sets, fits, fit_each or [], budget, replicates,
                   seed if seed is not None else base.simulation.seed,
                   workers or default_workers(), rounds, budget_each, quiet, margin)
     names = {name: file for name, file in zip(found.full.loss, files, strict=True)}
     command = "sim " + shlex.join(options.invoked or sys.argv[1:])
-    typer.echo(report.write(found, names, folder, command))
-    typer.echo(f"crossfit: {folder / report.FILE}")
+    typer.echo(write(found, names, folder, command))
+    typer.echo(f"crossfit: {folder / FILE}")
 
 
 @options.app.command()
 def ablate(
-    scenario: Annotated[str, typer.Argument(help="Scenario file or shipped name.")],
-    replicates: Annotated[int, typer.Option(min=1, help="Replicates per variant.")] = 5,
+    scenarios: Annotated[list[str], typer.Argument(
+        help="Scenario file or shipped name; several episodes with --without.")],
+    without: WithoutOption = None,
+    fit: Annotated[list[str] | None, typer.Option(
+        help="With --without: the shared fields fitted again, FIELD=LOW:HIGH.")] = None,
+    fit_each: FitEachOption = None,
+    budget: Annotated[int, typer.Option(min=12, help="With --without: candidates per fit, "
+                                        "shared fields.")] = 60,
+    rounds: RoundsOption = 1,
+    budget_each: BudgetEachOption = None,
+    replicates: Annotated[int | None, typer.Option(
+        min=1, help="Replicates per variant (5) or candidate (2).")] = None,
     users: Annotated[int | None, typer.Option(min=100, help="Simulated users.")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed.")] = None,
     overrides: options.SetOption = None,
     out: Annotated[Path | None, typer.Option(help="Folder for the table (new or empty).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel runs.")] = None,
+    quiet: options.QuietOption = False,
 ) -> None:
-    """Switch off one motive at a time; print the change in headline outcomes."""
+    """Switch off one motive at a time and print the change in headline outcomes; or, with
+    --without, switch off one rule at a time in several episodes, fit the behaviour again
+    each time and compare the losses with the episodes as given."""
     from sim.experiments import variants
     from sim.experiments.executors import default_workers
     from sim.experiments.store import claim_folder, default_folder
-    from sim.report.ablation import write_ablation
     from sim.scenario.loading import load_scenario, resolve_path
 
-    file = resolve_path(scenario)
+    files = [resolve_path(name) for name in scenarios]
     sets = [*(overrides or []), *([f"simulation.users={users}"] if users else [])]
-    base = load_scenario(file, sets)
-    folder = claim_folder(out if out is not None else default_folder(["ablate", file.stem]))
-    table = variants.ablate(file, sets, replicates,
-                            seed if seed is not None else base.simulation.seed,
-                            workers or default_workers())
+    base = load_scenario(files[0], sets)
+    root = seed if seed is not None else base.simulation.seed
+    if without:
+        _without(files, sets, [_held(text) for text in without], fit or [], fit_each or [],
+                 budget, rounds, budget_each, replicates or 2, root, workers, quiet, out)
+        return
+    if len(files) > 1 or fit or fit_each:
+        raise InputError("SCENARIOS", " ".join(scenarios), "several episodes, --fit and "
+                         "--fit-each go with --without FIELD=VALUE (a rule switched off)")
+    from sim.report.ablation import write_ablation
+
+    folder = claim_folder(out if out is not None else default_folder(["ablate", files[0].stem]))
+    table = variants.ablate(files[0], sets, replicates or 5, root, workers or default_workers())
     typer.echo(write_ablation(table, folder))
+    typer.echo(f"ablation: {folder / 'ablation.md'}")
+
+
+def _held(text: str) -> tuple[str, float]:
+    """``--without FIELD=VALUE``."""
+    field, _, value = text.partition("=")
+    try:
+        return field, float(value)
+    except ValueError:
+        raise InputError("--without", text, "give FIELD=VALUE, the value that switches the "
+                         "rule off (e.g. motives.expected_loss=0)") from None
+
+
+def _without(files, sets, without, fit, each, budget, rounds, budget_each, replicates, root,
+             workers, quiet, out) -> None:
+    """Each rule of ``without`` switched off and the behaviour fitted again, against the
+    episodes as given: ``ablation.md`` and each variant's fitted scenarios."""
+    from sim.experiments.design import parse_fit
+    from sim.experiments.executors import default_workers
+    from sim.experiments.store import claim_folder, default_folder
+    from sim.experiments.variants import without_rules
+    from sim.report import joint_fit
+    from sim.report.ablation import rules_markdown
+    from sim.scenario.loading import load_scenario
+
+    base = load_scenario(files[0], sets)
+    fits = [parse_fit(text, base) for text in fit]
+    for field, _ in without:
+        if field not in {f.field for f in fits}:
+            raise InputError("--without", field, "not one of the --fit fields")
+    folder = claim_folder(out if out is not None else default_folder(
+        ["ablate", *[f.stem for f in files]]))
+    command = "sim " + shlex.join(options.invoked or sys.argv[1:])
+    given, found = without_rules(files, sets, fits, each, without, budget, replicates, root,
+                                 workers or default_workers(), rounds, budget_each, quiet)
+    names = {name: file for name, file in zip(given.loss, files, strict=True)}
+    for label, variant in found.items():
+        joint_fit.write(variant, names, folder / "without" / label.split(" ")[0], command)
+    table = rules_markdown(given, found)
+    (folder / "ablation.md").write_text(table, encoding="utf-8")
+    typer.echo(table)
     typer.echo(f"ablation: {folder / 'ablation.md'}")

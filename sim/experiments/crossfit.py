@@ -49,7 +49,7 @@ def _shared(fit: JointFit) -> pd.Series:
     return fit.shared.table.set_index("field")["fitted"]
 
 
-def crossfit(files: list[Path], overrides: list[str], fits: list[Sweep], each: list[str],
+def leave_one_out(files: list[Path], overrides: list[str], fits: list[Sweep], each: list[str],
              budget: int, replicates: int, seed: int, workers: int, rounds: int = 2,
              budget_each: int | None = None, quiet: bool = False,
              margin: float = 0.0) -> Crossfit:

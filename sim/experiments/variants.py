@@ -43,26 +43,25 @@ def ablate(file: Path, overrides: list[str], replicates: int, seed: int, workers
 
 
 def without_rules(files: list[Path], overrides: list[str], fits: list, each: list[str],
-                  full, without: list[tuple[str, float]], budget: int, replicates: int,
-                  seed: int, workers: int, rounds: int, budget_each: int | None,
-                  quiet: bool = False, margin: float = 0.0) -> dict:
-    """A rule's worth across episodes: per ``(FIELD, VALUE)`` of ``without``, the joint fit
-    made again with that field held at the value that switches its rule off, the search
-    starting from the full fit's shared values (``full``, a
-    :class:`~sim.experiments.joint.JointFit`); the same budget and seeds."""
+                  without: list[tuple[str, float]], budget: int, replicates: int, seed: int,
+                  workers: int, rounds: int, budget_each: int | None,
+                  quiet: bool = False) -> tuple:
+    """A rule's worth across episodes: the episodes as given (their files: a joint fit), scored,
+    and per ``(FIELD, VALUE)`` of ``without`` the behaviour fitted again with that field held at
+    the value that switches its rule off (the search starting from the values given; the same
+    seeds). Returns the given :class:`~sim.experiments.joint.JointFit` and the variants' by
+    label."""
     from sim.experiments.joint import joint_calibrate
 
-    shared = full.shared.table.set_index("field")["fitted"]
+    given = joint_calibrate(files, overrides, [], [], budget, replicates, seed, workers,
+                            rounds, budget_each, quiet)
     variants = {}
     for field, value in without:
-        if field not in shared.index:
-            raise InputError("--without", field, "not one of the --fit fields")
-        start = [f"{k}={v!r}" for k, v in shared.items() if k != field]
-        variant = joint_calibrate(files, [*overrides, *start, f"{field}={value!r}"],
+        variant = joint_calibrate(files, [*overrides, f"{field}={value!r}"],
                                   [f for f in fits if f.field != field], each, budget,
-                                  replicates, seed, workers, rounds, budget_each, quiet, margin)
+                                  replicates, seed, workers, rounds, budget_each, quiet)
         held = pd.DataFrame([{"field": field, "fitted": value, "low": np.nan, "high": np.nan,
                               "range": "held"}])
         variant.shared.table = pd.concat([variant.shared.table, held], ignore_index=True)
         variants[f"{field} = {value:g}"] = variant
-    return variants
+    return given, variants

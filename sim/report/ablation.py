@@ -33,12 +33,13 @@ def as_markdown(table: pd.DataFrame) -> str:
 
 
 def rules_markdown(full, variants: dict) -> str:
-    """Every rule on (the joint fit) and each switched off and fitted again: the joint loss and
-    each episode's targets met (``variants``: label -> :class:`JointFit`)."""
+    """Every rule on (the episodes as given: the joint fit) and each switched off and fitted
+    again: the joint loss and each episode's targets met (``variants``: label -> a
+    :class:`~sim.experiments.joint.JointFit`)."""
     names = list(full.loss)
     header = ["behaviour", "joint loss", *(f"{n}: targets met" for n in names)]
     rows = [[label, f"{fit.total_loss:.3g}", *(f"{fit.met[n]} of {fit.targets[n]}"
                                                 for n in names)]
-            for label, fit in {"every rule (the joint fit)": full, **{
+            for label, fit in {"every rule, as given (the joint fit)": full, **{
                 f"fitted again with `{label}`": fit for label, fit in variants.items()}}.items()]
     return tables.markdown(header, rows) + "\n"
