@@ -23,9 +23,9 @@ from sim.errors import InputError, did_you_mean
 from sim.experiments import launch
 from sim.experiments.reading import RUN_OUTCOMES, write_run_outcomes
 from sim.experiments.store import default_folder, read_results
+from sim.report import summary
 from sim.report.compare import baseline_of, check_platforms, plot_results
 from sim.report.drawing import KINDS, draw, figure_jobs, slug
-from sim.report.summary import summary_table
 from sim.scenario.schema import Scenario
 
 
@@ -145,10 +145,13 @@ class Results:
         daily = self._stored.timeseries.drop(columns=["scenario", "point", "replicate"])
         return design.merge(daily, on="run_id", how="inner")
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, wide: bool = False) -> pd.DataFrame:
         """The summary table (``plots/summary.csv``): a row per scenario, design point,
-        platform and outcome, with its median and 90 % interval across replicates."""
-        return summary_table(run_outcomes(self._stored), self._stored)
+        platform and outcome, with its median and 90 % interval across replicates; ``wide``: as
+        ``plots/summary.md`` shows it, a row per platform and outcome (in words), a column of
+        text per scenario (or scenario at a design point)."""
+        table = summary.summary_table(run_outcomes(self._stored), self._stored)
+        return summary.wide(table, self._stored.swept) if wide else table
 
     def probabilities(self, baseline: str | None = None) -> pd.DataFrame:
         """Per scenario, platform and outcome: the share of draws (or of replicate pairs) in
@@ -170,7 +173,8 @@ class Results:
             baseline: for ``difference``: default ``baseline``, else the first scenario.
             scenario: for ``fan`` and ``flows`` (default: the first).
             field: for ``sweep`` (default: the first swept field).
-            zoom: for ``trajectories`` and ``difference``: the first weeks only.
+            zoom: for ``trajectories`` and ``difference``: the first weeks only (a run too short
+                for a zoom is drawn whole).
         """
         if name not in KINDS:
             raise InputError("figure", name, f"one of {', '.join(KINDS)}"
@@ -182,8 +186,8 @@ class Results:
         wanted = {"fan": f"fan-{slug(scenario or self.scenarios[0])}-",
                   "flows": f"flows-{slug(scenario or self.scenarios[0])}",
                   "sweep": f"sweep-{slug(field or (stored.swept or [''])[0])}"}.get(name, name)
-        found = [j for j in jobs if j.entry.stem.startswith(wanted)
-                 and j.entry.stem.endswith("-zoom") == zoom]
+        found = sorted((j for j in jobs if j.entry.stem.startswith(wanted)),
+                       key=lambda j: j.entry.stem.endswith("-zoom") != zoom)  # a short run: no zoom
         if not found:
             raise InputError("figure", name, "these results have no such figure (one of: "
                              + ", ".join(j.entry.stem for j in figure_jobs(

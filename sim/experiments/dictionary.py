@@ -198,7 +198,7 @@ def resources(folder: Path) -> list[dict]:
         if not files:
             continue
         csv = files[0].suffix == ".csv"
-        schema = _csv_schema(files[0]) if csv else pq.read_schema(files[0])
+        schema = _schema(files[0])
         paths = [str(f.relative_to(folder)) for f in files]
         found.append({
             "name": table.name, "path": paths[0] if len(paths) == 1 else paths,
@@ -220,11 +220,13 @@ def scenarios_of(folder: Path) -> list[Scenario]:
         return []
 
 
-def _csv_schema(path: Path) -> pa.Schema:
-    """The column types of a CSV as pyarrow infers them (pandas wrote it)."""
+def _schema(path: Path) -> pa.Schema:
+    """The column types of a table's file: a Parquet file's own, a CSV's those of the same
+    table as Parquet beside it, else as pyarrow infers them."""
     from pyarrow import csv
 
-    return csv.read_csv(path).schema
+    twin = path.with_suffix(".parquet")
+    return pq.read_schema(twin) if twin.is_file() else csv.read_csv(path).schema
 
 
 def write_datapackage(folder: Path, title: str = "") -> Path:

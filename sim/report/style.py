@@ -3,19 +3,22 @@
 Conventions: one fixed colour per platform and per scenario in every figure; small multiples per
 platform; dated x-axis with dashed event markers, numbered at the top (labels spread apart so the
 January events, a day or two apart, stay readable) and explained in a key under the figure;
-replicate counts in the title; PNG and SVG, written atomically; ``matplotlib.use("Agg")``.
+replicate counts in the title; PNG and SVG, written atomically; ``matplotlib.use("Agg")`` (but
+in a Jupyter kernel, whose inline backend shows figures).
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+if "ipykernel" not in sys.modules:  # a notebook keeps its inline backend: figures show there
+    matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np

@@ -50,11 +50,12 @@ def summary_table(outcomes: pd.DataFrame, results: Results) -> pd.DataFrame:
 
 
 def _users(rows: pd.DataFrame) -> float:
-    """The simulated users a share rests on, median across replicates (NaN: not a share of
-    newcomers or movers, or a folder from before ``users`` was recorded)."""
-    if "users" not in rows or not rows["users"].notna().any():
+    """The simulated users a share rests on, median across the replicates that have it (NaN:
+    not a share of newcomers or movers, or a folder from before ``users`` was recorded)."""
+    if "users" not in rows:
         return float("nan")
-    return float(rows["users"].median())
+    counted = rows.loc[rows["value"].notna(), "users"].dropna()  # the replicates with a share
+    return float(counted.median()) if len(counted) else float("nan")
 
 
 HEADLINE_ROWS = {  # what sim run prints: the main rows of the headline destination and the origin
