@@ -125,19 +125,19 @@ def as_markdown(summary: pd.DataFrame, swept: list[str], replicates: str) -> str
     """One Markdown table: a bold row per platform, then its outcomes, one column per scenario."""
     table = wide(summary, swept)
     body = tables.markdown(["outcome", *table.columns], _rows(table))
-    few = f" {_few(summary)}." if _few(summary) else ""
-    return f"Median across replicates [90 % interval]; {replicates}.{few}\n\n{body}\n"
+    few = f"\n{_few(summary)}.\n" if _few(summary) else ""
+    return f"Median across replicates [90 % interval]; {replicates}.\n\n{body}\n{few}"
 
 
 def as_text(summary: pd.DataFrame, swept: list[str], replicates: str) -> str:
     """The same table for a terminal: side by side for a few scenarios, else one block each."""
     table = wide(summary, swept)
-    head = f"median [90 % interval], {replicates}" + (f"\n{_few(summary)}" if _few(summary)
-                                                     else "")
+    few = f"\n{_few(summary)}" if _few(summary) else ""
     if len(table.columns) > 4:
         blocks = [f"{c}\n" + tables.text(_rows(table[[c]], "  ")) for c in table.columns]
-        return f"{head}\n\n" + "\n\n".join(blocks)
-    return f"{head}\n" + tables.text(_rows(table, "  "), header=["", *table.columns])
+        return f"median [90 % interval], {replicates}\n\n" + "\n\n".join(blocks) + few
+    return (f"median [90 % interval], {replicates}\n"
+            + tables.text(_rows(table, "  "), header=["", *table.columns]) + few)
 
 
 def _few(summary: pd.DataFrame) -> str:
