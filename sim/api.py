@@ -153,6 +153,16 @@ class Results:
         table = summary.summary_table(run_outcomes(self._stored), self._stored)
         return summary.wide(table, self._stored.swept) if wide else table
 
+    def _swept(self, field: str | None) -> str:
+        """A swept field of these results: ``field``, or the first (InputError if none is)."""
+        swept = self._stored.swept
+        if field is None and swept:
+            return swept[0]
+        if field not in swept:
+            raise InputError("field", str(field), "not swept in these results" + (
+                f"; one of {', '.join(swept)}{did_you_mean(str(field), swept)}" if swept else ""))
+        return field
+
     def probabilities(self, baseline: str | None = None) -> pd.DataFrame:
         """Per scenario, platform and outcome: the share of draws (or of replicate pairs) in
         which it is above ``baseline`` (default ``baseline``, else the first scenario), as in
@@ -182,19 +192,23 @@ class Results:
         stored = self._stored
         chosen = metric_of(metric).told(stored.scenarios[self.scenarios[0]].words())
         platforms = check_platforms(stored, list(platforms or []))
-        jobs = figure_jobs(stored, baseline_of(stored, baseline), [chosen], platforms, (name,))
-        wanted = {"fan": f"fan-{slug(scenario or self.scenarios[0])}-",
-                  "flows": f"flows-{slug(scenario or self.scenarios[0])}",
-                  "sweep": f"sweep-{slug(field or (stored.swept or [''])[0])}"}.get(name, name)
-        found = sorted((j for j in jobs if j.entry.stem.startswith(wanted)),
-                       key=lambda j: j.entry.stem.endswith("-zoom") != zoom)  # a short run: no zoom
-        if not found:
-            raise InputError("figure", name, "these results have no such figure (one of: "
-                             + ", ".join(j.entry.stem for j in figure_jobs(
-                                 stored, baseline_of(stored, baseline), [chosen], platforms))
-                             + ")")
+        reference = baseline_of(stored, baseline)
+        key = "share" if chosen.name == "share" else chosen.column
+        stem = f"{name}-{key}"
+        if name in ("fan", "flows"):
+            one = slug(self.scenario(scenario or self.scenarios[0]).name)
+            stem = f"fan-{one}-{key}" if name == "fan" else f"flows-{one}"
+        elif name == "sweep":
+            stem = f"sweep-{slug(self._swept(field))}"
+        made = {job.entry.stem: job for job in figure_jobs(stored, reference, [chosen],
+                                                           platforms, (name,))}
+        job = made.get(f"{stem}-zoom" if zoom else stem) or made.get(stem)  # short: no zoom
+        if job is None:
+            raise InputError("figure", name, "these results have none (" + (
+                "one scenario: no difference" if name == "difference" else "no swept field")
+                + ")")
         import matplotlib.pyplot as plt
 
-        figure = draw(found[0])
+        figure = draw(job)
         plt.close(figure)  # shown once where it is returned, not again by a notebook's backend
         return figure

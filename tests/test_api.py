@@ -73,7 +73,8 @@ def test_a_figure_is_a_matplotlib_figure_of_the_platforms_asked(results):
 
 @pytest.mark.parametrize("call, says", [
     (lambda r: r.figure("fans"), "did you mean 'fan'"),
-    (lambda r: r.figure("sweep"), "no such figure"),
+    (lambda r: r.figure("sweep"), "not swept"),
+    (lambda r: r.figure("fan", scenario="observed"), "did you mean .observed-2025."),
     (lambda r: r.figure("trajectories", platforms=["rednot"]), "did you mean 'rednote'"),
     (lambda r: r.figure("trajectories", metric="daus"), "did you mean 'dau'"),
     (lambda r: r.scenario("basline"), "did you mean 'baseline'"),

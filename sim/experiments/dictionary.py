@@ -134,7 +134,8 @@ COLUMNS = {  # table: {column: (unit, meaning)}, beyond IDENTITY and the pattern
         "q95": ("by kind", "95 % quantile across replicates"),
         "n": ("", "replicates (or draws × replicates) with a value"),
         "users": ("simulated users", "for a share of newcomers or movers: the simulated users "
-                  "it rests on, median across replicates"),
+                  "it rests on, median across the replicates that have it (fewer than 30: "
+                  "flagged in text)"),
         "text": ("", "the cell as plots/summary.md shows it"),
     },
     "probabilities": {
