@@ -167,7 +167,8 @@ def meaning(table: str, column: str, scenarios: list[Scenario]) -> tuple[str, st
     platform, _, key = column.partition(".")
     having = [s for s in scenarios if platform in s.platforms]
     if table in PER_RUN and having and (key == GAIN or key in KIND):
-        return OUTCOME_UNITS[kind_of(column)], f"{label(column, having[0])}, in this run"
+        words = label(column, having[0]).replace(", % of ", ", as a share of ")
+        return OUTCOME_UNITS[kind_of(column)], f"{words.removesuffix(', %')}, in this run"
     if "." in column and table in (*PER_RUN, "design", "summary_table"):
         return "as the field", f"the value of the scenario field {column} at this design point"
     return "", ""
