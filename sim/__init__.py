@@ -1,23 +1,26 @@
 """Agent-based model of the January 2025 TikTok-refugee platform migration, on Mesa.
 
-The public API for notebooks and scripts, three names::
+The public API for notebooks and scripts (more in docs/api.md): an experiment as ``sim run``
+makes it, read back as tidy tables and figures::
 
-    >>> from sim import load_scenario, run, MigrationModel
-    >>> model = run("observed-2025", "simulation.users=2000", "simulation.days=20", seed=1)
-    >>> isinstance(model, MigrationModel)
-    True
-    >>> daily = model.timeseries()  # one row per day and platform, real-world units
-    >>> sorted(daily.platform.unique())[:3]
-    ['douyin', 'instagram', 'lemon8']
-    >>> bool(daily.query("platform == 'rednote'").dau_us.max() > 1e6)
-    True
+    >>> import sim
+    >>> results = sim.run_experiment(["observed-2025", "baseline"], replicates=2, users=2000,
+    ...                              days=40, quiet=True)
+    >>> results.scenarios
+    ['observed-2025', 'baseline']
+    >>> runs = results.runs()  # a row per run: scenario, seed, outcomes as columns
+    >>> runs.groupby("scenario")["rednote.tried"].median().idxmax()
+    'observed-2025'
+    >>> daily = results.timeseries()  # a row per run, day and platform
+    >>> figure = results.figure("trajectories", platforms=["tiktok", "rednote"])
 
 The packages, each importing only those after it: ``sim.report`` (Markdown, tables and figures
 for people, and the files they go in) → ``sim.experiments`` (everything that runs: designs, runs,
 executors, the results folder, the calibration and posterior searches, sensitivity samples,
 ablation variants) → ``sim.analysis`` (pure functions of tables: outcomes, targets, the fitted
 point, indices, PRIM) → ``sim.model`` (users, ties, platforms, motives, rules, events, recorder)
-→ ``sim.scenario`` (schema, files).
+→ ``sim.scenario`` (schema, files). ``sim.api`` (experiments and results, above them all) is where
+``run_experiment``, ``open_results`` and ``Results`` live.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["MigrationModel", "load_scenario", "run"]
+__all__ = ["MigrationModel", "Results", "load_scenario", "open_results", "run",
+           "run_experiment"]
 
 if TYPE_CHECKING:
+    from sim.api import Results, open_results, run_experiment
     from sim.model.migration import MigrationModel
     from sim.scenario.loading import load_scenario
     from sim.scenario.schema import Scenario
@@ -57,4 +62,8 @@ def __getattr__(name: str):
         from sim.scenario.loading import load_scenario
 
         return load_scenario
+    if name in ("run_experiment", "open_results", "Results"):
+        from sim import api
+
+        return getattr(api, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

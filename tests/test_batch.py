@@ -126,6 +126,9 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path, monkeypatch):
     assert "injected failure" in runs.loc[1, "error"]
     assert "Traceback" in (tmp_path / "out" / "errors" / "baseline-r001.txt").read_text()
     assert (tmp_path / "out" / "summary.parquet").exists()
+    table = pd.read_parquet(tmp_path / "out" / "run_outcomes.parquet")
+    assert list(table["status"]) == ["ok", "failed", "ok"]  # a row per run, failed ones too
+    assert table["rednote.tried"].isna().tolist() == [False, True, False]
     monkeypatch.setattr(sim.experiments.runs, "simulate", real)
     _, resumed = launch.resume(tmp_path / "out", {"kind": "process", "workers": 1,
                                                   "scheduler": None}, quiet=True)

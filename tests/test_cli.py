@@ -43,6 +43,18 @@ def test_run_writes_a_complete_results_folder_and_prints_its_path(tiny_run):
     assert not list(out.rglob("*.partial"))
 
 
+def test_run_ends_with_the_headline_rows_then_where_everything_is(tiny_run):
+    out, result = tiny_run
+    lines = result.stdout.splitlines()
+    table = "\n".join(lines[:lines.index(f"results: {out}")])
+    for row in ("RedNote", "peak daily US users", "tried it (signed up)", "TikTok",
+                "of those, main app TikTok again at the end"):
+        assert row in table
+    assert any("observed-2025" in x and "baseline" in x for x in lines)  # a column per scenario
+    assert "newcomers still engaged after 7 days" not in table  # the headline rows only
+    assert (out / "run_outcomes.csv").is_file() and (out / "datapackage.json").is_file()
+
+
 def test_replicate_k_has_the_same_seed_in_every_scenario(tiny_run):
     design = pd.read_parquet(tiny_run[0] / "design.parquet")
     seeds = design.pivot(index="replicate", columns="scenario", values="seed")

@@ -112,6 +112,19 @@ def test_event_markers_sit_at_the_scenarios_dates(stored):
     assert "Supreme Court hearing" in key and "Jan 10" in key
 
 
+def test_the_event_key_names_the_scenarios_that_have_an_event_in_the_fewer_words(stored):
+    shown = ["observed-2025", "baseline", "ban-enforced", "translation-early"]
+    inherited = ("observed-2025", "ban-enforced", "translation-early")
+    assert style.having(inherited, shown) == " [all but baseline]"
+    assert style.having(("ban-enforced",), shown) == " [ban-enforced]"
+    assert style.having(("observed-2025", "baseline"), shown) == " [observed-2025, baseline]"
+    assert style.having(tuple(shown), shown) == ""
+    markers = style.markers_of({n: stored.scenarios[n].events for n in stored.scenario_names})
+    key = style.key_text(markers, stored.scenario_names)
+    assert any("Supreme Court hearing [all but baseline]" in entry for entry in key)
+    assert any("ByteDance apps banned [ban-enforced]" in entry for entry in key)
+
+
 def test_event_numbers_are_spread_apart_but_keep_their_order():
     xs = [0.10, 0.52, 0.53, 0.535, 0.54, 0.545, 0.99]
     spots = style.spread(xs, 0.05)

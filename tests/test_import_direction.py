@@ -1,13 +1,17 @@
-"""Imports run one way: cli → dashboard → report → experiments → analysis → model → scenario.
+"""Imports run one way: cli → api → dashboard → report → experiments → analysis → model →
+scenario.
 
 The report (files, tables and figures for people) reads results and calls what runs; the
 experiments (designs, runs, the results folder, every search) run the model and score with the
 analysis; the analysis (pure functions of tables, arrays and scenarios) reads no file and runs
-nothing. A package may import those after it, never one before it; the base modules (errors,
-units, tables) import nothing of ``sim`` and anything may import them; ``sim/__init__.py`` is the
-public API (model and scenario); the dashboard (an optional extra) is imported by the command line
-only; a module of ``sim`` is imported under its own name. Read off the source with ``ast``, every
-import, also those inside functions, so a lazy import cannot hide a cycle."""
+nothing; ``sim.api`` (experiments and results for notebooks) stands on all of them. A package may
+import those after it, never one before it; the base modules (errors, units, tables) import
+nothing of ``sim`` and anything may import them; the package ``sim`` itself (its version and
+docstring; anything above the model may read them) imports the model and scenario, and its public
+names from ``sim.api`` only when first used, so that importing it loads nothing else (checked
+below); the dashboard (an optional extra) is imported by the command line only; a module of
+``sim`` is imported under its own name. Read off the source with ``ast``, every import, also those
+inside functions, so a lazy import cannot hide a cycle."""
 
 from __future__ import annotations
 
@@ -18,10 +22,10 @@ from pathlib import Path
 import pytest
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
-FLOW = ["cli", "dashboard", "report", "experiments", "analysis", "model",
+FLOW = ["cli", "api", "dashboard", "report", "experiments", "analysis", "model",
         "scenario"]  # importer first
 BASE = {"errors", "units", "tables"}
-API = "sim"  # the package itself: sim/__init__.py, importing model and scenario
+PACKAGE = "package"  # sim/__init__.py: version, docstring, the public names (imported lazily)
 
 
 def module_name(path: Path) -> str:
@@ -53,10 +57,10 @@ def imports_of(path: Path) -> set[str]:
 
 
 def layer(module: str) -> str:
-    """``cli``, a package of the flow, ``base``, or ``api`` (the sim package itself)."""
+    """``cli``, ``api``, a package of the flow, ``base``, or ``package`` (sim itself)."""
     parts = module.split(".")
     if len(parts) == 1:
-        return "api"
+        return PACKAGE
     return "base" if parts[1] in BASE else parts[1]
 
 
@@ -68,9 +72,9 @@ def allowed(importer: str, imported: str) -> bool:
         return True
     if source == "__main__":
         return target == "cli"
-    if source == "api":
-        return target in ("model", "scenario")
-    if target == "api":  # the public API is model and scenario: above them only
+    if source == PACKAGE:  # run and the names re-exported when first used
+        return target in ("api", "model", "scenario")
+    if target == PACKAGE:  # its version and docstring: above the model it exposes
         return FLOW.index(source) < FLOW.index("model")
     return FLOW.index(source) < FLOW.index(target)
 
@@ -92,7 +96,7 @@ def test_only_the_command_line_imports_the_dashboard():
 
 
 def test_every_module_is_in_a_known_place():
-    unknown = {layer(module_name(p)) for p in MODULES} - {*FLOW, "base", "api", "__main__"}
+    unknown = {layer(module_name(p)) for p in MODULES} - {*FLOW, "base", PACKAGE, "__main__"}
     assert not unknown, f"modules outside the flow: {unknown}; add them to FLOW or BASE"
 
 
@@ -109,7 +113,12 @@ def test_every_module_is_in_a_known_place():
     ("sim.model.kernels", "sim.model.blocks", True),
     ("sim", "sim.model.migration", True),
     ("sim", "sim.experiments.runs", False),
-    ("sim.model.recorder", "sim", False),  # the API sits above the model it exposes
+    ("sim", "sim.api", True),  # its public names, imported when first used
+    ("sim.api", "sim.report.compare", True),
+    ("sim.report.compare", "sim.api", False),  # nothing under the API stands on it
+    ("sim.experiments.launch", "sim.api", False),
+    ("sim.model.recorder", "sim", False),  # the package sits above the model it exposes
+    ("sim.experiments.environment", "sim", True),  # sim.__version__
     ("sim.dashboard.views", "sim.report.figures", True),
     ("sim.report.compare", "sim.dashboard.views", False),  # nothing needs the optional extra
     ("sim.cli", "sim.dashboard.serve", True),
@@ -152,3 +161,14 @@ def aliases_of(path: Path) -> set[tuple[str, str]]:
 def test_sim_modules_are_imported_under_their_own_names():
     aliased = {pair for path in MODULES for pair in aliases_of(path)}
     assert not aliased, f"imported under another name: {sorted(aliased)}"
+
+
+def test_importing_sim_loads_none_of_its_modules():
+    """The package's import of ``sim.api`` (and of the model) happens when a name is first used,
+    so the packages below that read ``sim.__version__`` do not load what stands on them."""
+    import subprocess
+
+    loaded = subprocess.run([sys.executable, "-c", "import sys, sim; print(sorted(m for m in "
+                             "sys.modules if m.startswith('sim')))"], capture_output=True,
+                            text=True, check=True, cwd=SIM.parent).stdout
+    assert loaded.strip() == "['sim']"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from small_runs import INLINE, make_folder, stored_runs
 
-from sim.analysis.outcomes import run_outcomes
+from sim.analysis.outcomes import FEW_USERS, run_outcomes
 from sim.analysis.periods import dark_days
 from sim.experiments.launch import plan_from_options, start
 from sim.experiments.store import read_results
@@ -52,6 +52,26 @@ def test_summary_table_reads_peaks_trials_and_retention_off_the_runs(stored):
     row = summary.loc[("ban-enforced", "rednote", "peak_date")]
     assert row["q05"] <= row["median"] <= row["q95"]
     assert summary.loc[("ban-enforced", "tiktok", "final_dau"), "median"] == 0
+
+
+def test_a_share_resting_on_a_handful_of_simulated_users_says_how_many(stored):
+    """At 800 users some newcomer shares rest on 1-3 simulated users: their cells say so."""
+    summary = summary_table(run_outcomes(stored), stored)
+    scale = 170e6 / 800
+    few = summary[(summary["users"] >= 1) & (summary["users"] <= 3)
+                  & summary["outcome"].str.startswith("retained")]
+    assert len(few)
+    for cell in few.itertuples():
+        k = int(cell.outcome.split("_")[1])
+        newcomers = []
+        for c in stored_runs(stored.folders[0], cell.scenario, "cohorts"):
+            known = c[(c["platform"] == cell.platform) & c[f"retained_{k}"].notna()]
+            if known["signups"].sum() > 0:
+                newcomers.append(known["signups"].sum() / scale)
+        assert cell.users == pytest.approx(np.median(newcomers))
+        assert cell.text.endswith(f"({cell.users:.0f} user{'s' if cell.users >= 1.5 else ''})")
+    assert not summary.loc[summary["users"] >= FEW_USERS, "text"].str.contains("user").any()
+    assert summary.loc[summary["outcome"] == "peak_dau", "users"].isna().all()
 
 
 def tiktok_events(*dated: tuple[str, str]) -> str:

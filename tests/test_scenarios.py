@@ -111,6 +111,20 @@ def test_add_events_appends_to_inherited_events():
     assert len(crackdown.events) == len(observed.events) + 1
 
 
+def test_drop_and_change_events_edit_inherited_events_by_their_label(tmp_path):
+    observed = load_scenario("observed-2025").events
+    later = load_scenario(write(tmp_path, "later.toml", (
+        'extends = "observed-2025"\ndrop_events = ["Back in app stores"]\n'
+        '[[change_events]]\nlabel = "Supreme Court hearing"\ndate = 2025-01-12\nvalue = 0.9\n'
+    ))).events
+    hearing = next(e for e in later if e.label == "Supreme Court hearing")
+    assert (str(hearing.date), hearing.value, hearing.kind) == ("2025-01-12", 0.9, "ban_threat")
+    assert not any(e.label == "Back in app stores" for e in later)
+    edited = ("Supreme Court hearing", "Back in app stores")
+    assert [e for e in later if e.label not in edited] == [
+        e for e in observed if e.label not in edited]
+
+
 def test_add_targets_appends_to_inherited_targets_and_targets_replaces_them(tmp_path):
     target = ('id = "X1"\nmetric = "dau_us"\nplatform = "tiktok"\ndate = 2025-01-05\n'
               'at_least = 1\nsource = "test"\n')

@@ -11,6 +11,10 @@ day and the share who came back to it at some point. For the origin (TikTok): it
 users on days it was up and the date, its last week against its first, and the same three
 per-person figures for everyone who chose to move their main app away from it (to any platform or
 to none). Results folders made before these were recorded show n/a for them.
+
+A share of newcomers or of movers rests on however many simulated users signed up or moved: each
+row says how many (``users``, simulated users, the median across replicates in the summary), and
+the summary table flags the shares resting on fewer than :data:`FEW_USERS`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ from sim.model.recorder import RETENTION_DAYS, origin_of
 from sim.scenario.schema import Scenario
 
 WEEK = 7
+FEW_USERS = 30
+"""Fewer simulated users than this behind a share (newcomers still engaged, movers back on the
+origin) and the share is flagged: its binomial standard error can reach √(0.25 / 30) ≈ 9
+percentage points, as large as the differences the table is read for, whatever the number of
+real people those users stand for."""
 
 
 class Results(Protocol):
@@ -80,7 +89,9 @@ KIND = {o.key: o.kind for o in (*DESTINATION, *ORIGIN_OUTCOMES)}
 
 
 def run_outcomes(results: Results) -> pd.DataFrame:
-    """One row per run, platform and outcome: ``value`` (dates as day numbers from the start)."""
+    """One row per run, platform and outcome: ``value`` (dates as day numbers from the start)
+    and, for a share of newcomers or of movers, ``users``: the simulated users it rests on (NaN
+    for the others)."""
     ts, cohorts = results.timeseries, results.cohorts
     origins = {name: origin_of(s) for name, s in results.scenarios.items()}
     parts = [_peaks(ts, origins), _tried(cohorts, results), _retained(cohorts, results, origins),
@@ -90,10 +101,20 @@ def run_outcomes(results: Results) -> pd.DataFrame:
     return runs.merge(long, on="run_id", how="inner")
 
 
-def _long(series: pd.Series, outcome: str) -> pd.DataFrame:
+def _long(series: pd.Series, outcome: str, users: pd.Series | None = None) -> pd.DataFrame:
+    """One outcome's rows; ``users``: the simulated users each value rests on (same index)."""
     frame = series.rename("value").reset_index()
     frame["outcome"] = outcome
-    return frame[["run_id", "platform", "outcome", "value"]]
+    frame["users"] = np.nan if users is None else users.reindex(series.index).to_numpy()
+    return frame[["run_id", "platform", "outcome", "value", "users"]]
+
+
+def _simulated(real: pd.Series, scenario: pd.Series, results: Results) -> pd.Series:
+    """Real-world counts as the simulated users they were counted from (``scenario``: each
+    row's scenario)."""
+    scale = {name: s.population.real_users / s.simulation.users
+             for name, s in results.scenarios.items()}
+    return real / scenario.map(scale).astype(float)
 
 
 def _peaks(ts: pd.DataFrame, origins: dict) -> pd.DataFrame:
@@ -144,8 +165,10 @@ def _retained(cohorts: pd.DataFrame, results: Results, origins: dict) -> pd.Data
         dark = _dark_after(known, results, k)
         known.loc[dark, f"retained_{k}"] = 0.0
         grouped = known.groupby(["run_id", "platform"])
-        share = grouped[f"retained_{k}"].sum() / grouped["signups"].sum().replace(0, np.nan)
-        parts.append(_long(share, f"retained_{k}"))
+        signups = grouped["signups"].sum()
+        share = grouped[f"retained_{k}"].sum() / signups.replace(0, np.nan)
+        users = _simulated(signups, grouped["scenario"].first(), results)
+        parts.append(_long(share, f"retained_{k}", users))
     return pd.concat(parts)
 
 
@@ -175,6 +198,7 @@ def _moves(ts: pd.DataFrame, results: Results) -> pd.DataFrame:
     last = ts[ts["day"] == ts.groupby("run_id")["day"].transform("max")]
     last = last.set_index(["run_id", "platform"])
     moved = last["moved"].replace(0, np.nan)
+    movers = _simulated(last["moved"], last["scenario"], results)
     return pd.concat([_long(last["moved"] / last["scenario"].map(real), "moved"),
-                      _long(last["moved_back"] / moved, "returned"),
-                      _long(last["ever_back"] / moved, "ever_returned")])
+                      _long(last["moved_back"] / moved, "returned", movers),
+                      _long(last["ever_back"] / moved, "ever_returned", movers)])

@@ -51,9 +51,9 @@ SchedulerOption = Annotated[str | None, typer.Option(help="Dask scheduler, tcp:/
 
 def pool(workers: int | None, executor: str = "process", scheduler: str | None = None) -> dict:
     """Where a command's runs go: ``executor`` with ``workers`` (default: one per processor)."""
-    from sim.experiments.executors import default_workers
+    from sim.experiments.launch import pool_options
 
-    return {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
+    return pool_options(workers, executor, scheduler)
 
 
 def nothing_but_resume(resume: Path, given: list[tuple[str, object]]) -> None:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from sim.cli import options
-from sim.errors import InputError, did_you_mean
 
 
 @options.app.command()
@@ -40,7 +39,6 @@ def run(
 ) -> None:
     """Run scenarios as an experiment (replicates, sweeps, designs) and draw their plots."""
     from sim.experiments import launch
-    from sim.experiments.design import DESIGNS
     from sim.experiments.store import default_folder
 
     pool = options.pool(workers, executor, scheduler)
@@ -52,25 +50,10 @@ def run(
         built, runs = launch.resume(resume, pool, quiet)
         folder = resume
     else:
-        if not scenarios:
-            raise InputError("sim run", "SCENARIO", "give at least one scenario (or --resume)")
-        if design is not None and design not in DESIGNS:
-            raise InputError("--design", design, f"unknown design{did_you_mean(design, DESIGNS)}")
-        if samples is not None and samples <= 0:
-            raise InputError("--samples", str(samples), "must be a positive number of points")
-        sets = list(overrides or [])
-        sets += [f"simulation.{k}={v}" for k, v in (("users", users), ("days", days)) if v]
-        plan = launch.plan_from_options(scenarios, sets, list(sweep or []), design, samples,
-                                        replicates, seed)
-        if posterior is not None:
-            from sim.experiments.abc_smc import draws_as_design
-
-            if sweep or design or samples:
-                raise InputError("--posterior", str(posterior), "takes no --sweep, --design or "
-                                 "--samples: the posterior draws are the design")
-            plan.spec = draws_as_design(posterior, draws, plan.root_seed)
-        names = [Path(s).stem for s in scenarios]
-        folder = out if out is not None else default_folder(names)
+        plan = launch.plan_of_run(list(scenarios or []), list(overrides or []), list(sweep or []),
+                                  design, samples, replicates, seed, users, days, posterior,
+                                  draws)
+        folder = out if out is not None else default_folder([Path(s).stem for s in scenarios])
         built, runs = launch.start(plan, folder, pool, quiet)
     _report(folder, built, runs)
 
@@ -81,9 +64,11 @@ def _report(folder: Path, built, runs) -> None:
 
     failed = int((runs["status"] != "ok").sum())
     if failed < len(runs):
-        plot_results(folder)
+        typer.echo(plot_results(folder).headline + "\n")
     typer.echo(f"results: {folder}")
     typer.echo(f"plots:   {folder / 'plots'}")
+    typer.echo("in them: run_outcomes.csv (a row per run), datapackage.json (every column), "
+               "plots/summary.md (every outcome), plots/index.md (every figure)")
     if failed:
         errors = runs.loc[runs["status"] != "ok", "error"].fillna("").str.split("\n").str[0]
         kinds = "; ".join(f"{n} × {error or 'missing'}" for error, n in

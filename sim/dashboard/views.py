@@ -25,7 +25,7 @@ from sim.dashboard.engine import run_key
 from sim.experiments.runs import TABLES, replicate_seeds
 from sim.experiments.store import RUN_TABLES, Stored
 from sim.report import style
-from sim.report.compare import _flow_figures, zoom_window
+from sim.report.drawing import _flow_figures, zoom_window
 from sim.report.summary import as_markdown, summary_table
 from sim.scenario.schema import Scenario
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError, InterruptionError, optional
+from sim.experiments.dictionary import write_datapackage
 from sim.experiments.progress import Progress
+from sim.experiments.reading import write_run_outcomes
 from sim.experiments.runs import RunSpec, is_complete, run_one, run_pool, write_status
 from sim.experiments.store import finish_manifest, summarise
 
@@ -154,12 +156,15 @@ def _record(future: Future, spec: RunSpec, folder: Path) -> dict:
 
 
 def finalize(folder: Path, design: list[RunSpec], manifest: dict) -> pd.DataFrame:
-    """Assemble runs.parquet and summary.parquet from the store and complete the manifest."""
+    """Assemble runs.parquet, summary.parquet, the per-run table and the data dictionary
+    (datapackage.json) from the store, and complete the manifest."""
     runs = runs_table(folder, design)
     runs.to_parquet(folder / "runs.parquet", index=False)
     ok = runs[runs["status"] == "ok"]
     if len(ok):
         summary_of(folder, ok).to_parquet(folder / "summary.parquet", index=False)
+    write_run_outcomes(folder)
+    write_datapackage(folder)
     finish_manifest(folder, manifest, runs)
     return runs
 

@@ -13,9 +13,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.errors import InputError
-from sim.experiments.design import ExperimentSpec, Sweep, as_overrides, parse_sweep, points
-from sim.experiments.executors import execute, finalize, open_executor, pending_runs
+from sim.errors import InputError, did_you_mean
+from sim.experiments.design import (
+    DESIGNS,
+    ExperimentSpec,
+    Sweep,
+    as_overrides,
+    parse_sweep,
+    points,
+)
+from sim.experiments.executors import (
+    default_workers,
+    execute,
+    finalize,
+    open_executor,
+    pending_runs,
+)
 from sim.experiments.runs import available_memory, design_table, make_design, run_memory
 from sim.experiments.store import (
     LOCK,
@@ -76,6 +89,47 @@ def plan_from_options(names: list[str], overrides: list[str], sweeps: list[str],
         raise InputError("--samples", "", f"the {spec.design} design needs --samples N (N > 0)")
     n = replicates or table.replicates or first.simulation.replicates
     return Plan(files, overrides, spec, n, seed if seed is not None else first.simulation.seed)
+
+
+def plan_of_run(scenarios: list[str], sets: list[str] = (), sweeps: list[str] = (),
+                design: str | None = None, samples: int | None = None,
+                replicates: int | None = None, seed: int | None = None, users: int | None = None,
+                days: int | None = None, posterior: Path | None = None, draws: int = 10) -> Plan:
+    """The experiment ``sim run`` (and :func:`sim.run_experiment`) plans from its options,
+    named as on the command line (``sets``: ``--set``; ``users``, ``days``: shorthands for
+    ``simulation.users`` and ``.days``; ``posterior``: runs at ``draws`` draws of a posterior
+    file, as the design).
+
+    Raises:
+        InputError: for any bad option or scenario, naming it.
+    """
+    if not scenarios:
+        raise InputError("sim run", "SCENARIO", "give at least one scenario (or --resume)")
+    if design is not None and design not in DESIGNS:
+        raise InputError("--design", design, f"unknown design{did_you_mean(design, DESIGNS)}")
+    for option, value, least in (("--samples", samples, 1), ("--replicates", replicates, 1),
+                                 ("--draws", draws, 1)):
+        if value is not None and value < least:
+            raise InputError(option, str(value), f"must be at least {least}")
+    sets = [*sets, *(f"simulation.{k}={v}" for k, v in (("users", users), ("days", days)) if v)]
+    plan = plan_from_options(scenarios, sets, list(sweeps), design, samples, replicates, seed)
+    if posterior is not None:
+        from sim.experiments.abc_smc import draws_as_design
+
+        if sweeps or design or samples:
+            raise InputError("--posterior", str(posterior), "takes no --sweep, --design or "
+                             "--samples: the posterior draws are the design")
+        plan.spec = draws_as_design(Path(posterior), draws, plan.root_seed)
+    return plan
+
+
+def pool_options(workers: int | None = None, executor: str = "process",
+                 scheduler: str | None = None) -> dict:
+    """Where an experiment's runs go: ``executor`` with ``workers`` (default: one per
+    processor)."""
+    if workers is not None and workers < 1:
+        raise InputError("--workers", str(workers), "must be at least 1")
+    return {"kind": executor, "workers": workers or default_workers(), "scheduler": scheduler}
 
 
 def _table_sweep(name: str, value, file: Path) -> Sweep:

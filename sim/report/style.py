@@ -3,19 +3,22 @@
 Conventions: one fixed colour per platform and per scenario in every figure; small multiples per
 platform; dated x-axis with dashed event markers, numbered at the top (labels spread apart so the
 January events, a day or two apart, stay readable) and explained in a key under the figure;
-replicate counts in the title; PNG and SVG, written atomically; ``matplotlib.use("Agg")``.
+replicate counts in the title; PNG and SVG, written atomically; ``matplotlib.use("Agg")`` (but
+in a Jupyter kernel, whose inline backend shows figures).
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+if "ipykernel" not in sys.modules:  # a notebook keeps its inline backend: figures show there
+    matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -154,12 +157,21 @@ def spread(xs: list[float], gap: float) -> list[float]:
 
 def key_text(markers: list[Marker], shown: list[str]) -> list[str]:
     """One entry per marker: ``3 Jan 17 Law upheld 9-0``, naming the scenarios that have it when
-    not all shown scenarios do."""
-    entries = []
-    for m in markers:
-        only = "" if set(shown) <= set(m.scenarios) else f" [{', '.join(m.scenarios)}]"
-        entries.append(f"{m.number}  {m.date:%b} {m.date.day}  {m.label}{only}")
-    return entries
+    not all shown scenarios do (see :func:`having`)."""
+    return [f"{m.number}  {m.date:%b} {m.date.day}  {m.label}{having(m.scenarios, shown)}"
+            for m in markers]
+
+
+def having(scenarios: tuple[str, ...], shown: list[str]) -> str:
+    """Which of the shown scenarios have an event, in the fewer words: `` [ban-enforced]``, or,
+    for an event most of them inherit, `` [all but baseline]``; nothing when all have it."""
+    lacking = [s for s in shown if s not in scenarios]
+    if not lacking:
+        return ""
+    have = [s for s in shown if s in scenarios] or list(scenarios)
+    if len(lacking) < len(have):
+        return f" [all but {', '.join(lacking)}]"
+    return f" [{', '.join(have)}]"
 
 
 def small_multiples(n: int, cols: int = 4, key_lines: int = 0, legend: bool = True):

@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim import tables
 from sim.analysis import run_values, whatif
-from sim.analysis.outcomes import DESTINATION, KIND, ORIGIN_OUTCOMES, Results
+from sim.analysis.outcomes import DESTINATION, FEW_USERS, KIND, ORIGIN_OUTCOMES, Results
 from sim.analysis.trajectories import quantile_rows
 from sim.experiments.store import Stored
 from sim.model.recorder import origin_of
@@ -24,7 +24,9 @@ from sim.units import human, signed
 def summary_table(outcomes: pd.DataFrame, results: Results) -> pd.DataFrame:
     """Median and 90 % interval across replicates: one row per scenario, design point, platform
     and outcome, with the words (``label``), the ``kind`` (count, percent as a 0..1 share, or
-    date as days from ``simulation.start``), ``n`` replicates and a formatted ``text``."""
+    date as days from ``simulation.start``), ``n`` replicates, ``users`` (for a share of
+    newcomers or movers: the simulated users it rests on, median across replicates) and a
+    formatted ``text``, flagged when it rests on fewer than ``FEW_USERS`` of them."""
     rows = []
     keys = ["scenario", "point", *results.swept]
     for key, group in outcomes.groupby(keys, sort=False, dropna=False):
@@ -35,14 +37,40 @@ def summary_table(outcomes: pd.DataFrame, results: Results) -> pd.DataFrame:
         for platform in [p for p in _platform_order(scenario) if p in present]:
             mine = group[group["platform"] == platform]
             for outcome in ORIGIN_OUTCOMES if platform == origin else DESTINATION:
-                q = quantile_rows(mine.loc[mine["outcome"] == outcome.key, "value"])
+                rows_of = mine[mine["outcome"] == outcome.key]
+                q = quantile_rows(rows_of["value"])
+                users = _users(rows_of)
                 rows.append({
                     **values, "platform": platform, "platform_label":
                     scenario.platforms[platform].label, "outcome": outcome.key,
                     "label": outcome.label.format(**scenario.words()),
-                    "kind": outcome.kind, **q,
-                    "text": as_text_cell(q, outcome.kind, scenario.simulation.start)})
+                    "kind": outcome.kind, **q, "users": users,
+                    "text": as_text_cell(q, outcome.kind, scenario.simulation.start, users)})
     return pd.DataFrame(rows)
+
+
+def _users(rows: pd.DataFrame) -> float:
+    """The simulated users a share rests on, median across the replicates that have it (NaN:
+    not a share of newcomers or movers, or a folder from before ``users`` was recorded)."""
+    if "users" not in rows:
+        return float("nan")
+    counted = rows.loc[rows["value"].notna(), "users"].dropna()  # the replicates with a share
+    return float(counted.median()) if len(counted) else float("nan")
+
+
+HEADLINE_ROWS = {  # what sim run prints: the main rows of the headline destination and the origin
+    "headline": ("peak_dau", "peak_date", "tried", "retained_30"),
+    "origin": ("trough_dau", "final_dau", "moved", "returned"),
+}
+
+
+def headline_rows(summary: pd.DataFrame, results: Results) -> pd.DataFrame:
+    """The summary table's main rows (:data:`HEADLINE_ROWS`): those of each scenario's headline
+    destination and origin."""
+    keep = [any(row.platform == getattr(results.scenarios[row.scenario].episode, role)
+                and row.outcome in outcomes for role, outcomes in HEADLINE_ROWS.items())
+            for row in summary.itertuples()]
+    return summary[keep]
 
 
 def _platform_order(scenario: Scenario) -> list[str]:
@@ -52,10 +80,13 @@ def _platform_order(scenario: Scenario) -> list[str]:
     return list(dict.fromkeys([*first, *names]))
 
 
-def as_text_cell(q: dict, kind: str, start: dt.date) -> str:
-    """``25.1M [23.0M, 27.2M]``, ``41.0 % [38.2, 44.9]``, ``Jan 18 [Jan 17, Jan 19]``."""
+def as_text_cell(q: dict, kind: str, start: dt.date, users: float = float("nan")) -> str:
+    """``25.1M [23.0M, 27.2M]``, ``41.0 % [38.2, 44.9]``, ``Jan 18 [Jan 17, Jan 19]``; a share
+    resting on fewer than ``FEW_USERS`` simulated users says so: ``50.0 % [5.0, 95.0] (2 users)``.
+    """
     if not q["n"]:
         return "n/a"
+    few = f" ({users:.0f} user{'s' if round(users) != 1 else ''})" if users < FEW_USERS else ""
 
     def one(x: float) -> str:
         if kind == "percent":
@@ -67,8 +98,8 @@ def as_text_cell(q: dict, kind: str, start: dt.date) -> str:
 
     unit = " %" if kind == "percent" else ""
     if one(q["q05"]) == one(q["q95"]):
-        return one(q["median"]) + unit
-    return f"{one(q['median'])}{unit} [{one(q['q05'])}, {one(q['q95'])}]"
+        return one(q["median"]) + unit + few
+    return f"{one(q['median'])}{unit} [{one(q['q05'])}, {one(q['q95'])}]{few}"
 
 
 def variant(row, swept: list[str]) -> str:
@@ -94,17 +125,27 @@ def as_markdown(summary: pd.DataFrame, swept: list[str], replicates: str) -> str
     """One Markdown table: a bold row per platform, then its outcomes, one column per scenario."""
     table = wide(summary, swept)
     body = tables.markdown(["outcome", *table.columns], _rows(table))
-    return f"Median across replicates [90 % interval]; {replicates}.\n\n{body}\n"
+    few = f"\n{_few(summary)}.\n" if _few(summary) else ""
+    return f"Median across replicates [90 % interval]; {replicates}.\n\n{body}\n{few}"
 
 
 def as_text(summary: pd.DataFrame, swept: list[str], replicates: str) -> str:
     """The same table for a terminal: side by side for a few scenarios, else one block each."""
     table = wide(summary, swept)
+    few = f"\n{_few(summary)}" if _few(summary) else ""
     if len(table.columns) > 4:
         blocks = [f"{c}\n" + tables.text(_rows(table[[c]], "  ")) for c in table.columns]
-        return f"median [90 % interval], {replicates}\n\n" + "\n\n".join(blocks)
+        return f"median [90 % interval], {replicates}\n\n" + "\n\n".join(blocks) + few
     return (f"median [90 % interval], {replicates}\n"
-            + tables.text(_rows(table, "  "), header=["", *table.columns]))
+            + tables.text(_rows(table, "  "), header=["", *table.columns]) + few)
+
+
+def _few(summary: pd.DataFrame) -> str:
+    """What a cell's ``(k users)`` means, when some cell has it."""
+    if "users" not in summary or not ((summary["users"] < FEW_USERS) & (summary["n"] > 0)).any():
+        return ""
+    return (f"(k users): a share resting on only k simulated newcomers or movers (fewer than "
+            f"{FEW_USERS}), too few to read; run more users")
 
 
 def _rows(table: pd.DataFrame, indent: str = "") -> list:

@@ -56,7 +56,8 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a TOML scenario and everything it ``extends``, merged (child wins), unvalidated.
 
     Tables merge key by key; lists replace, except ``[[add_events]]`` and ``[[add_targets]]``,
-    which append to the inherited events and targets.
+    which append to the inherited events and targets; ``drop_events`` and ``[[change_events]]``
+    drop or change inherited events by their label (:func:`edit_events`), before those added.
     """
     path = path.resolve()
     if path in _chain:
@@ -82,6 +83,7 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         if not isinstance(items, list):
             raise InputError(str(path), f"add_{what}",
                              f"must be a list of {what[:-1]} tables ([[add_{what}]])")
+    dropped, changed = raw.pop("drop_events", []), raw.pop("change_events", [])
     if parent_name is not None:
         if not isinstance(parent_name, str):
             raise InputError(str(path), "extends", "must be a file name (a string)")
@@ -89,10 +91,47 @@ def read_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         parent.pop("name", None)
         parent.pop("question", None)
         raw = deep_merge(parent, raw)
+    if dropped or changed:
+        raw["events"] = edit_events(raw.get("events", []), dropped, changed, str(path))
     for what, items in added.items():
         if items:
             raw[what] = [*raw.get(what, []), *items]
     return raw
+
+
+def edit_events(events: list, dropped, changed, source: str) -> list:
+    """The inherited ``events`` without those labelled in ``drop_events`` and with the fields
+    of each ``[[change_events]]`` table set on the events of its ``label`` (every event of that
+    label; an unlabelled event is reached by ``--set events.N.FIELD`` or by listing ``events``).
+
+    Raises:
+        InputError: not a list of labels or of tables with a label, or a label no event has.
+    """
+    if not isinstance(dropped, list) or not all(isinstance(x, str) for x in dropped):
+        raise InputError(source, "drop_events", 'must be a list of event labels: ["Law upheld"]')
+    if not isinstance(changed, list) or not all(isinstance(x, dict) for x in changed):
+        raise InputError(source, "change_events", "must be a list of tables ([[change_events]])")
+    labels = [e.get("label", "") for e in events if isinstance(e, dict)]
+    for i, change in enumerate(changed):
+        if not isinstance(change.get("label"), str) or not change["label"]:
+            raise InputError(source, f"change_events.{i}.label", "required: the label of the "
+                             "event to change")
+    for field, label in [*(("drop_events", x) for x in dropped),
+                         *((f"change_events.{i}.label", c["label"]) for i, c in
+                           enumerate(changed))]:
+        if label not in labels:
+            raise InputError(source, field, f"no event labelled '{label}'"
+                             + did_you_mean(label, [x for x in labels if x]))
+    edited = []
+    for event in events:
+        label = event.get("label", "") if isinstance(event, dict) else ""
+        if label and label in dropped:
+            continue
+        for change in changed:
+            if label == change["label"]:
+                event = {**event, **change}
+        edited.append(event)
+    return edited
 
 
 def _parent_path(path: Path, parent_name: str) -> Path:
