@@ -4,7 +4,8 @@ For each episode, one behaviour is fitted to all the others (a joint fit,
 :func:`sim.experiments.joint.joint_calibrate`); then the episode left out gets only its own
 fields fitted (``--fit-each``: its platforms), the behaviour held as the others gave it, and is
 scored: nothing of the behaviour was learnt from its targets. The joint fit of every episode gives
-the in-sample scores beside them.
+the in-sample scores beside them. Every fit starts from the middle of each ``--fit`` range, not
+from the values in the files (which may have been fitted to the episode left out).
 """
 
 from __future__ import annotations
@@ -49,15 +50,17 @@ def _shared(fit: JointFit) -> pd.Series:
     return fit.shared.table.set_index("field")["fitted"]
 
 
-def leave_one_out(files: list[Path], overrides: list[str], fits: list[Sweep], each: list[str],
-             budget: int, replicates: int, seed: int, workers: int, rounds: int = 2,
-             budget_each: int | None = None, quiet: bool = False,
-             margin: float = 0.0) -> Crossfit:
+def leave_one_out(files: list[Path], overrides: list[str], fits: list[Sweep],
+                  each: list[str], budget: int, replicates: int, seed: int, workers: int,
+                  rounds: int = 2, budget_each: int | None = None, quiet: bool = False,
+                  margin: float = 0.0) -> Crossfit:
     """The joint fit of ``files`` and one fold per episode left out (the same search each time:
     ``budget`` candidates for the shared fields, ``budget_each`` per episode and round)."""
+    middle = [f"{f.field}={(f.bounds[0] + f.bounds[1]) / 2!r}" for f in fits]
+
     def fit(on: list[Path], held: dict | None = None) -> JointFit:
-        return joint_calibrate(on, overrides, fits, each, budget, replicates, seed, workers,
-                               rounds, budget_each, quiet, margin, held)
+        return joint_calibrate(on, [*overrides, *middle], fits, each, budget, replicates, seed,
+                               workers, rounds, budget_each, quiet, margin, held)
 
     full, folds = fit(files), {}
     for name, file in zip(full.loss, files, strict=True):
