@@ -87,7 +87,7 @@ METRIC_WORDS = {  # the daily metrics of the timeseries, per platform
     "churn": "users who went dormant that day (they may come back)",
     "returns": "dormant users who came back that day",
     "creators_active": "creators who opened the app that day",
-    "protest_posts": "posts under the protest tag (#TikTokRefugee in 2025) that day",
+    "protest_posts": "posts under the episode's protest tag (episode.protest_tag) that day",
     "moved": "people so far who chose to move their main app from the origin here on a day the "
              "origin was up (on the origin's rows: away from it, to any platform or to none)",
     "moved_back": "of those who moved, people whose main app is the origin again that day",
@@ -238,8 +238,9 @@ def write_datapackage(folder: Path, title: str = "") -> Path:
         "profile": "data-package",
         "name": re.sub(r"[^a-z0-9._-]+", "-", folder.name.lower()).strip("-") or "results",
         "title": title or f"sim results {folder.name}",
-        "description": "Results of the TikTok-refugees agent-based model. Users are real-world "
-                       "people (simulated users × population.real_users / simulation.users); "
+        "description": "Results of the platform-migration agent-based model (sim). Users "
+                       "are real-world people (simulated users × population.real_users / "
+                       "simulation.users); "
                        "shares are 0..1; manifest.json says what ran, with which code and seeds.",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "resources": resources(folder),
