@@ -259,7 +259,8 @@ def test_a_settled_account_faces_only_the_base_hazard(day, first_week, first_mon
                             moderation_sensitivity=np.float32([sensitivity]),
                             threshold=np.float32([1.0]))
     tenure = np.float32([[day - joined]])
-    today = SimpleNamespace(tenure=tenure, friends_here=np.float32([[0.0]]))
+    today = SimpleNamespace(tenure=tenure, friends_here=np.float32([[0.0]]),
+                            friends_at_home=np.float32([1.0]))
     platform = SimpleNamespace(language_barrier=np.float32([0.8]), moderation=np.float32([0.9]))
     gaps = np.float32([[gap]])
     hazard = rules.churn_hazard(rates, Motives(), users, platform, today, gaps,
@@ -314,3 +315,16 @@ def test_a_toy_motive_added_as_the_readme_says_acts(monkeypatch):
 
     assert "rednote_fandom" in motives.PULLS
     assert rednote_signups(1.0) > 1.5 * rednote_signups(0.0)
+
+
+def test_a_chart_floor_keeps_chance_growth_of_a_quiet_app_out_of_the_charts():
+    rates = load_scenario("baseline").dynamics
+
+    def buzz(floor: float, usual: float, recent: float) -> float:
+        return float(rules.trending(rates.model_copy(update={"chart_floor": floor}),
+                                    np.float32([recent]), np.float32([usual]))[0])
+
+    chance = (1e-6, 5e-6)  # 1 then 5 sign-ups in a million users a day: noise on a quiet app
+    assert buzz(1e-5, *chance) > 0.2 * rates.buzz  # without a floor, chance trends
+    assert buzz(3e-4, *chance) < 0.05 * buzz(1e-5, *chance)  # with one, it barely counts
+    assert buzz(3e-4, 1e-5, 1e-3) > rates.buzz  # while a real wave still trends
