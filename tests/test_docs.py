@@ -91,6 +91,7 @@ def test_a_fit_of_several_episodes_is_remade_only_when_asked(tmp_path):
     assert docs.regenerate(tmp_path) == [] and page.read_text() == kept
     fits = {"sim calibrate a b --fit x": True, "sim calibrate a --fit-each y --fit x": True,
             "sim crossfit a b --fit x": True, "sim calibrate a --fit x --posterior 60": False,
+            "sim ablate a b --without x=0 --fit x": True, "sim ablate a": False,
             "sim check a b": False}
     for command, fit in fits.items():
         block = docs.Block(page, command, "fit.md", None, "")

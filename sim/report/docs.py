@@ -21,9 +21,10 @@ block holds:
 - ``make bench → benchmarks/out/bench.md (measured DATE at commit C)``: timings are not
   deterministic, so this block changes only when ``make bench`` has written a full (not quick)
   ``bench.md``; the marker then says when and at which commit it was measured.
-- A fit of several episodes (``sim calibrate A B ...``, with ``--posterior`` too, and ``sim
-  crossfit``) takes an hour or more: its blocks are made again only by ``sim docs --fits``
-  (``make docs-fits``), and the marker says at which commit (``fitted at commit C``). The same
+- A fit of several episodes (``sim calibrate A B ...``, with ``--posterior`` too, ``sim
+  crossfit`` and ``sim ablate A B --without``) takes an hour or more: its blocks are made again
+  only by ``sim docs --fits`` (``make docs-fits``), and the marker says at which commit
+  (``fitted at commit C``). The same
   seeds give the same text, but no test reruns them; a test checks instead that the shipped
   behaviour is the joint fit's.
 
@@ -79,7 +80,8 @@ class Block:
     def fit(self) -> bool:
         """Whether the block is of a fit of several episodes (``sim docs --fits`` remakes it)."""
         words = shlex.split(self.command)
-        if words[:2] == ["sim", "crossfit"]:
+        if words[:2] == ["sim", "crossfit"] or (words[:2] == ["sim", "ablate"]
+                                                 and "--without" in words):
             return True
         if words[:2] != ["sim", "calibrate"]:
             return False
