@@ -56,6 +56,21 @@ def test_baseline_file_sets_only_what_it_documents():
     assert {name: getattr(defaults, name) for name in fitted} == pytest.approx(fitted)
 
 
+
+def test_no_behaviour_number_is_held_by_hand():
+    """Every [dynamics] and [motives] number baseline.toml sets is fitted by the joint fit its
+    comment gives (a ``--fit SECTION.FIELD=LOW:HIGH`` of it), and lies within that range."""
+    text = (SCENARIO_DIR / "baseline.toml").read_text()
+    ranges = {field: (float(low), float(high)) for field, low, high in re.findall(
+        r"--fit ((?:dynamics|motives)\.\w+)=([-\d.e]+):([-\d.e]+)", text)}
+    assert "sim calibrate observed-2025 india-2020 bluesky-2024" in text
+    values = tomllib.loads(text)
+    shipped = {f"{section}.{name}": value for section in ("dynamics", "motives")
+               for name, value in values.get(section, {}).items()}
+    assert set(shipped) <= set(ranges), f"held by hand: {sorted(set(shipped) - set(ranges))}"
+    outside = {f: v for f, v in shipped.items() if not ranges[f][0] <= v <= ranges[f][1]}
+    assert not outside, f"outside the fitted range: {outside}"
+
 # --- kept sums ----------------------------------------------------------------------------------
 
 SCENARIOS = ("observed-2025", "ban-enforced", "translation-early", "rednote-crackdown",
