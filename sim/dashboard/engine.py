@@ -45,8 +45,7 @@ def _start_worker(flags, server: int) -> None:
 
 
 def replicate(scenario: Scenario, seed: int, slot: int):
-    """One run's tables (as :func:`~sim.experiments.runs.simulate` returns them), or None if its
-    stop flag was raised before the end."""
+    """One run's tables (as ``simulate`` returns them), or None if its stop flag was raised."""
     from sim.model.migration import MigrationModel
 
     model = MigrationModel(scenario, rng=seed)

@@ -52,8 +52,7 @@ class Knob:
         return f"at most {high}" if high is not None else "any number"
 
     def slider(self, current: Any = None) -> tuple[float, float, float] | None:
-        """(min, max, step) of a number's slider (None: not a number); unbounded, it spans up to
-        three times the loaded value."""
+        """(min, max, step) of a number's slider; unbounded, up to thrice the loaded value."""
         if self.kind not in ("number", "integer"):
             return None
         value = float(self.value) if isinstance(self.value, int | float) else 0.0
@@ -141,8 +140,7 @@ EVENT_SETS = {"outage": {"available": False}, "restore": {"available": True},
 
 
 def set_by_events(scenario: Scenario) -> dict[str, str]:
-    """Field path -> the events that set it during the run: ``2025-01-18 → 0.3 (RedNote
-    translation)``."""
+    """Field path -> the events that set it during the run, in words: ``2025-01-18 → 0.3``."""
     start, days = scenario.simulation.start, scenario.simulation.days
     notes: dict[str, list[str]] = {}
     for event in scenario.events:

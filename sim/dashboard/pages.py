@@ -19,7 +19,7 @@ from sim.dashboard.views import CHOICES, WINDOWS, Plan
 from sim.errors import InputError
 from sim.experiments.store import RESULTS_DIR
 from sim.model.migration import MigrationModel
-from sim.report import style
+from sim.report import drawing, style
 from sim.scenario.schema import Scenario
 
 TITLE = "TikTok refugees · scenario dashboard"
@@ -36,7 +36,6 @@ CSS = """
 # Rendered here (raw HTML escaped): Solara's Markdown loads KaTeX from a CDN, out of reach offline
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 TABLES = ("summary.md", "scorecard.md", "ablation.md")  # of a results folder, in page order
-FIGURE_ORDER = ("trajectories", "difference", "fan", "flows", "sweep")
 
 
 @solara.component
@@ -73,15 +72,12 @@ def Status():
     failed = panel.problem.value or (now is None and panel.load_error.value)
     words = "Computing the scenario as loaded and the baseline…"
     if last is not None:
-        result = last[1]
         words = (("Recomputing after the latest change… " if running else "")
-                 + f"Showing {', '.join(result.scenarios)}: n = {result.replicates} replicates "
-                 f"each, same seeds ({result.seconds:.1f} s).")
-    solara.v.Html(tag="div", class_="dash-status", attributes={
-        "data-asked": str(asked), "data-shown": str(shown_number),
-        "data-table": str(table_number),
-        "data-state": "error" if failed else "running" if running else "ready"},
-        children=[words])
+                 + f"Showing {', '.join(last[1].scenarios)}: n = {last[1].replicates} replicates "
+                 f"each, same seeds ({last[1].seconds:.1f} s).")
+    solara.v.Html(tag="div", class_="dash-status", children=[words], attributes={
+        "data-asked": str(asked), "data-shown": str(shown_number), "data-table": str(table_number),
+        "data-state": "error" if failed else "running" if running else "ready"})
     # Always there, never animated: else the browser lays out the page again and again
     told = panel.progress.value
     solara.ProgressLinear(value=(told[1] if told[0] == asked else 0) if running else 100,
@@ -92,26 +88,22 @@ def Status():
         solara.Warning("A value is not valid (see the panel); the figures show the last valid "
                        "change.")
     changes = now.tweaks.changes if now else []
-    solara.Text("Changes: " + ("; ".join(changes) if changes else "none yet (tweaked = as "
-                                                                  "loaded)"),
+    solara.Text("Changes: " + ("; ".join(changes) or "none yet (tweaked = as loaded)"),
                 classes=["dash-changes"], style={"font-size": "0.85em"})
 
 
 @solara.component
 def Controls():
-    def pick(label: str) -> None:
-        panel.metric.set(next(k for k, v in CHOICES.items() if v == label))
-        panel.redraw()
-
-    def pick_window(label: str) -> None:
-        panel.window.set(label)
-        panel.redraw()
+    def pick(chosen: solara.Reactive, value: str) -> None:
+        chosen.set(value)
+        panel.redraw()  # the same runs, drawn again
 
     with solara.Row():
         solara.ToggleButtonsSingle(value=CHOICES[panel.metric.value], values=list(
-            CHOICES.values()), on_value=pick, dense=True)
-        solara.ToggleButtonsSingle(value=panel.window.value, values=list(WINDOWS),
-                                   on_value=pick_window, dense=True)
+            CHOICES.values()), dense=True, on_value=lambda label: pick(
+                panel.metric, next(k for k, v in CHOICES.items() if v == label)))
+        solara.ToggleButtonsSingle(value=panel.window.value, values=list(WINDOWS), dense=True,
+                                   on_value=lambda label: pick(panel.window, label))
 
 
 @solara.component
@@ -134,9 +126,7 @@ def Shown():
 
 def folders(root: Path = RESULTS_DIR) -> list[str]:
     """Results folders under ``root``, newest first: with a manifest, or an index (compare)."""
-    if not root.is_dir():
-        return []
-    found = [p for p in root.iterdir() if p.is_dir() and (
+    found = [p for p in (root.iterdir() if root.is_dir() else []) if p.is_dir() and (
         (p / "manifest.json").is_file() or (p / "index.md").is_file())]
     return [str(p) for p in sorted(found, key=lambda p: p.name, reverse=True)]
 
@@ -191,7 +181,7 @@ def ResultsPage():
     solara.Text(f"{folder} · {made_by(folder)}", classes=["results-made-by"])
     plots = folder / "plots" if (folder / "manifest.json").is_file() else folder  # or compare's
     names = [p.name for p in sorted(sorted(plots.glob("*.png")), key=lambda p: next(
-        (i for i, w in enumerate(FIGURE_ORDER) if p.name.startswith(w)), len(FIGURE_ORDER)))]
+        (i for i, w in enumerate(drawing.KINDS) if p.name.startswith(w)), len(drawing.KINDS)))]
     if names:
         current = figure.value if figure.value in names else names[0]
         solara.Select("figure", values=names, value=current, on_value=figure.set)
@@ -223,8 +213,7 @@ class DayByDay(MigrationModel):
 
 @solara.component
 def OneRun(scenario: Scenario, seed: int, changes: int):
-    """SolaraViz on ``model.datacollector``: daily active users per platform (``sim plot``'s
-    colours and labels) and the ban threat."""
+    """SolaraViz on ``model.datacollector``: daily users per platform, and the ban threat."""
     model = solara.use_memo(lambda: DayByDay(scenario, rng=seed), [scenario.config_hash(), seed])
     names = list(scenario.platforms)
     palette = style.palette_for([], names)

@@ -182,8 +182,7 @@ def Picker():
                       on_value=open_scenario)
         with solara.Row():
             solara.InputText("or a scenario file (path)", value=typed, dense=True,
-                             continuous_update=True,
-                             error=load_error.value or False)
+                             continuous_update=True, error=load_error.value or False)
             solara.Button("Open", on_click=lambda: open_scenario(typed.value),
                           disabled=not typed.value.strip(), small=True)
         if now is not None:
@@ -240,14 +239,14 @@ def KnobRow(knob: fields.Knob, value: Any, text: str | None, error: str, events:
     with solara.Div(classes=["knob", "knob--" + knob.path.replace(".", "--")]):
         if knob.kind == "switch" and isinstance(value, bool):
             solara.Checkbox(label=f"{knob.label}: {knob.help}", value=value,
-                            on_value=lambda v: set_value(knob, bool(v)))
+                            on_value=lambda on: set_value(knob, bool(on)))
             if error:
                 solara.Error(error, dense=True)
         else:
             bounds = f" ({knob.bounds_text()})" if knob.kind in ("number", "integer") else ""
             solara.InputText(knob.label + bounds,
                              value=text if text is not None else fields.value_text(value),
-                             on_value=lambda t: set_text(knob, t), error=error or False,
+                             on_value=lambda t: set_value(knob, None, t), error=error or False,
                              message=knob.help, classes=["knob-box"], dense=True)
             slider = knob.slider(value) if knob.group != fields.RUN and not error else None
             if slider is not None and isinstance(value, int | float):
@@ -264,26 +263,21 @@ def Slider(knob: fields.Knob, value: float, low: float, high: float, step: float
                              hide_details=True, dense=True, class_="knob-slider")
 
     def moved(_widget, _event, data) -> None:
-        number = float(data)
-        set_value(knob, round(number) if knob.kind == "integer" else number)
+        set_value(knob, round(float(data)) if knob.kind == "integer" else float(data))
 
     solara.v.use_event(widget, "change", moved)
     return widget
 
 
-def set_value(knob: fields.Knob, value: Any) -> None:
-    now = session.value
-    change(now.tweaks.set(knob.path, value, knob.value),
-                 {k: v for k, v in now.texts.items() if k != knob.path})
-
-
-def set_text(knob: fields.Knob, text: str) -> None:
-    """A value typed into a box, read as ``--set`` reads it."""
-    now = session.value
-    value = parse_value(knob.path, text) if text.strip() else knob.value
-    if knob.kind == "number" and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    change(now.tweaks.set(knob.path, value, knob.value), {**now.texts, knob.path: text})
+def set_value(knob: fields.Knob, value: Any, text: str | None = None) -> None:
+    """A slider moved, a switch flipped, or ``text`` typed (read as ``--set`` reads it)."""
+    if text is not None:
+        value = parse_value(knob.path, text) if text.strip() else knob.value
+        if knob.kind == "number" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+    texts = {k: v for k, v in session.value.texts.items() if k != knob.path}
+    change(session.value.tweaks.set(knob.path, value, knob.value),
+           texts if text is None else {**texts, knob.path: text})
 
 
 @solara.component
@@ -338,10 +332,9 @@ def NewEvent(start: dt.date):
             if name in COMMON:
                 continue
             hint = info.description or ("optional" if not info.is_required() else "required")
-            solara.InputText(f"{name}", value=values.value.get(name, ""), dense=True,
-                             message=hint,
-                             on_value=lambda text, name=name: values.set(
-                                 {**values.value, name: text}))
+            solara.InputText(name, value=values.value.get(name, ""), dense=True, message=hint,
+                             on_value=lambda text, name=name: values.set({**values.value,
+                                                                           name: text}))
 
         def add() -> None:
             event = {"kind": kind.value, "date": parse_date(date.value)}

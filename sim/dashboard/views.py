@@ -45,8 +45,7 @@ class Plan:
 
     @classmethod
     def of(cls, tweaked: Scenario, loaded: Scenario, baseline: Scenario | None) -> Plan:
-        """The tweaked scenario, the one loaded and the baseline, with the tweaked calendar,
-        size and seeds."""
+        """The tweaked scenario, the one loaded and the baseline, all with the tweaked size."""
         same = {"simulation": tweaked.simulation}
         name = loaded.name if loaded.name != tweaked.name else f"{loaded.name} (as loaded)"
         loaded = loaded.model_copy(update={**same, "name": name})
