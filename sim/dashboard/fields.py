@@ -102,7 +102,7 @@ def _table(prefix: str, model: BaseModel, group: str, within: str) -> list[Knob]
             inner = _table(f"{prefix}.{name}", value, group, f"{label}.")
             found += [replace(k, help=f"{info.description or name}: {k.help}") for k in inner]
         elif isinstance(value, dict):
-            item = _item_info(info)
+            item = FieldInfo.from_annotation(typing.get_args(info.annotation)[-1])  # its values'
             found += [_knob(f"{prefix}.{name}.{key}", group, f"{label}.{key}", item, entry,
                             f"{info.description or name}: {key}") for key, entry in value.items()]
         else:
@@ -119,16 +119,6 @@ def _knob(path: str, group: str, label: str, info: FieldInfo, value: Any,
     kind = ("switch" if isinstance(value, bool) else "integer" if isinstance(value, int)
             else "number" if isinstance(value, float) else "text")
     return Knob(path, group, label, help_text or info.description or "", kind, low, high, value)
-
-
-def _item_info(info: FieldInfo) -> FieldInfo:
-    """The field info of a map's values (``dict[str, Share]``: the Share's bounds)."""
-    value_type = typing.get_args(info.annotation)[-1]
-    if typing.get_origin(value_type) is typing.Annotated:
-        for extra in typing.get_args(value_type)[1:]:
-            if isinstance(extra, FieldInfo):
-                return extra
-    return FieldInfo(annotation=value_type)
 
 
 # What the events that set platform fields set, as the model reads them (sim.model.events); the
