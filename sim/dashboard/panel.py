@@ -129,7 +129,7 @@ def redraw() -> None:
 
 
 @solara.lab.task
-def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> int:
+def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> None:
     """Runs, figures and table for one plan, each shown when made; a newer call makes it stale."""
     last = [-PROGRESS_EVERY]
 
@@ -148,12 +148,11 @@ def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> in
     except Exception as exc:  # shown in one line; what was shown stays
         if update.is_current():
             problem.set(f"could not compute this change: {type(exc).__name__}: {exc}")
-        return asked
+        return
     if result is not None and update.is_current():
         problem.set("")
         shown.set((asked, result))
         table.set((asked, result.summary))
-    return asked
 
 
 def start() -> None:
