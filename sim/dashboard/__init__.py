@@ -1,11 +1,6 @@
-"""The dashboard (``sim dashboard``, ``make dashboard``): a scenario's parameters as sliders, its
-trajectories against the scenario as loaded and the baseline, recomputed in the background as they
-change; results folders; one run day by day in Mesa's own SolaraViz. Its modules, in the order
-data flows, are listed in ``docs/dashboard.md`` (How it is built).
-
-Only the command line imports this package, for :func:`serve`. The pages need the optional
-``[dashboard]`` extra (Solara); this module does not, so that ``sim dashboard`` without it says so
-in one line."""
+"""The dashboard (``sim dashboard``): a scenario's fields as sliders, its runs recomputed in the
+background as they change; results folders; one run in Mesa's SolaraViz (``docs/dashboard.md``).
+Only the command line imports it, for :func:`serve`, which needs no Solara to say it is missing."""
 
 from __future__ import annotations
 
@@ -22,13 +17,8 @@ APP = "sim.dashboard.pages"
 
 
 def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Check the scenarios, print the address, then serve until Ctrl-C: Solara's server, its page
-    assets from the ``solara-assets`` package (no CDN is reached), its telemetry off, and no look
-    for a newer version of itself.
-
-    Raises:
-        InputError: a scenario that does not load, or Solara not installed.
-    """
+    """Check the scenarios, print the address, then serve until Ctrl-C (Solara's server, its
+    assets from ``solara-assets``, no telemetry). Raises InputError: a bad scenario, no Solara."""
     files = [str(resolve_path(name).resolve()) for name in scenarios]
     for file in files:
         load_scenario(file)  # a bad file is said now, in one line, not in the page

@@ -1,11 +1,6 @@
-"""Replicates for the dashboard, on one process pool shared by every browser session: each run made
-once (kept by what it computes, not by its name), figures drawn on the same pool.
-
-A session (a *lane*) says which runs it wants now with :meth:`Engine.want`; the runs it wanted
-before and nobody wants any more are cancelled: not started if still queued, stopped at their next
-check if running (a flag per run in shared memory, read every :data:`CHECK_DAYS` days). So a
-burst of changes ends with the last one computed, not a queue of stale runs.
-"""
+"""Runs for the dashboard on one process pool shared by every browser session (a *lane*): each
+run made once, kept by what it computes; a run no lane wants any more is cancelled, or stopped by
+its flag in shared memory within :data:`CHECK_DAYS` days; figures drawn on the same pool."""
 
 from __future__ import annotations
 
@@ -31,28 +26,26 @@ _FLAGS = None       # a worker's view of the stop flags
 
 
 def _start_worker(flags, server: int) -> None:
-    """Each worker: the stop flags, what making a run and drawing a figure import, and a watch
-    on the server process, which it outlives by at most a second however the server ends (a
-    pool's workers are not told when their parent is killed)."""
+    """Each worker: the stop flags, the run and figure code imported, and a thread that ends it
+    within a second of the server however the server ends (a pool's workers are not told)."""
     global _FLAGS
     _FLAGS = flags
-    threading.Thread(target=_watch, args=(server,), daemon=True).start()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(server, 0)
+            except (ProcessLookupError, PermissionError):  # gone (or its pid taken by another)
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
     import_run_code()
     import sim.report.figures  # noqa: F401
 
 
-def _watch(server: int) -> None:
-    while True:
-        time.sleep(1.0)
-        try:
-            os.kill(server, 0)
-        except (ProcessLookupError, PermissionError):  # gone (or its pid taken by another user's)
-            os._exit(0)
-
-
 def replicate(scenario: Scenario, seed: int, slot: int):
-    """One run, stepped day by day: its tables (as :func:`~sim.experiments.runs.simulate`
-    returns them), or None if its stop flag was raised before the end."""
+    """One run's tables (as ``simulate`` returns them), or None if its stop flag was raised."""
     from sim.model.migration import MigrationModel
 
     model = MigrationModel(scenario, rng=seed)
@@ -91,12 +84,8 @@ class _Run:
 
 
 class Engine:
-    """The process pool, the runs in flight or kept, and which lanes want which.
-
-    Args:
-        workers: processes (default: one per core plus one, so that the three replicates of a
-            change share two cores at once rather than waiting in two rounds).
-    """
+    """The process pool (``workers``, default one per core plus one, so that a change's three
+    replicates share two cores at once), the runs in flight or kept, and which lanes want which."""
 
     def __init__(self, workers: int | None = None):
         context = multiprocessing.get_context("forkserver")
@@ -117,7 +106,9 @@ class Engine:
             keys = [run_key(scenario, seed) for scenario, seed in jobs]
             for key, (scenario, seed) in zip(keys, jobs, strict=True):
                 run = self._runs.get(key)
-                if run is None or _failed(run.future):
+                made = run.future if run is not None else None
+                if made is None or (made.done() and (made.cancelled() or made.exception() is not
+                                                     None or made.result() is None)):  # failed
                     run = self._runs[key] = self._submit(scenario, seed)
                 run.lanes.add(lane)
                 self._runs.move_to_end(key)
@@ -136,7 +127,6 @@ class Engine:
         return [self._pool.submit(png, function, args) for function, args in jobs]
 
     def in_flight(self) -> int:
-        """Runs queued or running."""
         with self._lock:
             return sum(not run.future.done() for run in self._runs.values())
 
@@ -165,13 +155,6 @@ class Engine:
             self._flags[run.slot] = 1
         run.future.cancel()
         del self._runs[key]
-
-
-def _failed(future: Future) -> bool:
-    """A run to make again: cancelled, stopped (None) or failed."""
-    if not future.done():
-        return False
-    return future.cancelled() or future.exception() is not None or future.result() is None
 
 
 _ENGINE: Engine | None = None

@@ -1,12 +1,6 @@
-"""The parameter panel, read off the scenario schema: one knob per field, with its bounds and its
-description as help text, grouped by table and searchable; and the form of each event kind.
-
-Nothing here is written by hand per field: a field added to the schema (``sim/scenario``) gets a
-knob. Every field of ``motives``, ``dynamics``, ``population`` (each trait's mean and
-concentration, each age group's share) and of each ``platforms.<name>`` table, plus the run's size
-(users, days, replicates, seed) and the threat on the first day. An event kind added to
-``sim/scenario/timeline.py`` gets its form.
-"""
+"""The parameter panel read off the scenario schema (a field added there gets a knob): the run's
+size, the first day's threat, every field of motives, dynamics, population and each platform,
+with bounds and description; which fields dated events set; each event kind's schema class."""
 
 from __future__ import annotations
 
@@ -49,7 +43,8 @@ class Knob:
 
     def bounds_text(self) -> str:
         """The bounds in words: ``0 to 1``, ``at least 0``, ``any number``."""
-        low, high = (_number(b) if b is not None else None for b in (self.low, self.high))
+        low, high = (None if b is None else f"{b:,.0f}" if float(b).is_integer() else f"{b:g}"
+                     for b in (self.low, self.high))
         if low is not None and high is not None:
             return f"{low} to {high}"
         if low is not None:
@@ -57,8 +52,7 @@ class Knob:
         return f"at most {high}" if high is not None else "any number"
 
     def slider(self, current: Any = None) -> tuple[float, float, float] | None:
-        """(min, max, step) of a slider for a number, or None for other kinds. Without a bound
-        the slider spans up to three times the loaded value (the box takes any value)."""
+        """(min, max, step) of a number's slider; unbounded, up to thrice the loaded value."""
         if self.kind not in ("number", "integer"):
             return None
         value = float(self.value) if isinstance(self.value, int | float) else 0.0
@@ -108,7 +102,7 @@ def _table(prefix: str, model: BaseModel, group: str, within: str) -> list[Knob]
             inner = _table(f"{prefix}.{name}", value, group, f"{label}.")
             found += [replace(k, help=f"{info.description or name}: {k.help}") for k in inner]
         elif isinstance(value, dict):
-            item = _item_info(info)
+            item = FieldInfo.from_annotation(typing.get_args(info.annotation)[-1])  # its values'
             found += [_knob(f"{prefix}.{name}.{key}", group, f"{label}.{key}", item, entry,
                             f"{info.description or name}: {key}") for key, entry in value.items()]
         else:
@@ -118,40 +112,17 @@ def _table(prefix: str, model: BaseModel, group: str, within: str) -> list[Knob]
 
 def _knob(path: str, group: str, label: str, info: FieldInfo, value: Any,
           help_text: str | None = None) -> Knob:
-    low, high = _bounds(info)
+    low = high = None
+    for item in info.metadata:  # ge/gt and le/lt (open bounds are shown as the closed ones)
+        low = getattr(item, "gt", getattr(item, "ge", low))
+        high = getattr(item, "lt", getattr(item, "le", high))
     kind = ("switch" if isinstance(value, bool) else "integer" if isinstance(value, int)
             else "number" if isinstance(value, float) else "text")
     return Knob(path, group, label, help_text or info.description or "", kind, low, high, value)
 
 
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    """The ge/gt and le/lt bounds of a field (open bounds are shown as the closed ones)."""
-    low = high = None
-    for item in info.metadata:
-        for name in ("ge", "gt"):
-            low = getattr(item, name, low)
-        for name in ("le", "lt"):
-            high = getattr(item, name, high)
-    return low, high
-
-
-def _item_info(info: FieldInfo) -> FieldInfo:
-    """The field info of a map's values (``dict[str, Share]``: the Share's bounds)."""
-    value_type = typing.get_args(info.annotation)[-1]
-    if typing.get_origin(value_type) is typing.Annotated:
-        for extra in typing.get_args(value_type)[1:]:
-            if isinstance(extra, FieldInfo):
-                return extra
-    return FieldInfo(annotation=value_type)
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
-
-
-# What the events that set platform fields set (the others: ban_threat, set, feature_launch and
-# moderation_crackdown, carry their value); outages, owner bans and launches as the model reads
-# them (sim.model.events, sim.scenario.timeline.darkness)
+# What the events that set platform fields set, as the model reads them (sim.model.events); the
+# others carry their value
 EVENT_SETS = {"outage": {"available": False}, "restore": {"available": True},
               "store_removal": {"installable": False}, "store_return": {"installable": True},
               "owner_ban": {"available": False, "installable": False},
@@ -159,8 +130,7 @@ EVENT_SETS = {"outage": {"available": False}, "restore": {"available": True},
 
 
 def set_by_events(scenario: Scenario) -> dict[str, str]:
-    """Field path -> the events that set it during the run, in words (``2025-01-18 → 0.3
-    (RedNote translation)``): from each one's date on, its value overrides the panel's."""
+    """Field path -> the events that set it during the run, in words: ``2025-01-18 → 0.3``."""
     start, days = scenario.simulation.start, scenario.simulation.days
     notes: dict[str, list[str]] = {}
     for event in scenario.events:
@@ -191,7 +161,7 @@ def _sets(event, scenario: Scenario) -> dict[str, Any]:
 
 
 def moment_text(when: Any) -> str:
-    """A day (``2025-01-19``) or a moment (``2025-01-18T22:30-05:00``) as the panel shows it."""
+    """``2025-01-19`` or ``2025-01-18T22:30-05:00``."""
     return when.isoformat(timespec="minutes") if isinstance(when, dt.datetime) else str(when)
 
 
@@ -203,6 +173,6 @@ def value_text(value: Any) -> str:
 
 
 def event_kinds() -> dict[str, type]:
-    """Event kind -> its schema class (its fields make the form that adds one)."""
+    """Event kind -> its schema class."""
     classes = typing.get_args(typing.get_args(Event)[0])
     return {typing.get_args(c.model_fields["kind"].annotation)[0]: c for c in classes}

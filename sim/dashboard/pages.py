@@ -1,13 +1,8 @@
-"""The dashboard's pages, the Solara app that ``sim dashboard`` serves: compare a tweaked scenario
-live, open a results folder, follow one run in Mesa's SolaraViz.
-
-The comparison page's status line (CSS class ``dash-status``) says which change is shown: its
-``data-asked`` is the number of the latest change, ``data-shown`` the number of the change the
-figures show, ``data-table`` that of the summary table (made after the figures), ``data-state`` is
-``running``, ``ready`` or ``error``. Each figure carries the class ``dash-figure-<number of its
-change>``, the summary table ``dash-table-<number>``: the status line may reach the browser a
-moment before them.
-"""
+"""The Solara app ``sim dashboard`` serves: compare a tweaked scenario live, open a results folder,
+follow one run in Mesa's SolaraViz. The status line (``dash-status``) has ``data-asked`` (the
+latest change), ``data-shown`` and ``data-table`` (the changes the figures and the summary table
+show) and ``data-state`` (running, ready, error); figures have ``dash-figure-<change>``, the table
+``dash-table-<change>``, as they may reach the browser after the status line."""
 
 from __future__ import annotations
 
@@ -19,12 +14,12 @@ import solara.lab
 from markdown_it import MarkdownIt
 from mesa.visualization import SolaraViz, make_plot_component
 
-from sim.dashboard import panel, state
+from sim.dashboard import panel
 from sim.dashboard.views import CHOICES, WINDOWS, Plan
 from sim.errors import InputError
 from sim.experiments.store import RESULTS_DIR
 from sim.model.migration import MigrationModel
-from sim.report import style
+from sim.report import drawing, style
 from sim.scenario.schema import Scenario
 
 TITLE = "TikTok refugees · scenario dashboard"
@@ -41,12 +36,11 @@ CSS = """
 # Rendered here (raw HTML escaped): Solara's Markdown loads KaTeX from a CDN, out of reach offline
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 TABLES = ("summary.md", "scorecard.md", "ablation.md")  # of a results folder, in page order
-FIGURE_ORDER = ("trajectories", "difference", "fan", "flows", "sweep")
 
 
 @solara.component
 def Markdown(text: str, classes: tuple[str, ...] = ()):
-    """The summary tables and scorecards (as ``plots/summary.md``), as an HTML table."""
+    """A Markdown table (``plots/summary.md``, scorecards) as HTML."""
     solara.HTML(tag="div", unsafe_innerHTML=_MARKDOWN.render(text),
                 classes=["dash-markdown", *classes],
                 style={"font-size": "0.85em", "overflow-x": "auto"})
@@ -54,7 +48,7 @@ def Markdown(text: str, classes: tuple[str, ...] = ()):
 
 @solara.component
 def ComparePage():
-    solara.use_effect(state.start, [])
+    solara.use_effect(panel.start, [])
     with solara.Sidebar():
         panel.Picker()
         panel.Knobs()
@@ -68,70 +62,61 @@ def ComparePage():
 
 @solara.component
 def Status():
-    now = state.session.value
-    last = state.shown.value
+    now = panel.session.value
+    last = panel.shown.value
     asked = now.asked if now else 0
     shown_number = last[0] if last else 0
-    table_number = state.table.value[0] if state.table.value else 0
-    # (not update.pending: a task's start and end would each draw the page again, 30-60 ms of
-    # the server's time; before the first scenario is loaded, nothing is ready)
+    table_number = panel.table.value[0] if panel.table.value else 0
+    # (not update.pending: a task's start and end would each draw the page again, 30-60 ms)
     running = now is None or not asked == shown_number == table_number
-    failed = state.problem.value or (now is None and state.load_error.value)
+    failed = panel.problem.value or (now is None and panel.load_error.value)
     words = "Computing the scenario as loaded and the baseline…"
     if last is not None:
-        result = last[1]
         words = (("Recomputing after the latest change… " if running else "")
-                 + f"Showing {', '.join(result.scenarios)}: n = {result.replicates} replicates "
-                 f"each, same seeds ({result.seconds:.1f} s).")
-    solara.v.Html(tag="div", class_="dash-status", attributes={
-        "data-asked": str(asked), "data-shown": str(shown_number),
-        "data-table": str(table_number),
-        "data-state": "error" if failed else "running" if running else "ready"},
-        children=[words])
-    # Always there, never indeterminate: a bar that comes and goes, or an endless animation,
-    # makes the browser lay out and paint the page again and again (half its work per change).
-    told = state.progress.value
+                 + f"Showing {', '.join(last[1].scenarios)}: n = {last[1].replicates} replicates "
+                 f"each, same seeds ({last[1].seconds:.1f} s).")
+    solara.v.Html(tag="div", class_="dash-status", children=[words], attributes={
+        "data-asked": str(asked), "data-shown": str(shown_number), "data-table": str(table_number),
+        "data-state": "error" if failed else "running" if running else "ready"})
+    # Always there, never animated: else the browser lays out the page again and again
+    told = panel.progress.value
     solara.ProgressLinear(value=(told[1] if told[0] == asked else 0) if running else 100,
                           color="primary" if running else "#dddddd", classes=["dash-progress"])
-    if state.problem.value:
-        solara.Error(state.problem.value)
+    if panel.problem.value:
+        solara.Error(panel.problem.value)
     if now is not None and now.errors:
         solara.Warning("A value is not valid (see the panel); the figures show the last valid "
                        "change.")
     changes = now.tweaks.changes if now else []
-    solara.Text("Changes: " + ("; ".join(changes) if changes else "none yet (tweaked = as "
-                                                                  "loaded)"),
+    solara.Text("Changes: " + ("; ".join(changes) or "none yet (tweaked = as loaded)"),
                 classes=["dash-changes"], style={"font-size": "0.85em"})
 
 
 @solara.component
 def Controls():
-    def pick(label: str) -> None:
-        state.metric.set(next(k for k, v in CHOICES.items() if v == label))
-        state.redraw()
-
-    def pick_window(label: str) -> None:
-        state.window.set(label)
-        state.redraw()
+    def pick(chosen: solara.Reactive, value: str) -> None:
+        chosen.set(value)
+        panel.redraw()  # the same runs, drawn again
 
     with solara.Row():
-        solara.ToggleButtonsSingle(value=CHOICES[state.metric.value], values=list(
-            CHOICES.values()), on_value=pick, dense=True)
-        solara.ToggleButtonsSingle(value=state.window.value, values=list(WINDOWS),
-                                   on_value=pick_window, dense=True)
+        solara.ToggleButtonsSingle(value=CHOICES[panel.metric.value], values=list(
+            CHOICES.values()), dense=True, on_value=lambda label: pick(
+                panel.metric, next(k for k, v in CHOICES.items() if v == label)))
+        solara.ToggleButtonsSingle(value=panel.window.value, values=list(WINDOWS), dense=True,
+                                   on_value=lambda label: pick(panel.window, label))
 
 
 @solara.component
 def Shown():
     """The figures of the change shown, then its summary table."""
-    last = state.shown.value
+    last = panel.shown.value
     if last is None:
         return
     with solara.Column(classes=["dash-captions"]):
         for caption, picture in last[1].figures:
             solara.Text(caption, style={"font-weight": "bold"})
             solara.Image(picture, width="100%", classes=["dash-figure", f"dash-figure-{last[0]}"])
-    summary = state.table.value
+    summary = panel.table.value
     if summary is not None:
         if summary[0] != last[0]:
             solara.Text("The summary table below is of an earlier change; its update follows.",
@@ -140,22 +125,14 @@ def Shown():
 
 
 def folders(root: Path = RESULTS_DIR) -> list[str]:
-    """Results folders under ``root`` (newest first): those of ``sim run`` and ``sim check``
-    (a manifest) and of ``sim compare`` (an index of figures)."""
-    if not root.is_dir():
-        return []
-    found = [p for p in root.iterdir() if p.is_dir() and (
+    """Results folders under ``root``, newest first: with a manifest, or an index (compare)."""
+    found = [p for p in (root.iterdir() if root.is_dir() else []) if p.is_dir() and (
         (p / "manifest.json").is_file() or (p / "index.md").is_file())]
     return [str(p) for p in sorted(found, key=lambda p: p.name, reverse=True)]
 
 
-def plots_of(folder: Path) -> Path:
-    """Where a folder's figures are: ``plots/`` of a run, the folder itself for a compare."""
-    return folder / "plots" if (folder / "manifest.json").is_file() else folder
-
-
 def made_by(folder: Path) -> str:
-    """One line on what made the folder: its command, scenarios, runs, commit and seed."""
+    """What made the folder: its scenarios, runs, commit, seed and command."""
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, ValueError):
@@ -169,7 +146,7 @@ def made_by(folder: Path) -> str:
 
 @solara.lab.task
 def draw(folder: str) -> str:
-    """A folder's figures drawn as ``sim plot`` draws them, from the runs already in it."""
+    """A folder's figures drawn as ``sim plot`` draws them."""
     from sim.report.compare import plot_results
 
     try:
@@ -181,8 +158,7 @@ def draw(folder: str) -> str:
 
 @solara.component
 def ResultsPage():
-    """A results folder of ``sim run``, ``sim check`` or ``sim compare``: its figures (one at a
-    time, trajectories first), tables and what made it, nothing run again."""
+    """A results folder: its figures (one at a time), tables and what made it."""
     typed = solara.use_reactive("")
     chosen = solara.use_reactive(None)
     figure = solara.use_reactive(None)
@@ -203,9 +179,9 @@ def ResultsPage():
         solara.Error(f"{folder}: no such folder")
         return
     solara.Text(f"{folder} · {made_by(folder)}", classes=["results-made-by"])
-    plots = plots_of(folder)
+    plots = folder / "plots" if (folder / "manifest.json").is_file() else folder  # or compare's
     names = [p.name for p in sorted(sorted(plots.glob("*.png")), key=lambda p: next(
-        (i for i, w in enumerate(FIGURE_ORDER) if p.name.startswith(w)), len(FIGURE_ORDER)))]
+        (i for i, w in enumerate(drawing.KINDS) if p.name.startswith(w)), len(drawing.KINDS)))]
     if names:
         current = figure.value if figure.value in names else names[0]
         solara.Select("figure", values=names, value=current, on_value=figure.set)
@@ -224,23 +200,21 @@ def ResultsPage():
 
 
 class DayByDay(MigrationModel):
-    """The migration model as SolaraViz steps it: one day per step, stopping on the last day
-    (SolaraViz re-creates it with ``DayByDay(config=..., rng=...)`` on Reset)."""
+    """The model as SolaraViz steps it (and makes again on Reset): a day per step, to the last."""
 
     def __init__(self, config: Scenario, rng: int | None = None):
         super().__init__(config, rng=rng)
 
     def step(self) -> None:
-        if self.steps > self.config.simulation.days:  # Mesa counted this step already
-            self.running = False
-            return
-        super().step()
+        if self.steps <= self.config.simulation.days:  # Mesa counted this step already
+            super().step()
         self.running = self.steps < self.config.simulation.days
 
 
-def single_run_plots(scenario: Scenario) -> list:
-    """SolaraViz components drawing ``model.datacollector``'s series: daily active users per
-    platform (the platforms' colours and labels of ``sim plot``), and the ban threat."""
+@solara.component
+def OneRun(scenario: Scenario, seed: int, changes: int):
+    """SolaraViz on ``model.datacollector``: daily users per platform, and the ban threat."""
+    model = solara.use_memo(lambda: DayByDay(scenario, rng=seed), [scenario.config_hash(), seed])
     names = list(scenario.platforms)
     palette = style.palette_for([], names)
     labels = [scenario.platforms[name].label for name in names]
@@ -257,15 +231,18 @@ def single_run_plots(scenario: Scenario) -> list:
 
     users = make_plot_component({f"dau_{name}": palette.platform(name) for name in names},
                                 post_process=users_axis)
-    return [users, make_plot_component("ban_threat", post_process=threat_axis)]
+    solara.Text(f"One run of the tweaked scenario ({changes} change(s)), replicate 0 (seed "
+                f"{seed}): press Step or Play.", classes=["single-intro"])
+    SolaraViz(model, components=[users, make_plot_component("ban_threat",
+                                                            post_process=threat_axis)],
+              model_params={"config": scenario, "rng": seed}, name="Single run (Mesa SolaraViz)")
 
 
 @solara.component
 def SingleRunPage():
-    """The comparison page's tweaked scenario (its last valid change) with replicate 0's seed, in
-    Mesa's own SolaraViz: Step, Play, Reset."""
-    solara.use_effect(state.start, [])
-    now = state.session.value
+    """The tweaked scenario (its last valid change) with replicate 0's seed, in SolaraViz."""
+    solara.use_effect(panel.start, [])
+    now = panel.session.value
     if now is None:
         solara.Text("Loading the scenario…")
         return
@@ -274,25 +251,12 @@ def SingleRunPage():
 
 
 @solara.component
-def OneRun(scenario: Scenario, seed: int, changes: int):
-    model = solara.use_memo(lambda: DayByDay(scenario, rng=seed), [scenario.config_hash(), seed])
-    solara.Text(f"One run of the tweaked scenario ({changes} change(s)), replicate 0 (seed "
-                f"{seed}): press Step or Play.", classes=["single-intro"])
-    SolaraViz(model, components=single_run_plots(scenario),
-              model_params={"config": scenario, "rng": seed}, name="Single run (Mesa SolaraViz)")
-
-
-@solara.component
 def Layout(children=()):
     """Solara's app layout, with the pages as tabs named in words."""
     current, pages = solara.use_route()
     router = solara.use_router()
-
-    def go(index: int) -> None:
-        path = pages[index].path
-        router.push("/" if path == "/" else f"/{path}")
-
-    tabs = solara.lab.Tabs(value=pages.index(current) if current in pages else 0, on_value=go,
+    tabs = solara.lab.Tabs(value=pages.index(current) if current in pages else 0,
+                           on_value=lambda index: router.push("/" + pages[index].path.lstrip("/")),
                            align="center", background_color="primary", dark=True,
                            children=[solara.lab.Tab(page.label) for page in pages])
     with solara.AppLayout(children=list(children), title=TITLE), solara.AppBar():

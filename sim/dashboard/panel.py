@@ -1,53 +1,188 @@
-"""The comparison page's side panel: the scenario picker; every field of the schema as a box and a
-slider (its bounds and description as help, an error in red under it), grouped and searchable;
-the events, to switch off, re-date or add; and "Save as scenario".
-
-CSS classes a page test finds: each field's ``knob--<path with dots as -->`` (for example
-``knob--platforms--rednote--language_barrier``), each event row's ``event--<row>``, and the save
-form's ``save-name``, ``save-button`` and ``save-told``.
-"""
+"""The comparison page's side panel (the scenario picker, the fields, grouped and searchable, the
+events, "Save as scenario") and the browser session it edits (module-level ``solara.reactive``
+values are per session): a change is checked as ``sim run`` would, then recomputed in the
+background; a bad value keeps what is shown and puts its message next to its field. CSS classes
+for the page tests: ``knob--<path, dots as -->``, ``event--<row>``, ``save-name``,
+``save-button``, ``save-told``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import solara
+import solara.lab
 
-from sim.dashboard import state
-from sim.dashboard.fields import (
-    RUN,
-    Knob,
-    event_kinds,
-    groups,
-    moment_text,
-    set_by_events,
-    value_text,
-)
-from sim.dashboard.tweaks import SAVED, Row, parse_date, parse_value, save
+from sim.dashboard import fields
+from sim.dashboard.engine import engine, release
+from sim.dashboard.tweaks import SAVED, Row, Tweaks, load, parse_date, parse_value, save
+from sim.dashboard.views import WINDOWS, Plan, Shown, compute
 from sim.errors import InputError
+from sim.scenario.loading import SCENARIO_DIR, load_scenario, resolve_path
+from sim.scenario.schema import Scenario
 
 MAX_FOUND = 40  # knobs listed for a search
 COMMON = ("kind", "date", "at", "label")  # the fields every event has
 SMALL = {"font-size": "0.85em"}
+BASELINE = "baseline"
+PROGRESS_EVERY = 0.5  # seconds between progress updates (each draws the page again: 30-60 ms)
+DEFAULT = "observed-2025"
+
+
+@dataclass(frozen=True)
+class Session:
+    """What this browser session works on."""
+
+    tweaks: Tweaks  # the scenario loaded and the changes made to it
+    knobs: list  # the fields of the panel of the scenario loaded
+    valid: Scenario  # the last changed scenario that passed every check (shown or computed)
+    errors: dict = field(default_factory=dict)  # path (events.<row>; "": the whole) -> message
+    texts: dict = field(default_factory=dict)  # what was typed into fields not valid, as typed
+    asked: int = 0  # how many plans were asked for (the page shows which one it shows)
+
+
+session: solara.Reactive[Session | None] = solara.reactive(None)
+shown: solara.Reactive[tuple[int, Shown] | None] = solara.reactive(None)  # (change, figures)
+table: solara.Reactive[tuple[int, str] | None] = solara.reactive(None)  # (change, summary)
+problem = solara.reactive("")  # a failure of the last computation, in one line
+progress = solara.reactive((0, 0.0))  # (change, % made of the runs it asked for anew)
+metric = solara.reactive("dau")
+window = solara.reactive(WINDOWS[0])
+load_error = solara.reactive("")
+
+
+def offered() -> list[str]:
+    """Those given to ``sim dashboard``, then the shipped ones."""
+    given = json.loads(os.environ.get("SIM_DASHBOARD_SCENARIOS", "[]")) or [DEFAULT]
+    shipped = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    return list(dict.fromkeys([*given, *shipped]))
+
+
+def folder() -> Path:
+    """This session's folder, where the changed scenario is written before it is read."""
+    path = Path(tempfile.gettempdir()) / "sim-dashboard" / lane()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def lane() -> str:
+    try:
+        return solara.get_kernel_id()
+    except Exception:  # outside a Solara session (tests): one lane per process
+        return f"process-{os.getpid()}"
+
+
+def open_scenario(name: str) -> None:
+    """Load a scenario (a shipped name or a file) as the new base; a bad one keeps the old."""
+    try:
+        base = resolve_path(name.strip())
+        loaded = load_scenario(base)
+    except InputError as exc:
+        load_error.set(str(exc))
+        return
+    load_error.set("")
+    tweaks = Tweaks.of(base, loaded)
+    change(tweaks, current=Session(tweaks, fields.knobs(loaded), loaded))
+
+
+def change(tweaks: Tweaks, texts: dict | None = None, current: Session | None = None
+           ) -> None:
+    """A change to the session's scenario (or to ``current``, just opened): recompute if valid,
+    else keep what is shown and say why by the field (``texts``: what was typed, kept as typed)."""
+    current = current or session.value
+    try:
+        valid = load(tweaks, folder())
+    except InputError as exc:
+        session.set(replace(current, tweaks=tweaks, errors={tweaks.where(exc.field): exc.message},
+                            texts=current.texts if texts is None else texts))
+        return
+    recompute(Session(tweaks, current.knobs, valid, asked=current.asked + 1))
+
+
+def recompute(now: Session) -> None:
+    """Ask for the plan of the valid scenario (its runs first, to start before the page is drawn
+    again) against the shipped baseline, if it has the same platforms."""
+    try:
+        baseline = load_scenario(BASELINE)
+    except InputError:
+        baseline = None
+    if baseline is not None and set(baseline.platforms) != set(now.valid.platforms):
+        baseline = None
+    plan = Plan.of(now.valid, now.tweaks.loaded, baseline)
+    engine().want(lane(), plan.jobs)
+    session.set(now)
+    update(now.asked, plan, metric.value, window.value)
+
+
+def redraw() -> None:
+    """The metric or window changed: the same runs, drawn again."""
+    now = session.value
+    if now is not None:
+        recompute(replace(now, asked=now.asked + 1))
+
+
+@solara.lab.task
+def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> None:
+    """Runs, figures and table for one plan, each shown when made; a newer call makes it stale."""
+    last = [-PROGRESS_EVERY]
+
+    def told(done: int, total: int) -> None:  # each time told, the page is drawn again
+        if time.monotonic() - last[0] >= PROGRESS_EVERY and update.is_current():
+            last[0] = time.monotonic()
+            progress.set((asked, 100.0 * done / total))
+
+    def drawn(figures: Shown) -> None:
+        if update.is_current():
+            shown.set((asked, figures))
+
+    try:
+        result = compute(engine(), lane(), plan, chosen_metric, chosen_window,
+                         current=update.is_current, progress=told, drawn=drawn)
+    except Exception as exc:  # shown in one line; what was shown stays
+        if update.is_current():
+            problem.set(f"could not compute this change: {type(exc).__name__}: {exc}")
+        return
+    if result is not None and update.is_current():
+        problem.set("")
+        shown.set((asked, result))
+        table.set((asked, result.summary))
+
+
+def start() -> None:
+    """The first scenario of a new session."""
+    if session.value is None:
+        open_scenario(offered()[0])
+
+
+@solara.lab.on_kernel_start
+def _per_session():
+    def closed() -> None:
+        release(lane())
+        shutil.rmtree(folder(), ignore_errors=True)
+
+    return closed
 
 
 @solara.component
 def Picker():
     """Pick a shipped scenario or a scenario file."""
     typed = solara.use_reactive("")
-    now, offered = state.session.value, state.offered()
+    now, names = session.value, offered()
     with solara.Card("Scenario", margin=0):
         name = now.tweaks.loaded.name if now else None
-        solara.Select("shipped or given", values=offered, value=name if name in offered else None,
-                      on_value=state.open_scenario)
+        solara.Select("shipped or given", values=names, value=name if name in names else None,
+                      on_value=open_scenario)
         with solara.Row():
             solara.InputText("or a scenario file (path)", value=typed, dense=True,
-                             continuous_update=True,
-                             error=state.load_error.value or False)
-            solara.Button("Open", on_click=lambda: state.open_scenario(typed.value),
+                             continuous_update=True, error=load_error.value or False)
+            solara.Button("Open", on_click=lambda: open_scenario(typed.value),
                           disabled=not typed.value.strip(), small=True)
         if now is not None:
             solara.Text(now.tweaks.loaded.question or str(now.tweaks.base),
@@ -56,18 +191,17 @@ def Picker():
 
 @solara.component
 def Knobs():
-    """The fields: the run's size first, then a group per table, opened on demand; a search
-    lists the matching fields of every group."""
-    now = state.session.value
+    """The fields: a group per table, opened on demand, or those a search finds."""
+    now = session.value
     search = solara.use_reactive("")
-    opened = solara.use_reactive(frozenset({RUN}))
+    opened = solara.use_reactive(frozenset({fields.RUN}))
     if now is None:
         return
     solara.InputText("search the fields (name or help text)", value=search,
                      continuous_update=True, dense=True)
     if now.errors.get(""):
         solara.Error(now.errors[""])
-    notes = set_by_events(now.valid)
+    notes = fields.set_by_events(now.valid)
     if search.value.strip():
         found = [k for k in now.knobs if k.matches(search.value)]
         solara.Text(f"{len(found)} field(s)" + (f", the first {MAX_FOUND}"
@@ -75,7 +209,7 @@ def Knobs():
         for knob in found[:MAX_FOUND]:
             _row(now, replace(knob, label=f"{knob.group}: {knob.label}"), notes)
         return
-    for group, members in groups(now.knobs).items():
+    for group, members in fields.groups(now.knobs).items():
         changed = sum(k.path in now.tweaks.values for k in members)
         bad = sum(k.path in now.errors for k in members)
         title = group + (f" · {changed} changed" if changed else "") + (
@@ -93,28 +227,27 @@ def Knobs():
                 _row(now, knob, notes)
 
 
-def _row(now: state.Session, knob: Knob, notes: dict[str, str]) -> None:
+def _row(now: Session, knob: fields.Knob, notes: dict[str, str]) -> None:
     KnobRow(knob, now.tweaks.values.get(knob.path, knob.value), now.texts.get(knob.path),
             now.errors.get(knob.path, ""), notes.get(knob.path, "")).key(knob.path)
 
 
 @solara.component
-def KnobRow(knob: Knob, value: Any, text: str | None, error: str, events: str):
-    """One field: a slider (numbers), a switch (true/false) or a box, with help or error, and
-    the dated events that set it later in the run (``events``), if any."""
+def KnobRow(knob: fields.Knob, value: Any, text: str | None, error: str, events: str):
+    """One field: a box and slider, or a switch; its help or error; the events that set it."""
     with solara.Div(classes=["knob", "knob--" + knob.path.replace(".", "--")]):
         if knob.kind == "switch" and isinstance(value, bool):
             solara.Checkbox(label=f"{knob.label}: {knob.help}", value=value,
-                            on_value=lambda v: set_value(knob, bool(v)))
+                            on_value=lambda on: set_value(knob, bool(on)))
             if error:
                 solara.Error(error, dense=True)
         else:
             bounds = f" ({knob.bounds_text()})" if knob.kind in ("number", "integer") else ""
             solara.InputText(knob.label + bounds,
-                             value=text if text is not None else value_text(value),
-                             on_value=lambda t: set_text(knob, t), error=error or False,
+                             value=text if text is not None else fields.value_text(value),
+                             on_value=lambda t: set_value(knob, None, t), error=error or False,
                              message=knob.help, classes=["knob-box"], dense=True)
-            slider = knob.slider(value) if knob.group != RUN and not error else None
+            slider = knob.slider(value) if knob.group != fields.RUN and not error else None
             if slider is not None and isinstance(value, int | float):
                 Slider(knob, value, *slider)
         if events:
@@ -123,40 +256,33 @@ def KnobRow(knob: Knob, value: Any, text: str | None, error: str, events: str):
 
 
 @solara.component
-def Slider(knob: Knob, value: float, low: float, high: float, step: float):
-    """A slider that reports its value when let go (or moved with the keys), not while dragged:
-    one change per move, not one per pixel."""
+def Slider(knob: fields.Knob, value: float, low: float, high: float, step: float):
+    """A slider that reports its value when let go (or moved with the keys), not while dragged."""
     widget = solara.v.Slider(v_model=value, min=low, max=high, step=step, thumb_label=True,
                              hide_details=True, dense=True, class_="knob-slider")
 
     def moved(_widget, _event, data) -> None:
-        number = float(data)
-        set_value(knob, round(number) if knob.kind == "integer" else number)
+        set_value(knob, round(float(data)) if knob.kind == "integer" else float(data))
 
     solara.v.use_event(widget, "change", moved)
     return widget
 
 
-def set_value(knob: Knob, value: Any) -> None:
-    """A slider moved or a switch flipped (the value is of the right kind)."""
-    now = state.session.value
-    state.change(now.tweaks.set(knob.path, value, knob.value),
-                 {k: v for k, v in now.texts.items() if k != knob.path})
-
-
-def set_text(knob: Knob, text: str) -> None:
-    """A value typed into a box: read as ``--set`` reads it; checked with the whole scenario."""
-    now = state.session.value
-    value = parse_value(knob.path, text) if text.strip() else knob.value
-    if knob.kind == "number" and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    state.change(now.tweaks.set(knob.path, value, knob.value), {**now.texts, knob.path: text})
+def set_value(knob: fields.Knob, value: Any, text: str | None = None) -> None:
+    """A slider moved, a switch flipped, or ``text`` typed (read as ``--set`` reads it)."""
+    if text is not None:
+        value = parse_value(knob.path, text) if text.strip() else knob.value
+        if knob.kind == "number" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+    texts = {k: v for k, v in session.value.texts.items() if k != knob.path}
+    change(session.value.tweaks.set(knob.path, value, knob.value),
+           texts if text is None else {**texts, knob.path: text})
 
 
 @solara.component
 def Events():
     """Every event of the scenario, then a form to add one."""
-    now = state.session.value
+    now = session.value
     if now is None:
         return
     with solara.Card("Events", margin=0):
@@ -169,35 +295,31 @@ def Events():
 @solara.component
 def EventRow(index: int, row: Row, error: str):
     def change_row(changed: Row) -> None:
-        state.change(state.session.value.tweaks.with_row(index, changed))
+        change(session.value.tweaks.with_row(index, changed))
 
     with solara.Row(classes=["event-row", f"event--{index}"], style={"align-items": "center"}):
         solara.Checkbox(label="", value=row.on,
                         on_value=lambda on: change_row(replace(row, on=bool(on))))
-        solara.InputText("date", value=moment_text(row.when), dense=True,
+        solara.InputText("date", value=fields.moment_text(row.when), dense=True,
                          on_value=lambda text: change_row(row.redated(parse_date(text))),
                          error=error or False, style={"max-width": "11em"})
-        solara.Text(describe(row.event) + (" (added)" if row.added else ""), style=SMALL)
+        values = " ".join(f"{v}" for k, v in row.event.items() if k not in COMMON)
+        solara.Text(" · ".join(part for part in (f"{row.event.get('kind')} {values}".strip(),
+                                                 row.event.get("label") or "") if part)
+                    + (" (added)" if row.added else ""), style=SMALL)  # kind values · label
         if row.added:
-            solara.Button("remove", text=True, small=True, on_click=lambda: state.change(
-                state.session.value.tweaks.without_row(index)))
-
-
-def describe(event: dict) -> str:
-    """``ban_threat 0.95 · Law upheld 9-0``: the kind, its other values, its label."""
-    values = " ".join(f"{v}" for k, v in event.items() if k not in COMMON)
-    return " · ".join(part for part in (f"{event.get('kind')} {values}".strip(),
-                                        event.get("label") or "") if part)
+            solara.Button("remove", text=True, small=True, on_click=lambda: change(
+                session.value.tweaks.without_row(index)))
 
 
 @solara.component
 def NewEvent(start: dt.date):
-    """Add an event: its kind, date, label and the kind's own fields (as typed in a file)."""
+    """Add an event: its kind, date, label and the kind's own fields."""
     kind = solara.use_reactive("ban_threat")
     date = solara.use_reactive(str(start + dt.timedelta(days=30)))
     label = solara.use_reactive("")
     values = solara.use_reactive({})
-    schema = event_kinds()
+    schema = fields.event_kinds()
     chosen = schema[kind.value]
     with solara.Details("Add an event", expand=False):
         solara.Select("kind", values=list(schema), value=kind,
@@ -209,10 +331,9 @@ def NewEvent(start: dt.date):
             if name in COMMON:
                 continue
             hint = info.description or ("optional" if not info.is_required() else "required")
-            solara.InputText(f"{name}", value=values.value.get(name, ""), dense=True,
-                             message=hint,
-                             on_value=lambda text, name=name: values.set(
-                                 {**values.value, name: text}))
+            solara.InputText(name, value=values.value.get(name, ""), dense=True, message=hint,
+                             on_value=lambda text, name=name: values.set({**values.value,
+                                                                           name: text}))
 
         def add() -> None:
             event = {"kind": kind.value, "date": parse_date(date.value)}
@@ -220,8 +341,8 @@ def NewEvent(start: dt.date):
                 event["label"] = label.value.strip()
             event |= {name: parse_value(name, text) for name, text in values.value.items()
                       if text.strip()}
-            tweaks = state.session.value.tweaks
-            state.change(tweaks.with_row(len(tweaks.rows), Row(event, added=True)))
+            tweaks = session.value.tweaks
+            change(tweaks.with_row(len(tweaks.rows), Row(event, added=True)))
 
         solara.Button("Add", on_click=add, color="primary", small=True)
 
@@ -233,7 +354,7 @@ def Save():
     name = solara.use_reactive("")
     told = solara.use_reactive("")
     error = solara.use_reactive("")
-    now = state.session.value
+    now = session.value
     if now is None:
         return
     default = f"{now.tweaks.loaded.name}-what-if"

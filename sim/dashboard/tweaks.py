@@ -1,12 +1,7 @@
-"""The user's changes to a loaded scenario, as the scenario file they make: it ``extends`` the file
-loaded and holds only the changed fields and events.
-
-The dashboard runs exactly that file (written to a folder of the session and read back with
-:func:`~sim.scenario.loading.load_scenario`, so every check of ``sim run`` applies, and every bad
-value comes back as an :class:`~sim.errors.InputError` naming its field), and "Save as scenario"
-writes the same document next to the user's other files, so ``sim run`` of the saved file makes
-the same runs.
-"""
+"""The user's changes as the scenario file they make: it ``extends`` the file loaded and holds only
+the changed fields and events. The dashboard runs exactly that file (read back by
+:func:`~sim.scenario.loading.load_scenario`, so every check of ``sim run`` applies), and "Save as
+scenario" writes the same document."""
 
 from __future__ import annotations
 
@@ -40,7 +35,6 @@ class Row:
 
     @property
     def when(self) -> Any:
-        """Its day, or its moment if it has a time of day."""
         return self.event.get("at") or self.event["date"]
 
     @property
@@ -48,15 +42,9 @@ class Row:
         return self.added or not self.on or self.when != self.loaded_date
 
     def redated(self, when: Any) -> Row:
-        """The same event at another day or moment (``2025-01-20``, ``2025-01-18T22:30-05:00``)."""
+        """The same event at another day or moment (its old time of day dropped)."""
         event = {key: value for key, value in self.event.items() if key != "at"}
         return replace(self, event={**event, "date": when})
-
-
-def rows_of(scenario: Scenario) -> tuple[Row, ...]:
-    """The timeline of a loaded scenario, nothing changed."""
-    return tuple(Row(e.model_dump(mode="python", exclude_none=True), loaded_date=e.at or e.date)
-                 for e in scenario.events)
 
 
 def parse_value(path: str, text: str) -> Any:
@@ -65,8 +53,7 @@ def parse_value(path: str, text: str) -> Any:
 
 
 def parse_date(text: str) -> Any:
-    """A typed day (``2025-01-19``) or moment (``2025-01-18T22:30:00-05:00``), or the text
-    itself: the check then names what is wrong with it."""
+    """A typed day or moment, or the text itself (the check then names what is wrong)."""
     text = text.strip()
     try:
         return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
@@ -85,7 +72,8 @@ class Tweaks:
 
     @classmethod
     def of(cls, base: Path, loaded: Scenario) -> Tweaks:
-        return cls(base, loaded, {}, rows_of(loaded))
+        return cls(base, loaded, {}, tuple(Row(e.model_dump(mode="python", exclude_none=True),
+                                               loaded_date=e.at or e.date) for e in loaded.events))
 
     def set(self, path: str, value: Any, loaded_value: Any) -> Tweaks:
         """With one field set (dropped from the changes when set back to its loaded value)."""
@@ -105,8 +93,7 @@ class Tweaks:
 
     @property
     def rewrites_events(self) -> bool:
-        """Whether an event of the loaded scenario was switched off or re-dated: the file then
-        holds the whole list (``events``), else only the added ones (``add_events``)."""
+        """Whether a loaded event was switched off or re-dated (the file then holds them all)."""
         return any(row.changed and not row.added for row in self.rows)
 
     @property
@@ -124,10 +111,11 @@ class Tweaks:
         return words
 
     def document(self, folder: Path | None = None) -> dict:
-        """The scenario file: ``extends`` the base (relative to ``folder`` if given, else by
-        absolute path), the changed fields, and the events: the whole list if one was switched
-        off or re-dated, else the added ones only (``add_events``)."""
-        doc: dict[str, Any] = {"extends": self._extends(folder)}
+        """The scenario file: ``extends`` the base (by absolute path, or by name or relative to
+        ``folder``), the changed fields, and ``events`` or only ``add_events``."""
+        base = self.base.resolve()
+        doc: dict[str, Any] = {"extends": str(base) if folder is None else base.stem if (
+            base.parent == SCENARIO_DIR.resolve()) else os.path.relpath(base, folder.resolve())}
         if self.changes:
             doc["question"] = (f"{self.loaded.name} with {len(self.changes)} change(s) made in "
                                "the dashboard")
@@ -144,50 +132,29 @@ class Tweaks:
         return doc
 
     def where(self, field_path: str) -> str:
-        """Where the message of a bad field of the scenario this makes goes: the field's path,
-        ``events.<row>`` for an event of the panel, ``""`` for an inherited one."""
+        """Where a bad field's message goes: its path, ``events.<row>``, ``""`` if inherited."""
         parts = field_path.split(".")
         if parts[0] != "events" or len(parts) < 2 or not parts[1].isdigit():
             return field_path
-        if self.rewrites_events:
-            kept = [i for i, row in enumerate(self.rows) if row.on]
-        else:
-            inherited = [None] * len(self.loaded.events)
-            kept = inherited + [i for i, row in enumerate(self.rows) if row.added and row.on]
+        everything = self.rewrites_events  # else the loaded events are inherited, then the added
+        kept = ([] if everything else [None] * len(self.loaded.events)) + [
+            i for i, row in enumerate(self.rows) if row.on and (row.added or everything)]
         index = int(parts[1])
         return f"events.{kept[index]}" if index < len(kept) and kept[index] is not None else ""
 
-    def _extends(self, folder: Path | None) -> str:
-        base = self.base.resolve()
-        if folder is None:
-            return str(base)
-        if base.parent == SCENARIO_DIR.resolve():
-            return base.stem  # a shipped scenario, found by name wherever the file is
-        return os.path.relpath(base, folder.resolve())
-
 
 def load(tweaks: Tweaks, folder: Path) -> Scenario:
-    """The changed scenario, as ``sim run`` would load the file (``folder/tweaked.toml``).
-
-    Raises:
-        InputError: naming the bad field (``platforms.rednote.appeal``, ``events.3.date``).
-    """
+    """The changed scenario, loaded as ``sim run`` would load ``folder/tweaked.toml``. Raises
+    InputError naming the bad field (``platforms.rednote.appeal``, ``events.3.date``)."""
     path = folder / f"{TWEAKED}.toml"
     path.write_text(tomli_w.dumps(tweaks.document()), encoding="utf-8")
     return load_scenario(path)
 
 
 def save(tweaks: Tweaks, folder: Path, name: str) -> Path:
-    """Write the changes as ``folder/name`` (``.toml`` added if missing): a scenario file that
-    extends the base, never outside ``folder`` and never over an existing file. The folder must
-    exist, unless it is :data:`SAVED` (made then).
-
-    Raises:
-        InputError: a bad name, a folder that is not one, or a file that exists.
-    """
-    name = name.strip()
-    if not name.endswith(".toml"):
-        name += ".toml"
+    """Write the changes as ``folder/name`` (``.toml`` added), never outside ``folder`` (which
+    must exist unless it is :data:`SAVED`) nor over a file. Raises InputError if it cannot."""
+    name = name.strip().removesuffix(".toml") + ".toml"
     if not FILE_NAME.fullmatch(name):
         raise InputError("file name", name, "use letters, digits, '.', '_' and '-' only (no "
                          "folders), at most 100 characters, e.g. my-what-if.toml")
