@@ -10,6 +10,7 @@ Only tenure-driven pulls (habit) are summed in full every day.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from functools import cache, partial
 
 import numpy as np
@@ -39,8 +40,9 @@ class Attraction:
         self.settled = np.empty(shape, dtype=np.float32, order="F")  # steady + social: read daily
         self.per_threat = np.empty(shape, dtype=np.float32, order="F")  # at a threat of 1
         self.when_new = np.empty(shape, dtype=np.float32, order="F")  # at a freshness of 1
-        self.uses = {id(kept): set() for kept in (self.steady, self.social, self.per_threat,
-                                                  self.when_new)}  # tie counts each sum reads
+        # the tie counts each kept sum reads on each platform: (id of the sum, column) -> kinds
+        # (on a platform where no pull of a sum reads ties, a change of ties leaves it as it is)
+        self.uses = defaultdict(set)
         self.version = -1  # platforms.version the sums and columns were made from
         self._columns: list = []
         self._acting: dict = {}  # (pulls, column) -> whether any can be non-zero there
@@ -113,7 +115,7 @@ class Attraction:
                                     (self.per_threat, self.pulls("threat"), 1.0)):
             if not self._acts(names, j):
                 continue  # zero on this platform whatever the counts
-            parts = [cells for kind in self.uses[id(kept)] for cells in touched[kind]]
+            parts = [cells for kind in self.uses[id(kept), j] for cells in touched[kind]]
             if not parts:
                 continue
             # many users: the whole column; else those touched (a user listed twice is summed
@@ -149,7 +151,7 @@ class Attraction:
         r = slice(None) if rows is None else rows
         users = model.users if rows is None else model.users.take(rows)
         shares = motives.Shares(model.tie_counts.shares(model.ties), r, slice(j, j + 1),
-                          model.platforms.available[j : j + 1], self.uses[id(out)])
+                          model.platforms.available[j : j + 1], self.uses[id(out), j])
         if tenure is not None:
             tenure = np.full((users.n, 1), tenure, dtype=np.float32)
         today = motives.Today(model.day, model.threat if threat is None else threat, tenure,
