@@ -72,8 +72,11 @@ class Shares:
         """The share of each user's ties of ``kind`` engaged on one platform each (``platform``:
         per user, -1 for none: 1, as if all were), whether or not it works today (N)."""
         counts, ties = self.sources[kind]
-        rows = np.arange(len(counts))[self.rows]
-        share = counts[rows, np.maximum(platform, 0)] / ties[rows]
+        where = np.maximum(platform, 0)[:, None]
+        if isinstance(self.rows, slice):  # a view, no index of every user made
+            share = np.take_along_axis(counts[self.rows], where, axis=1)[:, 0] / ties[self.rows]
+        else:
+            share = counts[self.rows, where[:, 0]] / ties[self.rows]
         return np.where(platform >= 0, share, np.float32(1.0))
 
 
