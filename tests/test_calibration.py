@@ -22,7 +22,7 @@ def test_calibration_recovers_known_parameters_within_its_uncertainty(tmp_path):
     base = load_scenario(path, FIT_SIZE)
     fits = [parse_fit("dynamics.buzz=0.5:4", base),
             parse_fit("platforms.rednote.appeal=-0.5:1.5", base)]
-    fit = calibrate(path, FIT_SIZE, fits, budget=64, replicates=2, seed=5, workers=2)
+    fit = calibrate(path, FIT_SIZE, fits, budget=96, replicates=2, seed=5, workers=2)
     table = fit.table.set_index("field")
     for field, true in TRUTH.items():
         assert table.loc[field, "low"] <= true <= table.loc[field, "high"], table

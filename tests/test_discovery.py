@@ -67,7 +67,7 @@ def test_exactly_one_threshold_and_something_to_tell_apart():
 def test_the_command_finds_that_more_appeal_makes_a_higher_peak(tmp_path, capsys):
     folder = make_folder(tmp_path / "grid", ["observed-2025"], sweeps=[
         "platforms.rednote.appeal=0:1.6:5", "dynamics.buzz=1.5:3:3"], replicates=1)
-    assert main(["discover", str(folder), "--outcome", "rednote.peak_dau", "--above", "5e6",
+    assert main(["discover", str(folder), "--outcome", "rednote.peak_dau", "--above", "1e7",
                  "--out", str(tmp_path / "found")]) == 0
     box = pd.read_csv(tmp_path / "found" / "box.csv").set_index("field")
     assert box.loc["platforms.rednote.appeal", "low"] > 0  # the low-appeal corner is out
