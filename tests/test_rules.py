@@ -56,7 +56,6 @@ def test_baseline_file_sets_only_what_it_documents():
     assert {name: getattr(defaults, name) for name in fitted} == pytest.approx(fitted)
 
 
-
 def test_no_behaviour_number_is_held_by_hand():
     """Every [dynamics] and [motives] number baseline.toml sets is fitted by the joint fit its
     comment gives (a ``--fit SECTION.FIELD=LOW:HIGH`` of it), and lies within that range."""
@@ -70,6 +69,7 @@ def test_no_behaviour_number_is_held_by_hand():
     assert set(shipped) <= set(ranges), f"held by hand: {sorted(set(shipped) - set(ranges))}"
     outside = {f: v for f, v in shipped.items() if not ranges[f][0] <= v <= ranges[f][1]}
     assert not outside, f"outside the fitted range: {outside}"
+
 
 # --- kept sums ----------------------------------------------------------------------------------
 

@@ -97,8 +97,8 @@ def compute(engine, lane: str, plan: Plan, metric: str, window: str,
             for i, (name, scenario) in enumerate(plan.scenarios.items())}
     stored = stored_of(runs, plan.seeds)
     jobs = figure_jobs(stored, plan.baseline, metric, window)
-    drawing = engine.draw([(function, args) for _, function, args in jobs])
-    pictures = [(caption, future.result()) for (caption, _, _), future in zip(jobs, drawing,
+    made = engine.draw([(function, args) for _, function, args in jobs])  # on the pool
+    pictures = [(caption, future.result()) for (caption, _, _), future in zip(jobs, made,
                                                                                strict=True)]
     if not current():
         return None

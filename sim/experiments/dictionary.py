@@ -238,10 +238,10 @@ def write_datapackage(folder: Path, title: str = "") -> Path:
         "profile": "data-package",
         "name": re.sub(r"[^a-z0-9._-]+", "-", folder.name.lower()).strip("-") or "results",
         "title": title or f"sim results {folder.name}",
-        "description": "Results of the platform-migration agent-based model (sim). Users "
-                       "are real-world people (simulated users × population.real_users / "
-                       "simulation.users); "
-                       "shares are 0..1; manifest.json says what ran, with which code and seeds.",
+        "description": "Results of the platform-migration agent-based model (sim). Users are "
+                       "real-world people (simulated users × population.real_users / "
+                       "simulation.users); shares are 0..1; manifest.json says what ran, with "
+                       "which code and seeds.",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "resources": resources(folder),
     }

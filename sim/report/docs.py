@@ -24,9 +24,9 @@ block holds:
 - A fit of several episodes (``sim calibrate A B ...``, with ``--posterior`` too, ``sim
   crossfit`` and ``sim ablate A B --without``) takes an hour or more: its blocks are made again
   only by ``sim docs --fits`` (``make docs-fits``), and the marker says at which commit
-  (``fitted at commit C``). The same
-  seeds give the same text, but no test reruns them; a test checks instead that the shipped
-  behaviour is the joint fit's.
+  (``fitted at commit C``). The same seeds give the same text, but no test reruns them; a test
+  checks instead that every behaviour number baseline.toml ships is a ``--fit`` of the joint fit
+  its comment gives (tests/test_rules.py).
 
 Every other block is deterministic: the same seeds give the same text, which the slow test
 ``tests/test_docs.py`` checks by regenerating them (``stale``).
