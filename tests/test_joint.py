@@ -66,6 +66,8 @@ def test_the_command_line_refuses_what_a_joint_fit_cannot_do(tmp_path):
     ran = cli("calibrate", "observed-2025", "india-2020", "--fit", "dynamics.buzz",
               "--fit-each", "platforms.*.appeal=0:2", "--posterior", "10")
     assert ran.returncode == 2 and "--fit-each" in ran.stderr
+    ran = cli("calibrate", "observed-2025", "--fit", "dynamics.buzz=1:3", "--polish")
+    assert ran.returncode == 2 and "--polish" in ran.stderr
     for without, message in (("dynamics.news_push=0", "not one of the --fit fields"),
                              ("dynamics.buzz", "FIELD=VALUE")):
         ran = cli("ablate", "observed-2025", "india-2020", "--fit", "dynamics.buzz=1:3",
@@ -94,6 +96,24 @@ def test_a_joint_fit_recovers_the_shared_value_and_each_episodes_own(two_episode
         assert row["low"] <= OWN_TRUTH[name] <= row["high"], (name, row)
     assert appeals["early"]["fitted"] < appeals["late"]["fitted"]  # each keeps its own
     assert found.total_loss < found.candidates.query("stage == 'round 1, shared'")["loss"].max()
+
+
+@pytest.mark.slow
+def test_a_polish_starts_from_the_files_values_and_never_ends_worse(two_episodes):
+    base = load_scenario(two_episodes[0], FIT_SIZE)
+    start = [*FIT_SIZE, "dynamics.buzz=3.0", "platforms.rednote.appeal=1.0"]  # off the truth
+    found = joint_calibrate(two_episodes, start, [parse_fit("dynamics.buzz=0.5:4", base)],
+                            ["platforms.rednote.appeal=-0.5:2"], budget=24, replicates=1,
+                            seed=5, workers=2, rounds=1, budget_each=12, quiet=True,
+                            polish=True)
+    scored = found.candidates
+    firsts = [scored[scored["stage"] == f"round 0, own {name}"].iloc[0] for name in found.loss]
+    assert all(row["platforms.rednote.appeal"] == 1.0 for row in firsts)  # the files' values
+    shared = scored[scored["stage"] == "round 1, shared"]
+    assert shared["dynamics.buzz"].iloc[0] == 3.0  # scored first, then the box around them
+    sampled = shared["dynamics.buzz"].iloc[1:12]
+    assert sampled.between(3.0 - 0.15 * 3.5, 3.0 + 0.15 * 3.5).all()
+    assert found.total_loss <= sum(row["loss"] for row in firsts)  # never worse than the files
 
 
 @pytest.mark.slow

@@ -55,6 +55,9 @@ SeedOption = Annotated[int | None, typer.Option(min=0, help="Root seed.")]
 WithoutOption = Annotated[list[str] | None, typer.Option(
     "--without", help="Several episodes: fit again with FIELD=VALUE held (a rule switched "
     "off): ablation.md compares the losses.")]
+PolishOption = Annotated[bool, typer.Option(
+    "--polish", help="Several episodes: start from the files' values and search boxes around "
+    "them (a fit never worse than the files').")]
 MarginOption = Annotated[float, typer.Option(
     min=0.0, max=0.9, help="Share of each tolerance or bound the fit must meet with to spare "
     "(robust to other seeds).")]
@@ -79,6 +82,7 @@ def calibrate(
     workers: options.WorkersOption = None,
     quiet: options.QuietOption = False,
     margin: MarginOption = 0.0,
+    polish: PolishOption = False,
     posterior: Annotated[int | None, typer.Option(
         min=10, help="Instead of one fitted point: N accepted posterior draws (ABC-SMC, "
         "pyabc); priors: the --fit ranges, uniform or :log or :normal:MEAN:SD.")] = None,
@@ -102,6 +106,9 @@ def calibrate(
     fits = [parse_fit(text, base) for text in fit]
     root = seed if seed is not None else base.simulation.seed
     command = "sim " + shlex.join(options.invoked or sys.argv[1:])
+    if polish and (posterior is not None or (len(files) == 1 and not fit_each)):
+        raise InputError("--polish", "", "polishes a joint fit: give several scenarios (or "
+                         "--fit-each), without --posterior")
     if posterior is not None:
         if fit_each:
             raise InputError("--fit-each", fit_each[0], "not with --posterior: give each "
@@ -110,7 +117,7 @@ def calibrate(
                    options.pool(workers, executor, scheduler), quiet, command, resume)
     elif len(files) > 1 or fit_each:
         _joint(files, sets, fits, fit_each or [], budget, rounds, budget_each, replicates,
-               root, workers, quiet, margin, out, command)
+               root, workers, quiet, margin, out, command, polish)
     else:
         _single(files[0], sets, fits, budget, replicates, root, workers, quiet, margin, out,
                 command)
@@ -150,7 +157,7 @@ def _held(text: str) -> tuple[str, float]:
 
 
 def _joint(files, sets, fits, each, budget, rounds, budget_each, replicates, root, workers,
-           quiet, margin, out, command) -> None:
+           quiet, margin, out, command, polish=False) -> None:
     """Several episodes (or fields of their own): one behaviour, in a new results folder."""
     from sim.experiments.executors import default_workers
     from sim.experiments.joint import joint_calibrate
@@ -160,7 +167,8 @@ def _joint(files, sets, fits, each, budget, rounds, budget_each, replicates, roo
     folder = claim_folder(out if out is not None else default_folder(
         ["calibrate", *[f.stem for f in files]]))
     found = joint_calibrate(files, sets, fits, each, budget, replicates, root,
-                            workers or default_workers(), rounds, budget_each, quiet, margin)
+                            workers or default_workers(), rounds, budget_each, quiet, margin,
+                            polish=polish)
     names = {name: file for name, file in zip(found.loss, files, strict=True)}
     typer.echo(joint_fit.write(found, names, folder, command))
     typer.echo(f"fitted scenarios: {folder}/*-fitted.toml ({joint_fit.FILE} beside them)")

@@ -18,7 +18,9 @@ the shared ones as the first episode's file (and ``--set``) has them (round 0); 
 
 Every stage but the first scores the values it starts from too, so that no stage leaves a
 field worse off; the first does not, so that a fit does not depend on the own values the files
-had before (a fit written into them and run again finds the same).
+had before (a fit written into them and run again finds the same). A polish (``--polish``)
+starts from the files' values instead: every stage scores them and samples a box around them,
+so its fit is never worse than the files' (with the same seeds) and explores only near them.
 
 The fit is the last round's: the shared fields' best, and each episode's own best with them. Each
 field's uncertainty is read off its last stage's candidates (:func:`sim.analysis.fitted.fit_of`):
@@ -217,11 +219,14 @@ class _Search:
 def joint_calibrate(files: list[Path], overrides: list[str], fits: list[Sweep],
                     each: list[str], budget: int, replicates: int, seed: int, workers: int,
                     rounds: int = 2, budget_each: int | None = None, quiet: bool = False,
-                    margin: float = 0.0, held: dict[str, float] | None = None) -> JointFit:
+                    margin: float = 0.0, held: dict[str, float] | None = None,
+                    polish: bool = False) -> JointFit:
     """Fit ``fits`` (shared) and ``each`` (per episode) to the targets of every scenario of
     ``files``: about ``budget`` joint candidates for the shared fields in all, ``budget_each``
     per episode and round for its own. ``held``: the shared fields held at these values instead
-    of fitted (a transfer: only the episodes' own fields are fitted)."""
+    of fitted (a transfer: only the episodes' own fields are fitted). ``polish``: start from the
+    files' values, every stage sampling a box around them and scoring them first (a fit made
+    better, never worse: it finds what lies near the values the files have)."""
     episodes = episodes_of(files, overrides, each)
     _check(fits, budget, rounds)
     per_round = max(MIN_BUDGET, budget // rounds)
@@ -236,12 +241,12 @@ def joint_calibrate(files: list[Path], overrides: list[str], fits: list[Sweep],
         told, shared_search, own_searches = _Told(shown), None, {}
         if shared_fitted:  # the values so far: those of the first episode's file
             shared = {f.field: _value(load_scenario(files[0], overrides), f.field) for f in fits}
-        own_searches = _own_searches(owning, shared, scores, seed + 5, told, own_budget, False,
+        own_searches = _own_searches(owning, shared, scores, seed + 5, told, own_budget, polish,
                                      "round 0, own")  # each episode's own, over its ranges
         for r in range(rounds if shared_fitted else 0):
             shared_search = _shared_search(episodes, fits, scores, seed + 10 * r, told,
                                            f"round {r + 1}, shared")
-            best = shared_search.run(per_round, shared, around=r > 0)
+            best = shared_search.run(per_round, shared, around=r > 0 or polish)
             shared = {f.field: best[f.field] for f in fits}
             own_searches = _own_searches(owning, shared, scores, seed + 10 * r + 15, told,
                                          own_budget, True, f"round {r + 1}, own")
