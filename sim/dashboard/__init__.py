@@ -12,8 +12,6 @@ import warnings
 from sim.errors import optional
 from sim.scenario.loading import load_scenario, resolve_path
 
-APP = "sim.dashboard.pages"
-
 
 def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> None:
     """Check the scenarios, then serve until Ctrl-C; InputError: a bad scenario, no Solara."""
@@ -34,7 +32,7 @@ def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> No
     import click  # Solara's command line is click's
 
     with contextlib.suppress(KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C: it stopped
-        run.main(args=[APP, "--host", host, "--port", str(port), "--production", "--no-open",
-                       "--no-check-version", "--log-level-uvicorn", "warning", "--no-access-log"],
-                 standalone_mode=False)
+        run.main(args=["sim.dashboard.pages", "--host", host, "--port", str(port), "--production",
+                       "--no-open", "--no-check-version", "--log-level-uvicorn", "warning",
+                       "--no-access-log"], standalone_mode=False)
     print("dashboard stopped", flush=True)

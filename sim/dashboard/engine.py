@@ -10,7 +10,6 @@ import multiprocessing
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -33,8 +32,8 @@ KEPT_RUNS = 240     # finished runs kept for reuse (a run's tables are a few hun
 PROGRESS_EVERY = 0.5  # seconds between progress reports (each draws the page again: 30-60 ms)
 DPI = 80            # of the figures in the page
 FLOWS = "flows"
-CHOICES = {"dau": "daily users", "signups": "sign-ups", "share": "share", "accounts": "accounts",
-           "churn": "going dormant", FLOWS: "flows"}
+CHOICES = {"daily users": "dau", "sign-ups": "signups", "share": "share", "accounts": "accounts",
+           "going dormant": "churn", "flows": FLOWS}  # the metric by its button's words
 WINDOWS = ("first weeks", "whole run")
 _FLAGS = None       # a worker's view of the stop flags
 _ENGINE: Engine | None = None  # the server's one (engine())
@@ -97,18 +96,17 @@ class Engine:
 
     def __init__(self, workers: int | None = None):
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.experiments.runs", "sim.model.migration",
-                                        "sim.report.figures"])
+        context.set_forkserver_preload(["sim.dashboard.engine"])  # the model, figures, outcomes
         self._flags = context.RawArray("b", SLOTS)
         self._free = list(range(SLOTS))
         self._pool = ProcessPoolExecutor(workers or (os.cpu_count() or 1) + 1, mp_context=context,
                                          initializer=_start_worker,
                                          initargs=(self._flags, os.getpid()))
-        self._runs: OrderedDict[str, _Run] = OrderedDict()
+        self._runs: dict[str, _Run] = {}
         self._lock = threading.Lock()
 
     def want(self, lane: str, jobs: list[tuple[Scenario, int]]) -> list[Future]:
-        """The runs ``lane`` wants now, as futures of their tables (None: stopped); the runs it
+        """The runs ``lane`` wants now, as futures of what :func:`replicate` returns; the runs it
         wanted before that no lane wants any more are cancelled (none wanted: a lane closed)."""
         with self._lock:
             keys = [run_key(scenario, seed) for scenario, seed in jobs]
@@ -118,12 +116,15 @@ class Engine:
                                                      or made.result() is None)):  # failed
                     self._runs[key] = self._submit(scenario, seed)
                 self._runs[key].lanes.add(lane)
-                self._runs.move_to_end(key)
+                self._runs[key] = self._runs.pop(key)  # the last wanted, the last dropped
             for key, run in list(self._runs.items()):
                 if key not in keys and lane in run.lanes:
                     run.lanes.discard(lane)
-                    if not run.lanes and not run.future.done():
-                        self._cancel(key, run)
+                    if not run.lanes and not run.future.done():  # no lane wants it: stop it
+                        if run.slot >= 0:
+                            self._flags[run.slot] = 1
+                        run.future.cancel()
+                        del self._runs[key]
             done = [key for key, run in self._runs.items() if run.future.done() and not run.lanes]
             for key in done[: max(0, len(done) - KEPT_RUNS)]:
                 del self._runs[key]
@@ -134,14 +135,11 @@ class Engine:
         return [self._pool.submit(png, function, args) for _, function, args in jobs]
 
     def in_flight(self) -> int:
-        with self._lock:
-            return sum(not run.future.done() for run in self._runs.values())
+        return sum(not run.future.done() for run in list(self._runs.values()))
 
     def close(self) -> None:
-        with self._lock:
-            for key, run in list(self._runs.items()):
-                if not run.future.done():
-                    self._cancel(key, run)
+        for lane in {lane for run in list(self._runs.values()) for lane in run.lanes}:
+            self.want(lane, [])  # every run in flight has a lane
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _submit(self, scenario: Scenario, seed: int) -> _Run:
@@ -152,12 +150,6 @@ class Engine:
         if slot >= 0:  # (a list's append and pop are atomic: no lock)
             future.add_done_callback(lambda _f: self._free.append(slot))
         return _Run(future, slot)
-
-    def _cancel(self, key: str, run: _Run) -> None:
-        if run.slot >= 0:
-            self._flags[run.slot] = 1
-        run.future.cancel()
-        del self._runs[key]
 
 
 def engine() -> Engine:
@@ -208,11 +200,10 @@ class Shown:
 
 
 def compute(pool: Engine, lane: str, plan: Plan, metric: str, window: str,
-            current: Callable[[], bool] = lambda: True,
-            progress: Callable[[int, int], None] = lambda done, total: None,
+            current: Callable[[], bool] = lambda: True, progress: Callable = lambda *_: None,
             drawn: Callable[[Shown], None] = lambda shown: None) -> Shown | None:
     """Runs, figures (handed to ``drawn`` when made) and summary table for a plan; None if it
-    went stale (``current()`` false). ``progress`` and ``drawn`` are told only while current."""
+    went stale (``current()`` false); ``progress(made, total)`` and ``drawn`` told only while so."""
     started, told = time.perf_counter(), float("-inf")  # told: when progress last was
     futures = pool.want(lane, plan.jobs)
     _, pending = wait(futures, timeout=0)
@@ -250,16 +241,15 @@ def stored_of(runs: dict[str, tuple[Scenario, list[tuple]]], seeds: tuple[int, .
     """The runs as :class:`~sim.experiments.store.Stored` reads them from a results folder."""
     ids = [{"run_id": f"{name}-r{k:03d}", "scenario": name, "point": 0, "replicate": k}
            for name, (_, replicates) in runs.items() for k in range(len(replicates))]
-    made = [tables for _, replicates in runs.values() for tables in replicates]
+    made = [out for _, replicates in runs.values() for out in replicates]
     stored = Stored([], [], pd.DataFrame([{**run, "seed": seeds[run["replicate"]]} for run in ids]),
                     {name: scenario for name, (scenario, _) in runs.items()})
-    for i, name in enumerate(TABLES):  # what Stored would read from the run tables' files
-        if name in RUN_TABLES:
-            parts = [tables[i].assign(**run) for run, tables in zip(ids, made, strict=True)]
-            frame = pd.concat(parts, ignore_index=True)
-            if "platform" in frame:
-                frame["platform"] = frame["platform"].astype(str)
-            stored.__dict__[name] = frame
+    for name in RUN_TABLES:  # what Stored would read from the run tables' files
+        parts = [out[TABLES.index(name)].assign(**run) for run, out in zip(ids, made, strict=True)]
+        frame = pd.concat(parts, ignore_index=True)
+        if "platform" in frame:
+            frame["platform"] = frame["platform"].astype(str)
+        stored.__dict__[name] = frame
     return stored
 
 

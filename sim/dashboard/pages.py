@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import solara
@@ -31,14 +32,13 @@ CSS = """
 .dash-progress, .dash-progress * { transition: none !important; }
 .results-side { max-width: 376px; }  /* the side panel's least width: long names are cut */
 """
-# Rendered here (raw HTML escaped): Solara's Markdown loads KaTeX from a CDN, out of reach offline
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML escaped
 TABLES = ("summary.md", "scorecard.md", "ablation.md")  # of a results folder, in page order
 
 
 @solara.component
 def Markdown(text: str, classes: tuple[str, ...] = ()):
-    """A Markdown table (``plots/summary.md``, scorecards) as HTML."""
+    """A Markdown table as HTML (Solara's Markdown loads KaTeX from a CDN, out of reach offline)."""
     solara.HTML(tag="div", unsafe_innerHTML=_MARKDOWN.render(text),
                 classes=["dash-markdown", *classes],
                 style={"font-size": "0.85em", "overflow-x": "auto"})
@@ -92,11 +92,9 @@ def Status():
 @solara.component
 def Controls():
     with solara.Row():
-        solara.ToggleButtonsSingle(value=CHOICES[panel.metric.value], values=list(
-            CHOICES.values()), dense=True, on_value=lambda label: panel.redraw(
-                panel.metric, next(k for k, v in CHOICES.items() if v == label)))
-        solara.ToggleButtonsSingle(value=panel.window.value, values=list(WINDOWS), dense=True,
-                                   on_value=lambda label: panel.redraw(panel.window, label))
+        for chosen, words in ((panel.metric, list(CHOICES)), (panel.window, list(WINDOWS))):
+            solara.ToggleButtonsSingle(value=chosen.value, values=words, dense=True,
+                                       on_value=partial(panel.redraw, chosen))
 
 
 @solara.component

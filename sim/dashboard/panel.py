@@ -17,7 +17,7 @@ import solara
 import solara.lab
 
 from sim.dashboard import tweaks
-from sim.dashboard.engine import WINDOWS, Plan, Shown, compute, engine
+from sim.dashboard.engine import CHOICES, WINDOWS, Plan, Shown, compute, engine
 from sim.dashboard.tweaks import SAVED, Row, Tweaks, load, parse_date, parse_value, save
 from sim.errors import InputError
 from sim.scenario.loading import SCENARIO_DIR, load_scenario, resolve_path
@@ -47,7 +47,7 @@ shown: solara.Reactive[tuple[int, Shown] | None] = solara.reactive(None)  # (cha
 table: solara.Reactive[tuple[int, str] | None] = solara.reactive(None)  # (change, summary)
 problem = solara.reactive("")  # a failure of the last computation, in one line
 progress = solara.reactive((0, 0.0))  # (change, % made of the runs it asked for anew)
-metric = solara.reactive("dau")
+metric = solara.reactive(next(iter(CHOICES)))
 window = solara.reactive(WINDOWS[0])
 load_error = solara.reactive("")
 
@@ -55,8 +55,7 @@ load_error = solara.reactive("")
 def offered() -> list[str]:
     """Those given to ``sim dashboard``, then the shipped ones."""
     given = json.loads(os.environ.get("SIM_DASHBOARD_SCENARIOS", "[]")) or [DEFAULT]
-    shipped = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
-    return list(dict.fromkeys([*given, *shipped]))
+    return list(dict.fromkeys([*given, *sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))]))
 
 
 def folder() -> Path:
@@ -108,7 +107,7 @@ def recompute(now: Session) -> None:
     plan = Plan.of(now.valid, now.tweaks.loaded, baseline if same else None)
     engine().want(lane(), plan.jobs)
     session.set(now)
-    update(now.asked, plan, metric.value, window.value)
+    update(now.asked, plan, CHOICES[metric.value], window.value)
 
 
 def redraw(chosen: solara.Reactive, value: str) -> None:
@@ -213,14 +212,13 @@ def KnobRow(now: Session, knob: tweaks.Knob, notes: dict[str, str]):
             if error:
                 solara.Error(error, dense=True)
         else:
-            bounds = f" ({knob.bounds_text()})" if knob.kind in ("number", "integer") else ""
-            solara.InputText(knob.label + bounds,
+            number = knob.kind in ("number", "integer")
+            solara.InputText(knob.label + (f" ({knob.bounds_text()})" if number else ""),
                              value=text if text is not None else tweaks.value_text(value),
                              on_value=lambda t: set_value(knob, None, t), error=error or False,
                              message=knob.help, classes=["knob-box"], dense=True)
-            slider = knob.slider(value) if knob.group != tweaks.RUN and not error else None
-            if slider is not None and isinstance(value, int | float):
-                Slider(knob, value, *slider)
+            if number and knob.group != tweaks.RUN and not error and isinstance(value, int | float):
+                Slider(knob, value, *knob.slider(value))
         if events:
             solara.Text(f"Overridden by dated events, from their date on: {events}",
                         classes=["knob-events"], style={**SMALL, "color": "#b26a00"})
@@ -231,11 +229,8 @@ def Slider(knob: tweaks.Knob, value: float, low: float, high: float, step: float
     """A slider that reports its value when let go (or moved with the keys), not while dragged."""
     widget = solara.v.Slider(v_model=value, min=low, max=high, step=step, thumb_label=True,
                              hide_details=True, dense=True, class_="knob-slider")
-
-    def moved(_widget, _event, data) -> None:
-        set_value(knob, round(float(data)) if knob.kind == "integer" else float(data))
-
-    solara.v.use_event(widget, "change", moved)
+    solara.v.use_event(widget, "change", lambda _widget, _event, data: set_value(
+        knob, round(float(data)) if knob.kind == "integer" else float(data)))
     return widget
 
 
@@ -293,13 +288,11 @@ def NewEvent(start: dt.date):
         solara.Text((chosen.__doc__ or "").strip().splitlines()[0], style=SMALL)
         solara.InputText("date (YYYY-MM-DD)", value=date, dense=True)
         solara.InputText("label (shown in the figures' key)", value=label, dense=True)
-        for name, info in chosen.model_fields.items():
-            if name in COMMON:
-                continue
+        own = {name: info for name, info in chosen.model_fields.items() if name not in COMMON}
+        for name, info in own.items():
             hint = info.description or ("optional" if not info.is_required() else "required")
             solara.InputText(name, value=values.value.get(name, ""), dense=True, message=hint,
-                             on_value=lambda text, name=name: values.set({**values.value,
-                                                                           name: text}))
+                             on_value=lambda t, name=name: values.set(values.value | {name: t}))
 
         def add() -> None:
             event = {"kind": kind.value, "date": parse_date(date.value)}

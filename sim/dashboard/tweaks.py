@@ -7,12 +7,11 @@ import datetime as dt
 import math
 import os
 import re
-import typing
 from dataclasses import dataclass, field, replace
 from functools import reduce
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import tomli_w
 from pydantic import BaseModel
@@ -56,14 +55,11 @@ class Knob:
         """The bounds in words: ``0 to 1``, ``at least 0``, ``any number``."""
         low, high = (None if b is None else f"{b:,.0f}" if float(b).is_integer() else f"{b:g}"
                      for b in (self.low, self.high))
-        if low is not None and high is not None:
-            return f"{low} to {high}"
-        return f"at least {low}" if low else f"at most {high}" if high else "any number"
+        return (f"{low} to {high}" if low and high else f"at least {low}" if low
+                else f"at most {high}" if high else "any number")
 
-    def slider(self, current: Any = None) -> tuple[float, float, float] | None:
+    def slider(self, current: Any = None) -> tuple[float, float, float]:
         """(min, max, step) of a number's slider; unbounded, up to thrice the loaded value."""
-        if self.kind not in ("number", "integer"):
-            return None
         span = 3 * abs(float(self.value)) or 1.0
         low = self.low if self.low is not None else -span
         high = self.high if self.high is not None else max(low + span, span)
@@ -96,13 +92,12 @@ def _table(prefix: str, model: BaseModel, group: str, within: str) -> list[Knob]
     """Knobs for every field of one table (and of the tables and maps inside it)."""
     found = []
     for name, info in type(model).model_fields.items():
-        value = getattr(model, name)
-        label = f"{within}{name}"
+        value, label = getattr(model, name), f"{within}{name}"
         if isinstance(value, BaseModel):
             inner = _table(f"{prefix}.{name}", value, group, f"{label}.")
             found += [replace(k, help=f"{info.description or name}: {k.help}") for k in inner]
         elif isinstance(value, dict):
-            item = FieldInfo.from_annotation(typing.get_args(info.annotation)[-1])  # its values'
+            item = FieldInfo.from_annotation(get_args(info.annotation)[-1])  # its values'
             found += [_knob(f"{prefix}.{name}.{key}", group, f"{label}.{key}", item, entry,
                             f"{info.description or name}: {key}") for key, entry in value.items()]
         else:
@@ -132,9 +127,7 @@ def set_by_events(scenario: Scenario) -> dict[str, str]:
     """Field path -> the events that set it during the run, in words: ``2025-01-18 → 0.3``."""
     start, days = scenario.simulation.start, scenario.simulation.days
     notes: dict[str, list[str]] = {}
-    for event in scenario.events:
-        if (event.date - start).days >= days:  # after the last day: never acts
-            continue
+    for event in (e for e in scenario.events if (e.date - start).days < days):  # others never act
         for path, value in _sets(event, scenario).items():
             until = f" until {moment_text(event.end)}" if getattr(event, "end", None) else ""
             notes.setdefault(path, []).append(
@@ -147,15 +140,12 @@ def _sets(event, scenario: Scenario) -> dict[str, Any]:
     """Field path -> the value an event sets from its moment on."""
     if event.kind == "ban_threat":
         return {"initial_threat": event.value}
-    changes = EVENT_SETS.get(event.kind, {})
-    if event.kind == "set":
-        changes = {event.field: event.value}
-    elif event.kind in ("feature_launch", "moderation_crackdown"):
+    changes = {event.field: event.value} if event.kind == "set" else EVENT_SETS.get(event.kind, {})
+    if event.kind in ("feature_launch", "moderation_crackdown"):
         name = "language_barrier" if event.kind == "feature_launch" else "moderation"
         changes = {name: getattr(event, name)}
-    owner = getattr(event, "owner", None)
-    names = [n for n, p in scenario.platforms.items() if p.owner == owner] if owner else [
-        event.platform]
+    names = [event.platform] if event.platform else [
+        n for n, p in scenario.platforms.items() if p.owner == event.owner]
     return {f"platforms.{name}.{key}": value for name in names for key, value in changes.items()}
 
 
@@ -173,8 +163,8 @@ def value_text(value: Any) -> str:
 
 def event_kinds() -> dict[str, type]:
     """Event kind -> its schema class."""
-    classes = typing.get_args(typing.get_args(Event)[0])
-    return {typing.get_args(c.model_fields["kind"].annotation)[0]: c for c in classes}
+    classes = get_args(get_args(Event)[0])
+    return {get_args(c.model_fields["kind"].annotation)[0]: c for c in classes}
 
 
 @dataclass(frozen=True)
@@ -279,13 +269,13 @@ class Tweaks:
 
     def where(self, field_path: str) -> str:
         """Where a bad field's message goes: its path, ``events.<row>``, ``""`` if inherited."""
-        row = re.match(r"events\.(\d+)(\.|$)", field_path)
-        if row is None:
+        number = re.match(r"events\.(\d+)(\.|$)", field_path)
+        if number is None:
             return field_path
         everything = self.rewrites_events  # else the loaded events are inherited, then the added
         kept = ([] if everything else [None] * len(self.loaded.events)) + [
             i for i, row in enumerate(self.rows) if row.on and (row.added or everything)]
-        index = int(row[1])
+        index = int(number[1])
         return f"events.{kept[index]}" if index < len(kept) and kept[index] is not None else ""
 
 
