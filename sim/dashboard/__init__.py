@@ -1,5 +1,4 @@
-"""The dashboard (``sim dashboard``, ``docs/dashboard.md``). Only the command line imports it, for
-:func:`serve`, which needs no Solara to say that Solara is missing."""
+"""``sim dashboard`` (``docs/dashboard.md``): :func:`serve` needs no Solara to say it is missing."""
 
 from __future__ import annotations
 

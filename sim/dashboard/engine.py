@@ -161,6 +161,12 @@ def engine() -> Engine:
         return _ENGINE
 
 
+def release(lane: str) -> None:
+    """A session closed: stop the runs only it wanted (if the engine was ever started)."""
+    if _ENGINE is not None:
+        _ENGINE.want(lane, [])
+
+
 @dataclass(frozen=True)
 class Plan:
     """Scenarios to compare on the same seeds (common random numbers)."""

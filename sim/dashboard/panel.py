@@ -17,7 +17,7 @@ import solara
 import solara.lab
 
 from sim.dashboard import tweaks
-from sim.dashboard.engine import CHOICES, WINDOWS, Plan, Shown, compute, engine
+from sim.dashboard.engine import CHOICES, WINDOWS, Plan, Shown, compute, engine, release
 from sim.dashboard.tweaks import SAVED, Row, Tweaks, load, parse_date, parse_value, save
 from sim.errors import InputError
 from sim.scenario.loading import SCENARIO_DIR, load_scenario, resolve_path
@@ -26,8 +26,6 @@ from sim.scenario.schema import Scenario
 MAX_FOUND = 40  # knobs listed for a search
 COMMON = ("kind", "date", "at", "label")  # the fields every event has
 SMALL = {"font-size": "0.85em"}
-BASELINE = "baseline"
-DEFAULT = "observed-2025"
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ load_error = solara.reactive("")
 
 def offered() -> list[str]:
     """Those given to ``sim dashboard``, then the shipped ones."""
-    given = json.loads(os.environ.get("SIM_DASHBOARD_SCENARIOS", "[]")) or [DEFAULT]
+    given = json.loads(os.environ.get("SIM_DASHBOARD_SCENARIOS", "[]")) or ["observed-2025"]
     return list(dict.fromkeys([*given, *sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))]))
 
 
@@ -100,7 +98,7 @@ def change(edited: Tweaks, texts: dict | None = None, current: Session | None = 
 def recompute(now: Session) -> None:
     """The plan against the shipped baseline (if of the same platforms), its runs asked for now."""
     try:
-        baseline = load_scenario(BASELINE)
+        baseline = load_scenario("baseline")
     except InputError:
         baseline = None
     same = baseline is not None and set(baseline.platforms) == set(now.valid.platforms)
@@ -144,7 +142,7 @@ def start() -> None:
 @solara.lab.on_kernel_start
 def _per_session():
     def closed() -> None:
-        engine().want(lane(), [])  # the runs only this session wanted stop
+        release(lane())
         shutil.rmtree(folder(), ignore_errors=True)
 
     return closed

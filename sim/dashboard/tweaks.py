@@ -269,8 +269,7 @@ class Tweaks:
 
     def where(self, field_path: str) -> str:
         """Where a bad field's message goes: its path, ``events.<row>``, ``""`` if inherited."""
-        number = re.match(r"events\.(\d+)(\.|$)", field_path)
-        if number is None:
+        if not (number := re.match(r"events\.(\d+)(\.|$)", field_path)):
             return field_path
         everything = self.rewrites_events  # else the loaded events are inherited, then the added
         kept = ([] if everything else [None] * len(self.loaded.events)) + [
