@@ -18,10 +18,9 @@ pytest.importorskip("solara", reason="the dashboard extra: pip install -e '.[das
 
 from sim.cli import main
 from sim.dashboard import tweaks as edits
-from sim.dashboard.engine import Engine, run_key
-from sim.dashboard.fields import groups, knobs, set_by_events
+from sim.dashboard.engine import Engine, Plan, compute, figure_jobs, run_key, stored_of
 from sim.dashboard.pages import DayByDay
-from sim.dashboard.views import Plan, compute, figure_jobs, stored_of
+from sim.dashboard.tweaks import groups, knobs, set_by_events
 from sim.errors import InputError
 from sim.scenario.loading import load_scenario, resolve_path
 from sim.scenario.schema import Dynamics, Motives, Platform

@@ -119,8 +119,8 @@ def test_every_module_is_in_a_known_place():
     ("sim.experiments.launch", "sim.api", False),
     ("sim.model.recorder", "sim", False),  # the package sits above the model it exposes
     ("sim.experiments.environment", "sim", True),  # sim.__version__
-    ("sim.dashboard.views", "sim.report.figures", True),
-    ("sim.report.compare", "sim.dashboard.views", False),  # nothing needs the optional extra
+    ("sim.dashboard.engine", "sim.report.figures", True),
+    ("sim.report.compare", "sim.dashboard.engine", False),  # nothing needs the optional extra
     ("sim.cli", "sim.dashboard.serve", True),
 ])
 def test_the_rule_itself(importer, imported, ok):

@@ -1,6 +1,4 @@
-"""The dashboard (``sim dashboard``): a scenario's fields as sliders, its runs recomputed in the
-background as they change; results folders; one run in Mesa's SolaraViz (``docs/dashboard.md``).
-Only the command line imports it, for :func:`serve`, which needs no Solara to say it is missing."""
+"""``sim dashboard`` (``docs/dashboard.md``): :func:`serve` needs no Solara to say it is missing."""
 
 from __future__ import annotations
 
@@ -13,19 +11,15 @@ import warnings
 from sim.errors import optional
 from sim.scenario.loading import load_scenario, resolve_path
 
-APP = "sim.dashboard.pages"
-
 
 def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Check the scenarios, print the address, then serve until Ctrl-C (Solara's server, its
-    assets from ``solara-assets``, no telemetry). Raises InputError: a bad scenario, no Solara."""
+    """Check the scenarios, then serve until Ctrl-C; InputError: a bad scenario, no Solara."""
     files = [str(resolve_path(name).resolve()) for name in scenarios]
     for file in files:
         load_scenario(file)  # a bad file is said now, in one line, not in the page
     os.environ["SIM_DASHBOARD_SCENARIOS"] = json.dumps(files)
-    for name, value in (("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false"),  # read on import
-                        ("SOLARA_THEME_LOADER", "plain")):
-        os.environ.setdefault(name, value)
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # read on import
+    os.environ.setdefault("SOLARA_THEME_LOADER", "plain")
     run = optional("solara.__main__", "sim dashboard").run
     warnings.filterwarnings("ignore", message="Cookies with samesite=none")
     if not port:
@@ -37,7 +31,7 @@ def serve(scenarios: list[str], host: str = "127.0.0.1", port: int = 8765) -> No
     import click  # Solara's command line is click's
 
     with contextlib.suppress(KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C: it stopped
-        run.main(args=[APP, "--host", host, "--port", str(port), "--production", "--no-open",
-                       "--no-check-version", "--log-level-uvicorn", "warning", "--no-access-log"],
-                 standalone_mode=False)
+        run.main(args=["sim.dashboard.pages", "--host", host, "--port", str(port), "--production",
+                       "--no-open", "--no-check-version", "--log-level-uvicorn", "warning",
+                       "--no-access-log"], standalone_mode=False)
     print("dashboard stopped", flush=True)

@@ -1,12 +1,10 @@
-"""The Solara app ``sim dashboard`` serves: compare a tweaked scenario live, open a results folder,
-follow one run in Mesa's SolaraViz. The status line (``dash-status``) has ``data-asked`` (the
-latest change), ``data-shown`` and ``data-table`` (the changes the figures and the summary table
-show) and ``data-state`` (running, ready, error); figures have ``dash-figure-<change>``, the table
-``dash-table-<change>``, as they may reach the browser after the status line."""
+"""The app's three pages. For the page tests, ``dash-status`` has ``data-asked``, ``data-shown``,
+``data-table`` (changes) and ``data-state``; ``dash-figure-<n>``, ``dash-table-<n>``: change n."""
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import solara
@@ -15,11 +13,12 @@ from markdown_it import MarkdownIt
 from mesa.visualization import SolaraViz, make_plot_component
 
 from sim.dashboard import panel
-from sim.dashboard.views import CHOICES, WINDOWS, Plan
+from sim.dashboard.engine import CHOICES, WINDOWS, Plan
 from sim.errors import InputError
 from sim.experiments.store import RESULTS_DIR
 from sim.model.migration import MigrationModel
 from sim.report import drawing, style
+from sim.report.compare import plot_results
 from sim.scenario.schema import Scenario
 
 TITLE = "TikTok refugees · scenario dashboard"
@@ -33,14 +32,13 @@ CSS = """
 .dash-progress, .dash-progress * { transition: none !important; }
 .results-side { max-width: 376px; }  /* the side panel's least width: long names are cut */
 """
-# Rendered here (raw HTML escaped): Solara's Markdown loads KaTeX from a CDN, out of reach offline
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML escaped
 TABLES = ("summary.md", "scorecard.md", "ablation.md")  # of a results folder, in page order
 
 
 @solara.component
 def Markdown(text: str, classes: tuple[str, ...] = ()):
-    """A Markdown table (``plots/summary.md``, scorecards) as HTML."""
+    """A Markdown table as HTML (Solara's Markdown loads KaTeX from a CDN, out of reach offline)."""
     solara.HTML(tag="div", unsafe_innerHTML=_MARKDOWN.render(text),
                 classes=["dash-markdown", *classes],
                 style={"font-size": "0.85em", "overflow-x": "auto"})
@@ -51,9 +49,10 @@ def ComparePage():
     solara.use_effect(panel.start, [])
     with solara.Sidebar():
         panel.Picker()
-        panel.Knobs()
-        panel.Events()
-        panel.Save()
+        if panel.session.value is not None:  # a scenario is loaded
+            panel.Knobs(panel.session.value)
+            panel.Events(panel.session.value)
+            panel.Save(panel.session.value)
     with solara.Column(style={"padding": "0.5em"}):
         Status()
         Controls()
@@ -62,11 +61,9 @@ def ComparePage():
 
 @solara.component
 def Status():
-    now = panel.session.value
-    last = panel.shown.value
+    now, last = panel.session.value, panel.shown.value
     asked = now.asked if now else 0
-    shown_number = last[0] if last else 0
-    table_number = panel.table.value[0] if panel.table.value else 0
+    shown_number, table_number = (made[0] if made else 0 for made in (last, panel.table.value))
     # (not update.pending: a task's start and end would each draw the page again, 30-60 ms)
     running = now is None or not asked == shown_number == table_number
     failed = panel.problem.value or (now is None and panel.load_error.value)
@@ -94,16 +91,10 @@ def Status():
 
 @solara.component
 def Controls():
-    def pick(chosen: solara.Reactive, value: str) -> None:
-        chosen.set(value)
-        panel.redraw()  # the same runs, drawn again
-
     with solara.Row():
-        solara.ToggleButtonsSingle(value=CHOICES[panel.metric.value], values=list(
-            CHOICES.values()), dense=True, on_value=lambda label: pick(
-                panel.metric, next(k for k, v in CHOICES.items() if v == label)))
-        solara.ToggleButtonsSingle(value=panel.window.value, values=list(WINDOWS), dense=True,
-                                   on_value=lambda label: pick(panel.window, label))
+        for chosen, words in ((panel.metric, list(CHOICES)), (panel.window, list(WINDOWS))):
+            solara.ToggleButtonsSingle(value=chosen.value, values=words, dense=True,
+                                       on_value=partial(panel.redraw, chosen))
 
 
 @solara.component
@@ -124,13 +115,6 @@ def Shown():
         Markdown(summary[1], ("dash-summary", f"dash-table-{summary[0]}"))
 
 
-def folders(root: Path = RESULTS_DIR) -> list[str]:
-    """Results folders under ``root``, newest first: with a manifest, or an index (compare)."""
-    found = [p for p in (root.iterdir() if root.is_dir() else []) if p.is_dir() and (
-        (p / "manifest.json").is_file() or (p / "index.md").is_file())]
-    return [str(p) for p in sorted(found, key=lambda p: p.name, reverse=True)]
-
-
 def made_by(folder: Path) -> str:
     """What made the folder: its scenarios, runs, commit, seed and command."""
     try:
@@ -147,8 +131,6 @@ def made_by(folder: Path) -> str:
 @solara.lab.task
 def draw(folder: str) -> str:
     """A folder's figures drawn as ``sim plot`` draws them."""
-    from sim.report.compare import plot_results
-
     try:
         drawn = plot_results(Path(folder))
     except InputError as exc:
@@ -162,12 +144,13 @@ def ResultsPage():
     typed = solara.use_reactive("")
     chosen = solara.use_reactive(None)
     figure = solara.use_reactive(None)
-    offered = folders()
+    found = RESULTS_DIR.iterdir() if RESULTS_DIR.is_dir() else []  # newest first: sim run's
+    offered = sorted((str(p) for p in found if (p / "manifest.json").is_file()  # or compare's
+                      or (p / "index.md").is_file()), reverse=True)
     with solara.Sidebar(), solara.Card("Results folder", margin=0, classes=["results-side"]):
         solara.Select("under results/", values=offered, value=chosen,
                       on_value=lambda _: figure.set(None))
-        solara.InputText("or a folder (path)", value=typed, dense=True,
-                         continuous_update=True)
+        solara.InputText("or a folder (path)", value=typed, dense=True, continuous_update=True)
         solara.Button("Open", small=True, disabled=not typed.value.strip(),
                       on_click=lambda: (chosen.set(typed.value.strip()), figure.set(None)))
     if chosen.value is None:
@@ -215,9 +198,8 @@ class DayByDay(MigrationModel):
 def OneRun(scenario: Scenario, seed: int, changes: int):
     """SolaraViz on ``model.datacollector``: daily users per platform, and the ban threat."""
     model = solara.use_memo(lambda: DayByDay(scenario, rng=seed), [scenario.config_hash(), seed])
-    names = list(scenario.platforms)
-    palette = style.palette_for([], names)
-    labels = [scenario.platforms[name].label for name in names]
+    palette = style.palette_for([], list(scenario.platforms))
+    labels = [platform.label for platform in scenario.platforms.values()]
 
     def users_axis(ax) -> None:
         style.value_axis(ax, "count")
@@ -229,8 +211,8 @@ def OneRun(scenario: Scenario, seed: int, changes: int):
         style.value_axis(ax, "percent")
         ax.set_title("Perceived probability that the ban sticks", fontsize=9)
 
-    users = make_plot_component({f"dau_{name}": palette.platform(name) for name in names},
-                                post_process=users_axis)
+    users = make_plot_component({f"dau_{name}": palette.platform(name)
+                                 for name in scenario.platforms}, post_process=users_axis)
     solara.Text(f"One run of the tweaked scenario ({changes} change(s)), replicate 0 (seed "
                 f"{seed}): press Step or Play.", classes=["single-intro"])
     SolaraViz(model, components=[users, make_plot_component("ban_threat",
@@ -246,8 +228,7 @@ def SingleRunPage():
     if now is None:
         solara.Text("Loading the scenario…")
         return
-    seed = Plan.of(now.valid, now.tweaks.loaded, None).seeds[0]
-    OneRun(now.valid, seed, len(now.tweaks.changes))
+    OneRun(now.valid, Plan.of(now.valid, now.tweaks.loaded, None).seeds[0], len(now.tweaks.changes))
 
 
 @solara.component

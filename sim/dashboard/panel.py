@@ -1,9 +1,6 @@
-"""The comparison page's side panel (the scenario picker, the fields, grouped and searchable, the
-events, "Save as scenario") and the browser session it edits (module-level ``solara.reactive``
-values are per session): a change is checked as ``sim run`` would, then recomputed in the
-background; a bad value keeps what is shown and puts its message next to its field. CSS classes
-for the page tests: ``knob--<path, dots as -->``, ``event--<row>``, ``save-name``,
-``save-button``, ``save-told``."""
+"""The comparison page's side panel and the browser session it edits (module-level reactives are
+per session). CSS classes for the page tests: ``knob--<path, dots as -->``, ``event--<row>``,
+``save-name``, ``save-button``, ``save-told``."""
 
 from __future__ import annotations
 
@@ -12,7 +9,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,10 +16,9 @@ from typing import Any
 import solara
 import solara.lab
 
-from sim.dashboard import fields
-from sim.dashboard.engine import engine, release
+from sim.dashboard import tweaks
+from sim.dashboard.engine import CHOICES, WINDOWS, Plan, Shown, compute, engine, release
 from sim.dashboard.tweaks import SAVED, Row, Tweaks, load, parse_date, parse_value, save
-from sim.dashboard.views import WINDOWS, Plan, Shown, compute
 from sim.errors import InputError
 from sim.scenario.loading import SCENARIO_DIR, load_scenario, resolve_path
 from sim.scenario.schema import Scenario
@@ -31,9 +26,6 @@ from sim.scenario.schema import Scenario
 MAX_FOUND = 40  # knobs listed for a search
 COMMON = ("kind", "date", "at", "label")  # the fields every event has
 SMALL = {"font-size": "0.85em"}
-BASELINE = "baseline"
-PROGRESS_EVERY = 0.5  # seconds between progress updates (each draws the page again: 30-60 ms)
-DEFAULT = "observed-2025"
 
 
 @dataclass(frozen=True)
@@ -53,16 +45,15 @@ shown: solara.Reactive[tuple[int, Shown] | None] = solara.reactive(None)  # (cha
 table: solara.Reactive[tuple[int, str] | None] = solara.reactive(None)  # (change, summary)
 problem = solara.reactive("")  # a failure of the last computation, in one line
 progress = solara.reactive((0, 0.0))  # (change, % made of the runs it asked for anew)
-metric = solara.reactive("dau")
+metric = solara.reactive(next(iter(CHOICES)))
 window = solara.reactive(WINDOWS[0])
 load_error = solara.reactive("")
 
 
 def offered() -> list[str]:
     """Those given to ``sim dashboard``, then the shipped ones."""
-    given = json.loads(os.environ.get("SIM_DASHBOARD_SCENARIOS", "[]")) or [DEFAULT]
-    shipped = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
-    return list(dict.fromkeys([*given, *shipped]))
+    given = json.loads(os.environ.get("SIM_DASHBOARD_SCENARIOS", "[]")) or ["observed-2025"]
+    return list(dict.fromkeys([*given, *sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))]))
 
 
 def folder() -> Path:
@@ -88,63 +79,50 @@ def open_scenario(name: str) -> None:
         load_error.set(str(exc))
         return
     load_error.set("")
-    tweaks = Tweaks.of(base, loaded)
-    change(tweaks, current=Session(tweaks, fields.knobs(loaded), loaded))
+    edited = Tweaks.of(base, loaded)
+    change(edited, current=Session(edited, tweaks.knobs(loaded), loaded))
 
 
-def change(tweaks: Tweaks, texts: dict | None = None, current: Session | None = None
-           ) -> None:
-    """A change to the session's scenario (or to ``current``, just opened): recompute if valid,
-    else keep what is shown and say why by the field (``texts``: what was typed, kept as typed)."""
+def change(edited: Tweaks, texts: dict | None = None, current: Session | None = None) -> None:
+    """A change (to ``current``: just opened): computed if valid, else its message by its field."""
     current = current or session.value
     try:
-        valid = load(tweaks, folder())
+        valid = load(edited, folder())
     except InputError as exc:
-        session.set(replace(current, tweaks=tweaks, errors={tweaks.where(exc.field): exc.message},
+        session.set(replace(current, tweaks=edited, errors={edited.where(exc.field): exc.message},
                             texts=current.texts if texts is None else texts))
         return
-    recompute(Session(tweaks, current.knobs, valid, asked=current.asked + 1))
+    recompute(Session(edited, current.knobs, valid, asked=current.asked + 1))
 
 
 def recompute(now: Session) -> None:
-    """Ask for the plan of the valid scenario (its runs first, to start before the page is drawn
-    again) against the shipped baseline, if it has the same platforms."""
+    """The plan against the shipped baseline (if of the same platforms), its runs asked for now."""
     try:
-        baseline = load_scenario(BASELINE)
+        baseline = load_scenario("baseline")
     except InputError:
         baseline = None
-    if baseline is not None and set(baseline.platforms) != set(now.valid.platforms):
-        baseline = None
-    plan = Plan.of(now.valid, now.tweaks.loaded, baseline)
+    same = baseline is not None and set(baseline.platforms) == set(now.valid.platforms)
+    plan = Plan.of(now.valid, now.tweaks.loaded, baseline if same else None)
     engine().want(lane(), plan.jobs)
     session.set(now)
-    update(now.asked, plan, metric.value, window.value)
+    update(now.asked, plan, CHOICES[metric.value], window.value)
 
 
-def redraw() -> None:
-    """The metric or window changed: the same runs, drawn again."""
-    now = session.value
-    if now is not None:
-        recompute(replace(now, asked=now.asked + 1))
+def redraw(chosen: solara.Reactive, value: str) -> None:
+    """The metric or window chosen: the same runs, drawn again."""
+    chosen.set(value)
+    if session.value is not None:
+        recompute(replace(session.value, asked=session.value.asked + 1))
 
 
 @solara.lab.task
 def update(asked: int, plan: Plan, chosen_metric: str, chosen_window: str) -> None:
     """Runs, figures and table for one plan, each shown when made; a newer call makes it stale."""
-    last = [-PROGRESS_EVERY]
-
-    def told(done: int, total: int) -> None:  # each time told, the page is drawn again
-        if time.monotonic() - last[0] >= PROGRESS_EVERY and update.is_current():
-            last[0] = time.monotonic()
-            progress.set((asked, 100.0 * done / total))
-
-    def drawn(figures: Shown) -> None:
-        if update.is_current():
-            shown.set((asked, figures))
-
     try:
         result = compute(engine(), lane(), plan, chosen_metric, chosen_window,
-                         current=update.is_current, progress=told, drawn=drawn)
+                         current=update.is_current,
+                         progress=lambda done, total: progress.set((asked, 100.0 * done / total)),
+                         drawn=lambda figures: shown.set((asked, figures)))
     except Exception as exc:  # shown in one line; what was shown stays
         if update.is_current():
             problem.set(f"could not compute this change: {type(exc).__name__}: {exc}")
@@ -190,51 +168,41 @@ def Picker():
 
 
 @solara.component
-def Knobs():
+def Knobs(now: Session):
     """The fields: a group per table, opened on demand, or those a search finds."""
-    now = session.value
     search = solara.use_reactive("")
-    opened = solara.use_reactive(frozenset({fields.RUN}))
-    if now is None:
-        return
+    opened = solara.use_reactive(frozenset({tweaks.RUN}))
     solara.InputText("search the fields (name or help text)", value=search,
                      continuous_update=True, dense=True)
     if now.errors.get(""):
         solara.Error(now.errors[""])
-    notes = fields.set_by_events(now.valid)
+    notes = tweaks.set_by_events(now.valid)
     if search.value.strip():
         found = [k for k in now.knobs if k.matches(search.value)]
         solara.Text(f"{len(found)} field(s)" + (f", the first {MAX_FOUND}"
                                                  if len(found) > MAX_FOUND else ""))
         for knob in found[:MAX_FOUND]:
-            _row(now, replace(knob, label=f"{knob.group}: {knob.label}"), notes)
+            KnobRow(now, replace(knob, label=f"{knob.group}: {knob.label}"), notes).key(knob.path)
         return
-    for group, members in fields.groups(now.knobs).items():
+    for group, members in tweaks.groups(now.knobs).items():
         changed = sum(k.path in now.tweaks.values for k in members)
         bad = sum(k.path in now.errors for k in members)
         title = group + (f" · {changed} changed" if changed else "") + (
             f" · {bad} error" if bad else "")
         is_open = group in opened.value or bad > 0
-
-        def toggle(group=group, is_open=is_open) -> None:
-            opened.set(opened.value - {group} if is_open else opened.value | {group})
-
-        solara.Button(("▾ " if is_open else "▸ ") + title, text=True, on_click=toggle,
-                      classes=["group-toggle"], style={"text-transform": "none",
-                                                       "justify-content": "flex-start"})
-        if is_open:
-            for knob in members:
-                _row(now, knob, notes)
-
-
-def _row(now: Session, knob: fields.Knob, notes: dict[str, str]) -> None:
-    KnobRow(knob, now.tweaks.values.get(knob.path, knob.value), now.texts.get(knob.path),
-            now.errors.get(knob.path, ""), notes.get(knob.path, "")).key(knob.path)
+        solara.Button(("▾ " if is_open else "▸ ") + title, text=True, classes=["group-toggle"],
+                      on_click=lambda group=group, is_open=is_open: opened.set(
+                          opened.value - {group} if is_open else opened.value | {group}),
+                      style={"text-transform": "none", "justify-content": "flex-start"})
+        for knob in members if is_open else []:
+            KnobRow(now, knob, notes).key(knob.path)
 
 
 @solara.component
-def KnobRow(knob: fields.Knob, value: Any, text: str | None, error: str, events: str):
+def KnobRow(now: Session, knob: tweaks.Knob, notes: dict[str, str]):
     """One field: a box and slider, or a switch; its help or error; the events that set it."""
+    value, text = now.tweaks.values.get(knob.path, knob.value), now.texts.get(knob.path)
+    error, events = now.errors.get(knob.path, ""), notes.get(knob.path, "")
     with solara.Div(classes=["knob", "knob--" + knob.path.replace(".", "--")]):
         if knob.kind == "switch" and isinstance(value, bool):
             solara.Checkbox(label=f"{knob.label}: {knob.help}", value=value,
@@ -242,33 +210,29 @@ def KnobRow(knob: fields.Knob, value: Any, text: str | None, error: str, events:
             if error:
                 solara.Error(error, dense=True)
         else:
-            bounds = f" ({knob.bounds_text()})" if knob.kind in ("number", "integer") else ""
-            solara.InputText(knob.label + bounds,
-                             value=text if text is not None else fields.value_text(value),
+            number = knob.kind in ("number", "integer")
+            solara.InputText(knob.label + (f" ({knob.bounds_text()})" if number else ""),
+                             value=text if text is not None else tweaks.value_text(value),
                              on_value=lambda t: set_value(knob, None, t), error=error or False,
                              message=knob.help, classes=["knob-box"], dense=True)
-            slider = knob.slider(value) if knob.group != fields.RUN and not error else None
-            if slider is not None and isinstance(value, int | float):
-                Slider(knob, value, *slider)
+            if number and knob.group != tweaks.RUN and not error and isinstance(value, int | float):
+                Slider(knob, value, *knob.slider(value))
         if events:
             solara.Text(f"Overridden by dated events, from their date on: {events}",
                         classes=["knob-events"], style={**SMALL, "color": "#b26a00"})
 
 
 @solara.component
-def Slider(knob: fields.Knob, value: float, low: float, high: float, step: float):
+def Slider(knob: tweaks.Knob, value: float, low: float, high: float, step: float):
     """A slider that reports its value when let go (or moved with the keys), not while dragged."""
     widget = solara.v.Slider(v_model=value, min=low, max=high, step=step, thumb_label=True,
                              hide_details=True, dense=True, class_="knob-slider")
-
-    def moved(_widget, _event, data) -> None:
-        set_value(knob, round(float(data)) if knob.kind == "integer" else float(data))
-
-    solara.v.use_event(widget, "change", moved)
+    solara.v.use_event(widget, "change", lambda _widget, _event, data: set_value(
+        knob, round(float(data)) if knob.kind == "integer" else float(data)))
     return widget
 
 
-def set_value(knob: fields.Knob, value: Any, text: str | None = None) -> None:
+def set_value(knob: tweaks.Knob, value: Any, text: str | None = None) -> None:
     """A slider moved, a switch flipped, or ``text`` typed (read as ``--set`` reads it)."""
     if text is not None:
         value = parse_value(knob.path, text) if text.strip() else knob.value
@@ -280,11 +244,8 @@ def set_value(knob: fields.Knob, value: Any, text: str | None = None) -> None:
 
 
 @solara.component
-def Events():
+def Events(now: Session):
     """Every event of the scenario, then a form to add one."""
-    now = session.value
-    if now is None:
-        return
     with solara.Card("Events", margin=0):
         solara.Text("Untick to switch an event off; type another date to move it.", style=SMALL)
         for index, row in enumerate(now.tweaks.rows):
@@ -294,13 +255,13 @@ def Events():
 
 @solara.component
 def EventRow(index: int, row: Row, error: str):
-    def change_row(changed: Row) -> None:
-        change(session.value.tweaks.with_row(index, changed))
+    def change_row(*changed: Row) -> None:  # none: removed
+        change(session.value.tweaks.with_row(index, *changed))
 
     with solara.Row(classes=["event-row", f"event--{index}"], style={"align-items": "center"}):
         solara.Checkbox(label="", value=row.on,
                         on_value=lambda on: change_row(replace(row, on=bool(on))))
-        solara.InputText("date", value=fields.moment_text(row.when), dense=True,
+        solara.InputText("date", value=tweaks.moment_text(row.when), dense=True,
                          on_value=lambda text: change_row(row.redated(parse_date(text))),
                          error=error or False, style={"max-width": "11em"})
         values = " ".join(f"{v}" for k, v in row.event.items() if k not in COMMON)
@@ -308,8 +269,7 @@ def EventRow(index: int, row: Row, error: str):
                                                  row.event.get("label") or "") if part)
                     + (" (added)" if row.added else ""), style=SMALL)  # kind values · label
         if row.added:
-            solara.Button("remove", text=True, small=True, on_click=lambda: change(
-                session.value.tweaks.without_row(index)))
+            solara.Button("remove", text=True, small=True, on_click=change_row)
 
 
 @solara.component
@@ -319,21 +279,18 @@ def NewEvent(start: dt.date):
     date = solara.use_reactive(str(start + dt.timedelta(days=30)))
     label = solara.use_reactive("")
     values = solara.use_reactive({})
-    schema = fields.event_kinds()
+    schema = tweaks.event_kinds()
     chosen = schema[kind.value]
     with solara.Details("Add an event", expand=False):
-        solara.Select("kind", values=list(schema), value=kind,
-                      on_value=lambda _: values.set({}))
+        solara.Select("kind", values=list(schema), value=kind, on_value=lambda _: values.set({}))
         solara.Text((chosen.__doc__ or "").strip().splitlines()[0], style=SMALL)
         solara.InputText("date (YYYY-MM-DD)", value=date, dense=True)
         solara.InputText("label (shown in the figures' key)", value=label, dense=True)
-        for name, info in chosen.model_fields.items():
-            if name in COMMON:
-                continue
+        own = {name: info for name, info in chosen.model_fields.items() if name not in COMMON}
+        for name, info in own.items():
             hint = info.description or ("optional" if not info.is_required() else "required")
             solara.InputText(name, value=values.value.get(name, ""), dense=True, message=hint,
-                             on_value=lambda text, name=name: values.set({**values.value,
-                                                                           name: text}))
+                             on_value=lambda t, name=name: values.set(values.value | {name: t}))
 
         def add() -> None:
             event = {"kind": kind.value, "date": parse_date(date.value)}
@@ -341,39 +298,33 @@ def NewEvent(start: dt.date):
                 event["label"] = label.value.strip()
             event |= {name: parse_value(name, text) for name, text in values.value.items()
                       if text.strip()}
-            tweaks = session.value.tweaks
-            change(tweaks.with_row(len(tweaks.rows), Row(event, added=True)))
+            edited = session.value.tweaks
+            change(edited.with_row(len(edited.rows), Row(event, added=True)))
 
         solara.Button("Add", on_click=add, color="primary", small=True)
 
 
 @solara.component
-def Save():
+def Save(now: Session):
     """Save the changes as a scenario file that extends the one loaded."""
     where = solara.use_reactive(str(Path.cwd() / SAVED))
     name = solara.use_reactive("")
-    told = solara.use_reactive("")
-    error = solara.use_reactive("")
-    now = session.value
-    if now is None:
-        return
+    said = solara.use_reactive(("", ""))  # (what was saved, why it could not be)
     default = f"{now.tweaks.loaded.name}-what-if"
 
     def write() -> None:
         try:
             path = save(now.tweaks, Path(where.value), name.value or default)
         except (InputError, OSError) as exc:
-            error.set(str(exc))
-            told.set("")
+            said.set(("", str(exc)))
             return
-        error.set("")
-        told.set(f"saved {path}; run it with: sim run {path}")
+        said.set((f"saved {path}; run it with: sim run {path}", ""))
 
     with solara.Card("Save as scenario", margin=0):
         solara.InputText("folder", value=where, dense=True)
         solara.InputText("file name", value=name, dense=True, classes=["save-name"],
-                         message=f"default {default}.toml", error=error.value or False)
+                         message=f"default {default}.toml", error=said.value[1] or False)
         solara.Button("Save as scenario", on_click=write, color="primary", small=True,
                       disabled=bool(now.errors), classes=["save-button"])
-        if told.value:
-            solara.Success(told.value, classes=["save-told"])
+        if said.value[0]:
+            solara.Success(said.value[0], classes=["save-told"])
