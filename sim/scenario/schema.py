@@ -127,7 +127,7 @@ class Motives(Strict):
     network_pull: float = _w("friends already on a platform pull a user there (u = q + β·share)")
     threshold_churn: float = _w(
         "Török–Kertész: leave once too few friends are left (on trial accounts)")
-    expected_loss: float = Field(0.409197, ge=0.0, description="a platform users expect to "
+    expected_loss: float = Field(0.387736, ge=0.0, description="a platform users expect to "
                                  "lose (the ban threat) is worth less to them, their own too")
 
 
@@ -140,33 +140,33 @@ class Dynamics(Strict):
     are the values fitted jointly to observed-2025, india-2020 and bluesky-2024 (see
     baseline.toml for the command)."""
 
-    search_rate: float = _rate(0.000449982, "how often a user looks around on a quiet day; fitted")
-    threat_push: float = _rate(1.82589, "extra search per unit of ban threat, for users of a "
+    search_rate: float = _rate(0.000446647, "how often a user looks around on a quiet day; fitted")
+    threat_push: float = _rate(1.80804, "extra search per unit of ban threat, for users of a "
                                "threatened app; fitted")
-    news_push: float = _rate(1.44953, "extra search per unit of a sudden rise of the ban "
+    news_push: float = _rate(1.42097, "extra search per unit of a sudden rise of the ban "
                              "threat, for users of a threatened app, fading over news_days (the "
                              "ultimatum in the news); fitted")
     news_days: float = Field(3.0, gt=0.0, description="days in which the news of a rise of the "
                              "ban threat fades by e")
-    buzz: float = _rate(2.63318, "elasticity of sign-ups to their recent growth (charts, news); "
+    buzz: float = _rate(2.62285, "elasticity of sign-ups to their recent growth (charts, news); "
                         "fitted")
-    buzz_max: float = _rate(3.39308, "cap of the buzz term (log-odds); fitted (bounded by the "
+    buzz_max: float = _rate(3.30595, "cap of the buzz term (log-odds); fitted (bounded by the "
                             "later episodes, not by 2025's targets)")
-    buzz_memory_days: float = Field(2.27989, gt=0.0, description="memory of 'recent' sign-ups "
+    buzz_memory_days: float = Field(2.31187, gt=0.0, description="memory of 'recent' sign-ups "
                                     "(days); fitted")
     chart_floor: float = _rate(
-        0.000115496, "daily sign-ups (share of users) a platform needs to register in the "
+        0.000123092, "daily sign-ups (share of users) a platform needs to register in the "
         "charts: below it, growth barely trends; fitted")
     exodus_push: float = _rate(
-        2.80888, "extra search by users of a threatened platform per unit of the strongest buzz "
+        2.84086, "extra search by users of a threatened platform per unit of the strongest buzz "
         "(the news of the exodus); fitted")
     ban_foresight: float = _rate(
-        0.294958, "how far users see that a destination is covered by the ban too; fitted",
+        0.302953, "how far users see that a destination is covered by the ban too; fitted",
         le=1.0)
     outage_push: float = _rate(1.0, "extra search by users whose primary platform is dark")
-    base_churn: float = _rate(0.00198382, "daily chance a settled user leaves a platform that "
+    base_churn: float = _rate(0.00203099, "daily chance a settled user leaves a platform that "
                               "is not their best; fitted")
-    trial_churn: float = _rate(0.0459223, "daily hazard per unit of gap of dropping an account "
+    trial_churn: float = _rate(0.046386, "daily hazard per unit of gap of dropping an account "
                                "on trial; fitted")
     first_week_days: int = Field(7, ge=1, description="how long a newcomer faces the language "
                                  "hazard (days)")
@@ -176,7 +176,7 @@ class Dynamics(Strict):
                                     "strictly moderated platform in their first month")
     first_month_days: int = Field(30, ge=1, description="how long a newcomer faces the "
                                   "moderation hazard (days)")
-    return_rate: float = _rate(0.00859677, "daily chance a dormant user comes back to their "
+    return_rate: float = _rate(0.00874868, "daily chance a dormant user comes back to their "
                                "best platform; fitted")
     dark_forget_rate: float = _rate(0.01, "daily chance an engaged user gives up on a dark "
                                     "platform")
@@ -185,15 +185,15 @@ class Dynamics(Strict):
     threshold_churn_days: float = Field(30.0, gt=0.0, description="τ: mean days to leave once "
                                         "below the friends threshold")
     threshold_relative: float = _rate(
-        0.661051, "how far the friends threshold is of the friends on one's main app rather "
+        0.669046, "how far the friends threshold is of the friends on one's main app rather "
         "than of all friends (0: all, Török–Kertész; 1: those at home); fitted", le=1.0)
-    attention_focus: float = _rate(1.0686, "how fast the chance of opening an app falls with "
+    attention_focus: float = _rate(1.07899, "how fast the chance of opening an app falls with "
                                    "its gap to the user's best; fitted")
     attention_floor: float = _rate(
-        0.315556, "the share of their daily activity a user still gives to any platform they "
+        0.319554, "the share of their daily activity a user still gives to any platform they "
         "use, however far it lags their best (attention fades to this plateau, not to "
         "nothing); fitted", le=1.0)
-    protest_posting: float = _rate(0.0191277, "daily chance that a protesting RedNote user "
+    protest_posting: float = _rate(0.0193676, "daily chance that a protesting RedNote user "
                                    "posts #TikTokRefugee (C11); fitted", le=1.0)
     threat_decay_days: float = _rate(0.0, "days in which the ban threat fades by e; 0 keeps it "
                                      "until an event")
