@@ -9,6 +9,7 @@ import pytest
 from small_runs import FIT_SIZE, SYNTHETIC, cli, synthetic_episode
 
 from sim.errors import InputError
+from sim.experiments.calibration import box_around
 from sim.experiments.crossfit import leave_one_out
 from sim.experiments.design import parse_fit
 from sim.experiments.joint import episodes_of, expand_each, joint_calibrate
@@ -117,7 +118,7 @@ def test_a_polish_starts_from_the_files_values_and_never_ends_worse(two_episodes
     shared = scored[scored["stage"] == "round 1, shared"]
     assert shared["dynamics.buzz"].iloc[0] == 3.0  # scored first, then the box around them
     sampled = shared["dynamics.buzz"].iloc[1:12]
-    assert sampled.between(3.0 - 0.15 * 3.5, 3.0 + 0.15 * 3.5).all()
+    assert sampled.between(*box_around(3.0, (0.5, 4.0))).all()
     assert found.total_loss <= sum(row["loss"] for row in firsts)  # never worse than the files
 
 

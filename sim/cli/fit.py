@@ -157,7 +157,7 @@ def _held(text: str) -> tuple[str, float]:
 
 
 def _joint(files, sets, fits, each, budget, rounds, budget_each, replicates, root, workers,
-           quiet, margin, out, command, polish=False) -> None:
+           quiet, margin, out, command, polish) -> None:
     """Several episodes (or fields of their own): one behaviour, in a new results folder."""
     from sim.experiments.executors import default_workers
     from sim.experiments.joint import joint_calibrate
